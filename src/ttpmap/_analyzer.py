@@ -1,0 +1,303 @@
+"""`Analyzer`: load a model once, run the pipeline stages over each article, freeze a `Brief`."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ttpmap._article import Article, check_text
+from ttpmap._brief import Brief
+from ttpmap._document import WorkDoc
+from ttpmap._exceptions import InputError, InvalidParameterError, UnknownTechniqueError
+from ttpmap._model import Model, load_model
+from ttpmap._results import Severity, Tactic, Technique
+
+if TYPE_CHECKING:
+    from ttpmap._batch import BatchError
+    from ttpmap.attack import Catalog
+
+__all__ = ["Analyzer", "analyze"]
+
+_SUMMARY_CHARS = 600
+_MIN_SUMMARY_WORDS = 8
+_EXPLICIT_ID = re.compile(r"(?<![A-Za-z0-9])T[1][0-9]{3}(?:[./][0-9]{3})?(?![0-9])")
+
+
+@dataclass(frozen=True)
+class _Stage:
+    """One pipeline step: what it reads and writes on the `WorkDoc`, and the function that does it."""
+
+    name: str
+    requires: tuple[str, ...]
+    assigns: tuple[str, ...]
+    run: Callable[[WorkDoc], None]
+
+
+class Analyzer:
+    """Analyze articles with one model, loaded once; safe to share between threads.
+
+    Parameters
+    ----------
+    model : path-like or Model, optional
+        A model directory (default: the shipped model, or ``$TTPMAP_MODEL``), verified by SHA-256
+        before anything in it is unpickled.
+    hunt_rules : path-like, optional
+        A Sigma rule directory to recommend hunts from instead of the built-in pack.
+    severity_rules : path-like, optional
+        A severity rules file (YAML) to use instead of the shipped rules.
+    max_bytes : int, optional
+        The largest article accepted (default ``$TTPMAP_MAX_INPUT_BYTES`` or 10 MiB).
+
+    Examples
+    --------
+    >>> analyzer = Analyzer()
+    >>> brief = analyzer.analyze("The actor ran PowerShell (T1059.001) to fetch a payload.")
+    >>> [t.id for t in brief.techniques][:1]
+    ['T1059.001']
+    """
+
+    def __init__(
+        self,
+        model: str | os.PathLike[str] | Model | None = None,
+        *,
+        hunt_rules: str | os.PathLike[str] | None = None,
+        severity_rules: str | os.PathLike[str] | None = None,
+        max_bytes: int | None = None,
+    ) -> None:
+        if max_bytes is not None and (not isinstance(max_bytes, int) or max_bytes <= 0):
+            raise InvalidParameterError(f"max_bytes must be a positive int, got {max_bytes!r}")
+        self.model = model
+        self.hunt_rules = hunt_rules
+        self.severity_rules = severity_rules
+        self.max_bytes = max_bytes
+        self._model = model if isinstance(model, Model) else load_model(model)
+        self._catalog = self._model.catalog
+        self._hunts = self._load_hunts(hunt_rules)
+        self._severity = self._load_severity(severity_rules)
+        self._stages = self._build_stages()
+
+    @property
+    def catalog(self) -> Catalog:
+        """The ATT&CK catalog the model was built against."""
+        return self._catalog
+
+    @property
+    def stage_names(self) -> list[str]:
+        """The pipeline's stages in the order they run."""
+        return [s.name for s in self._stages]
+
+    def analyze(self, article: Article | str) -> Brief:
+        """Analyze one article (an `Article`, or its text: plain or an HTML document)."""
+        doc = WorkDoc.from_article(self._coerce(article))
+        for stage in self._stages:
+            stage.run(doc)
+        return self._freeze(doc)
+
+    def analyze_many(
+        self,
+        articles: Iterable[Any],
+        *,
+        n_jobs: int = 1,
+        batch_size: int = 32,
+        as_tuples: bool = False,
+        on_error: str = "record",
+        progress: bool | None = None,
+    ) -> Iterator[Brief | BatchError | tuple[Brief | BatchError, Any]]:
+        """Analyze a stream of articles in input order, on any joblib backend.
+
+        Results come back lazily, one per input, so memory stays bounded. With ``on_error="record"``
+        a failed article yields a `BatchError` in its place and the batch goes on. With
+        ``as_tuples=True`` the input is ``(article, context)`` pairs and the output
+        ``(brief, context)`` pairs.
+        """
+        from ttpmap._batch import analyze_many
+
+        return analyze_many(
+            self,
+            articles,
+            n_jobs=n_jobs,
+            batch_size=batch_size,
+            as_tuples=as_tuples,
+            on_error=on_error,
+            progress=progress,
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        model_path = self._model.path if not isinstance(self.model, str | os.PathLike) else self.model
+        return (
+            _rebuild_analyzer,
+            (str(model_path), self.hunt_rules, self.severity_rules, self.max_bytes),
+        )
+
+    def __repr__(self) -> str:
+        return f"Analyzer(model={str(self._model.path)!r}, attack_version={self._catalog.version!r})"
+
+    def _coerce(self, article: Article | str) -> Article:
+        if isinstance(article, Article):
+            check_text(article.text, max_bytes=self.max_bytes)
+            return article
+        if isinstance(article, str):
+            check_text(article, max_bytes=self.max_bytes)
+            return Article.from_text(article)
+        if isinstance(article, bytes | bytearray):
+            return Article.from_bytes(bytes(article))
+        raise InputError(f"analyze() takes an Article or a str, got {type(article).__name__}")
+
+    def _load_hunts(self, rules: str | os.PathLike[str] | None) -> Any:
+        from ttpmap.hunts import HuntLibrary
+
+        if rules is None:
+            return HuntLibrary.default(self._catalog)
+        return HuntLibrary.from_directory(Path(rules), self._catalog)
+
+    def _load_severity(self, rules: str | os.PathLike[str] | None) -> Any:
+        from ttpmap.severity import SeverityRules
+
+        return SeverityRules.default() if rules is None else SeverityRules.from_file(Path(rules))
+
+    def _build_stages(self) -> list[_Stage]:
+        stages = [
+            _Stage("iocs", ("sentences",), ("iocs",), self._find_iocs),
+            _Stage("techniques", ("sentences",), ("techniques", "tactics"), self._find_techniques),
+            _Stage("phases", ("techniques",), ("phases",), self._find_phases),
+            _Stage("hunts", ("techniques",), ("hunts",), self._find_hunts),
+            _Stage("severity", ("iocs", "techniques", "phases", "hunts"), ("severity",), self._assess_severity),
+        ]
+        _check_stage_order(stages)
+        return stages
+
+    def _find_iocs(self, doc: WorkDoc) -> None:
+        from ttpmap.iocs import find_iocs
+
+        doc.iocs = find_iocs(doc.text, doc.article)
+
+    def _find_techniques(self, doc: WorkDoc) -> None:
+        classifier = self._model.classifier
+        if classifier is not None:
+            techniques, tactics = classifier.explain([doc.text])[0]
+        else:
+            techniques = _explicit_techniques(doc, self._catalog)
+            tactics = _tactics_of(techniques, self._catalog)
+        doc.techniques = list(techniques)
+        doc.tactics = list(tactics)
+
+    def _find_phases(self, doc: WorkDoc) -> None:
+        from ttpmap.attack import phases_for
+
+        doc.phases = phases_for([t.id for t in doc.techniques], self._catalog)
+
+    def _find_hunts(self, doc: WorkDoc) -> None:
+        doc.hunts = self._hunts.hunts_for(doc.techniques)
+
+    def _assess_severity(self, doc: WorkDoc) -> None:
+        model = self._model.severity
+        severity: Severity = model.assess(doc) if model is not None else self._severity.assess(doc)
+        doc.severity = severity
+
+    def _freeze(self, doc: WorkDoc) -> Brief:
+        article = doc.article
+        assert doc.severity is not None
+        return Brief(
+            title=article.title,
+            url=article.url,
+            source=article.source,
+            published=article.published,
+            summary=_summary(doc),
+            severity=doc.severity,
+            iocs=tuple(i for i in doc.iocs if i.fidelity == "high"),
+            techniques=tuple(doc.techniques),
+            tactics=tuple(doc.tactics),
+            phases=tuple(doc.phases),
+            hunts=tuple(doc.hunts),
+            attack_version=self._catalog.version,
+            model={"name": self._model.name, "attack_version": self._catalog.version},
+        )
+
+
+def _check_stage_order(stages: Sequence[_Stage]) -> None:
+    available = {"article", "sentences"}
+    for stage in stages:
+        missing = [r for r in stage.requires if r not in available]
+        if missing:
+            raise InvalidParameterError(f"stage {stage.name!r} requires {missing}, which no earlier stage assigns")
+        available.update(stage.assigns)
+
+
+def _explicit_techniques(doc: WorkDoc, catalog: Catalog) -> list[Technique]:
+    """Techniques named by ID in the text (used when the model has no classifier)."""
+    found: dict[str, list[Any]] = {}
+    for m in _EXPLICIT_ID.finditer(doc.text):
+        try:
+            info = catalog.resolve(m.group().replace("/", "."))
+        except UnknownTechniqueError:
+            continue
+        sentence = doc.sentence_at(m.start())
+        evidence = found.setdefault(info.id, [info])
+        if sentence is not None and sentence not in evidence[1:]:
+            evidence.append(sentence)
+    return [
+        Technique(info.id, info.name, tuple(info.tactics), 0.9, tuple(ev[:3]), info.url, "mention")
+        for info, *ev in found.values()
+    ]
+
+
+def _tactics_of(techniques: Sequence[Technique], catalog: Catalog) -> list[Tactic]:
+    best: dict[str, float] = {}
+    for t in techniques:
+        for shortname in t.tactics:
+            best[shortname] = max(best.get(shortname, 0.0), t.confidence)
+    tactics = [catalog.tactic(s) for s in best]
+    return [Tactic(x.id, x.shortname, x.name, best[x.shortname]) for x in sorted(tactics, key=lambda x: x.order)]
+
+
+def _summary(doc: WorkDoc) -> str:
+    parts: list[str] = []
+    size = 0
+    title = (doc.article.title or "").strip()
+    for sentence in doc.sentences:
+        text = " ".join(sentence.text.split())
+        if len(text.split()) < _MIN_SUMMARY_WORDS or text == title or re.match(r"^(title|url):", text):
+            continue
+        if size + len(text) > _SUMMARY_CHARS and parts:
+            break
+        parts.append(text)
+        size += len(text) + 1
+        if size >= _SUMMARY_CHARS // 2:
+            break
+    summary = " ".join(parts)
+    return summary if len(summary) <= _SUMMARY_CHARS else summary[: _SUMMARY_CHARS - 1].rstrip() + "…"
+
+
+def _rebuild_analyzer(
+    model: str, hunt_rules: str | None, severity_rules: str | None, max_bytes: int | None
+) -> Analyzer:
+    key = (model, hunt_rules, severity_rules, max_bytes)
+    with _DEFAULT_LOCK:
+        cached = _PROCESS_ANALYZERS.get(key)
+        if cached is None:
+            cached = Analyzer(model, hunt_rules=hunt_rules, severity_rules=severity_rules, max_bytes=max_bytes)
+            _PROCESS_ANALYZERS[key] = cached
+    return cached
+
+
+_DEFAULT: Analyzer | None = None
+_DEFAULT_LOCK = threading.Lock()
+_PROCESS_ANALYZERS: dict[tuple[Any, ...], Analyzer] = {}
+
+
+def analyze(article: Article | str) -> Brief:
+    """Analyze one article with a default `Analyzer`, created on first use and kept.
+
+    For more than a few articles, or another model, create an `Analyzer` and keep it.
+    """
+    global _DEFAULT
+    if _DEFAULT is None:
+        with _DEFAULT_LOCK:
+            if _DEFAULT is None:
+                _DEFAULT = Analyzer()
+    return _DEFAULT.analyze(article)

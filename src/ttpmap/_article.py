@@ -1,0 +1,287 @@
+"""`Article`: the text to analyze and where it came from, with checked constructors."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as _dt
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ttpmap._exceptions import InputError
+
+__all__ = ["DEFAULT_MAX_BYTES", "Article", "check_text", "max_input_bytes"]
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+_MAX_BYTES_ENV = "TTPMAP_MAX_INPUT_BYTES"
+_HTML_START = re.compile(r"\A\s{0,1000}(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])", re.IGNORECASE)
+_MD_HEADING = re.compile(r"\A\s{0,200}#[ \t]+([^\n]{1,300})")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+_TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text", ""})
+_DROP_TAGS = (
+    "script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "embed",
+    "nav", "header", "footer", "aside", "form", "button", "select", "input", "menu", "dialog",
+)  # fmt: skip
+_BLOCK_TAGS = (
+    "p", "div", "br", "li", "ul", "ol", "table", "tr", "td", "th", "pre", "blockquote", "section",
+    "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "figcaption", "hr", "code",
+)  # fmt: skip
+
+
+def max_input_bytes() -> int:
+    """The input size limit: ``$TTPMAP_MAX_INPUT_BYTES`` if set, else 10 MiB."""
+    value = os.environ.get(_MAX_BYTES_ENV)
+    if not value:
+        return DEFAULT_MAX_BYTES
+    try:
+        limit = int(value)
+    except ValueError:
+        raise InputError(f"{_MAX_BYTES_ENV}={value!r} is not a whole number of bytes; unset it or fix it") from None
+    return limit
+
+
+def check_text(text: object, *, what: str = "article text", max_bytes: int | None = None) -> str:
+    """Return `text` if it is analyzable; raise `InputError` saying what is wrong and what to do."""
+    if isinstance(text, bytes | bytearray):
+        raise InputError(f"{what} is bytes; decode it first or use Article.from_file(path)")
+    if not isinstance(text, str):
+        raise InputError(f"{what} must be a str, got {type(text).__name__}")
+    limit = max_input_bytes() if max_bytes is None else max_bytes
+    if len(text) > limit or len(text.encode("utf-8", "surrogatepass")) > limit:
+        raise InputError(
+            f"{what} is larger than the {limit:,}-byte limit; split it, or raise the limit with "
+            f"{_MAX_BYTES_ENV} (CLI: --max-bytes)"
+        )
+    if not text.strip():
+        raise InputError(f"{what} is empty; pass the article's text")
+    sample = text[:65536]
+    if "\x00" in sample or len(_CONTROL.findall(sample)) > max(8, len(sample) // 100):
+        raise InputError(f"{what} looks like binary data, not text; pass the article as text, HTML or JSON")
+    if "\ufffd" in sample and sample.count("\ufffd") > max(8, len(sample) // 100):
+        raise InputError(f"{what} is full of undecodable characters; re-read the file with its real encoding")
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """A security article: its text and, when known, title, URL, source and publication date.
+
+    Parameters
+    ----------
+    text : str
+        The article's plain text. Use `Article.from_html` for HTML and `Article.from_file` for files.
+    title, url, source : str, optional
+    published : str or datetime.date, optional
+        Stored as an ISO 8601 string.
+
+    Examples
+    --------
+    >>> Article("The actor used PowerShell to download a payload.", title="Demo").title
+    'Demo'
+    """
+
+    text: str
+    title: str | None = None
+    url: str | None = None
+    source: str | None = None
+    published: str | None = None
+
+    def __post_init__(self) -> None:
+        check_text(self.text)
+        if _HTML_START.match(self.text):
+            raise InputError("article text looks like an HTML document; use Article.from_html(html) to extract its text")
+        for name in ("title", "url", "source"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise InputError(f"Article.{name} must be a str or None, got {type(value).__name__}")
+        published: Any = self.published
+        if isinstance(published, _dt.datetime | _dt.date):
+            object.__setattr__(self, "published", published.isoformat())
+        elif published is not None and not isinstance(published, str):
+            raise InputError(f"Article.published must be an ISO 8601 str or a date, got {type(published).__name__}")
+
+    @classmethod
+    def from_text(cls, text: str, **fields: Any) -> Article:
+        """An `Article` from a string, which may be an HTML document (then parsed with `from_html`)."""
+        check_text(text)
+        if _HTML_START.match(text):
+            article = cls.from_html(text, url=fields.get("url"))
+            keep = {k: v for k, v in fields.items() if v is not None}
+            return article if not keep else _replace(article, **keep)
+        return cls(text, **fields)
+
+    @classmethod
+    def from_html(cls, html: str | bytes, url: str | None = None) -> Article:
+        """Keep an HTML page's article text (no scripts, styles or navigation), title, date and source.
+
+        Uses BeautifulSoup with lxml. `<article>` or `<main>` is preferred over the whole `<body>`.
+        """
+        if isinstance(html, str):
+            check_text(html, what="HTML")
+        elif isinstance(html, bytes | bytearray):
+            if len(html) > max_input_bytes():
+                check_text("x" * (max_input_bytes() + 1), what="HTML")
+            if b"\x00" in html[:65536] and not html.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                raise InputError("HTML looks like binary data; pass the page's HTML")
+        else:
+            raise InputError(f"HTML must be str or bytes, got {type(html).__name__}")
+        from bs4 import BeautifulSoup
+
+        soup = BeautifulSoup(html, "lxml")
+        meta = _html_metadata(soup)
+        for tag in soup.find_all(_DROP_TAGS):
+            tag.decompose()
+        for tag in soup.find_all(attrs={"role": ("navigation", "banner", "contentinfo", "complementary")}):
+            tag.decompose()
+        root = soup.find("article") or soup.find("main") or soup.body or soup
+        for tag in root.find_all(_BLOCK_TAGS):
+            tag.insert_before("\n")
+            tag.insert_after("\n")
+        text = _normalise_whitespace(root.get_text(""))
+        if not text.strip():
+            raise InputError("the HTML has no article text (only markup, scripts or navigation)")
+        return cls(
+            text,
+            title=meta.get("title"),
+            url=url or meta.get("url"),
+            source=meta.get("source"),
+            published=meta.get("published"),
+        )
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str], *, encoding: str | None = None) -> Article:
+        """Read an article from a `.txt`, `.md`, `.html` or `.json` file (an object with Article's fields)."""
+        p = Path(path)
+        if not p.exists():
+            raise InputError(f"{p}: no such file")
+        if p.is_dir():
+            raise InputError(f"{p} is a directory; pass an article file (.txt, .md, .html or .json)")
+        size = p.stat().st_size
+        limit = max_input_bytes()
+        if size > limit:
+            raise InputError(
+                f"{p} is {size:,} bytes, over the {limit:,}-byte limit; raise it with {_MAX_BYTES_ENV} "
+                "(CLI: --max-bytes)"
+            )
+        try:
+            data = p.read_bytes()
+        except OSError as exc:
+            raise InputError(f"{p}: cannot read ({exc.strerror})") from None
+        return cls.from_bytes(data, name=str(p), suffix=p.suffix.lower(), encoding=encoding)
+
+    @classmethod
+    def from_bytes(
+        cls, data: bytes, *, name: str = "input", suffix: str = "", encoding: str | None = None
+    ) -> Article:
+        """Decode `data` (UTF-8, UTF-8/16 with BOM, or `encoding`) and parse it by `suffix`."""
+        if not data.strip():
+            raise InputError(f"{name} is empty; pass a file with the article's text")
+        if suffix in _HTML_SUFFIXES:
+            try:
+                return cls.from_html(data)
+            except InputError as exc:
+                raise InputError(f"{name}: {exc}") from None
+        text = _decode(data, name, encoding)
+        try:
+            if suffix == ".json":
+                return cls._from_json(text, name)
+            if suffix in {".md", ".markdown"}:
+                heading = _MD_HEADING.search(text)
+                return cls.from_text(text, title=heading.group(1).strip() if heading else None)
+            return cls.from_text(text)
+        except InputError as exc:
+            raise InputError(f"{name}: {exc}") from None
+        raise AssertionError("unreachable")
+
+    @classmethod
+    def _from_json(cls, text: str, name: str) -> Article:
+        try:
+            obj = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"not valid JSON ({exc.msg} at line {exc.lineno}); fix the file") from None
+        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+            raise InputError('JSON must be an object with a "text" string (and optional title, url, source, published)')
+        fields = {k: obj.get(k) for k in ("title", "url", "source", "published")}
+        return cls.from_text(obj["text"], **fields)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The article's fields as a plain dict."""
+        return {
+            "text": self.text,
+            "title": self.title,
+            "url": self.url,
+            "source": self.source,
+            "published": self.published,
+        }
+
+
+def _replace(article: Article, **fields: Any) -> Article:
+    values = article.to_dict()
+    values.update(fields)
+    return Article(**values)
+
+
+def _decode(data: bytes, name: str, encoding: str | None) -> str:
+    if encoding is not None:
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise InputError(f"{name}: cannot decode as {encoding} ({exc}); pass the right encoding") from None
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8) :].decode("utf-8", "replace")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(f"{name}: invalid UTF-16 despite its byte-order mark; re-save it as UTF-8") from None
+    if b"\x00" in data[:65536]:
+        raise InputError(f"{name} looks like binary data, not text; pass a .txt, .md, .html or .json article")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{name} is not valid UTF-8 (byte {exc.start}); re-save it as UTF-8 or pass encoding= "
+            "(CLI: --encoding, e.g. cp1252)"
+        ) from None
+
+
+def _normalise_whitespace(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
+    text = re.sub(r"[ \t\f\v]+", " ", text)
+    text = re.sub(r" ?\n ?", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip()
+
+
+def _html_metadata(soup: Any) -> dict[str, str]:
+    meta: dict[str, str] = {}
+
+    def content(**attrs: str) -> str | None:
+        tag = soup.find("meta", attrs=attrs)
+        value = tag.get("content") if tag is not None else None
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+    title = content(property="og:title")
+    if title is None and soup.title is not None and soup.title.string:
+        title = soup.title.string.strip()
+    if title:
+        meta["title"] = title
+    source = content(property="og:site_name")
+    if source:
+        meta["source"] = source
+    published = content(property="article:published_time") or content(name="date")
+    if published is None:
+        time_tag = soup.find("time", attrs={"datetime": True})
+        if time_tag is not None:
+            published = str(time_tag["datetime"]).strip() or None
+    if published:
+        meta["published"] = published
+    canonical = soup.find("link", rel="canonical")
+    href = canonical.get("href") if canonical is not None else None
+    if isinstance(href, str) and href.startswith(("http://", "https://")):
+        meta["url"] = href
+    return meta

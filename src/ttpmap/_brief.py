@@ -1,0 +1,97 @@
+"""`Brief`: what ttpmap says about one article, as frozen data with JSON and Markdown renderings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from ttpmap._results import Hunt, Ioc, Phase, Severity, Tactic, Technique
+
+__all__ = ["SCHEMA_VERSION", "Brief", "brief_schema"]
+
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass(frozen=True)
+class Brief:
+    """The analysis of one article.
+
+    Attributes
+    ----------
+    title, url, source, published : str or None
+        From the `Article`.
+    summary : str
+        The article's opening sentences.
+    severity : Severity
+        Level, score, confidence and every reason that fired.
+    iocs : tuple of Ioc
+        High-fidelity indicators only (``find_iocs`` returns all).
+    techniques, tactics, phases, hunts : tuples of result types
+        ATT&CK techniques with evidence, tactics, Lockheed Martin kill-chain phases, recommended hunts.
+    attack_version : str
+        The ATT&CK version of the catalog the model used.
+    model : mapping
+        Which model produced the brief.
+    """
+
+    title: str | None
+    url: str | None
+    source: str | None
+    published: str | None
+    summary: str
+    severity: Severity
+    iocs: tuple[Ioc, ...] = ()
+    techniques: tuple[Technique, ...] = ()
+    tactics: tuple[Tactic, ...] = ()
+    phases: tuple[Phase, ...] = ()
+    hunts: tuple[Hunt, ...] = ()
+    attack_version: str = ""
+    model: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict that validates against `brief_schema()`."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "title": self.title,
+            "url": self.url,
+            "source": self.source,
+            "published": self.published,
+            "summary": self.summary,
+            "severity": self.severity.to_dict(),
+            "iocs": [i.to_dict() for i in self.iocs],
+            "techniques": [t.to_dict() for t in self.techniques],
+            "tactics": [t.to_dict() for t in self.tactics],
+            "phases": [p.to_dict() for p in self.phases],
+            "hunts": [h.to_dict() for h in self.hunts],
+            "attack_version": self.attack_version,
+            "model": dict(self.model),
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The brief as JSON text; the same brief always gives the same bytes."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, sort_keys=False)
+
+    def to_markdown(self) -> str:
+        """The brief as Markdown, in the sections analysts know (severity line first)."""
+        from ttpmap._markdown import render_markdown
+
+        return render_markdown(self)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def __repr__(self) -> str:
+        return (
+            f"Brief(title={self.title!r}, severity={self.severity.level}, techniques={len(self.techniques)}, "
+            f"iocs={len(self.iocs)}, hunts={len(self.hunts)})"
+        )
+
+
+def brief_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) that every `Brief.to_dict()` validates against."""
+    text = resources.files("ttpmap").joinpath("schemas/brief.schema.json").read_text(encoding="utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema

@@ -1,0 +1,274 @@
+"""Model directories: write them with a manifest of SHA-256s, verify them before anything is unpickled.
+
+A model directory holds ``manifest.json`` and the files it lists (``attack-catalog.json.gz``,
+``classifier.joblib``, optionally ``severity.joblib``). A joblib file runs code when loaded, so
+`load_model` hashes every listed file and compares it with the manifest first, refuses files the
+manifest does not list, and refuses a model built with another scikit-learn minor version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ttpmap._exceptions import ModelError, ModelIntegrityError
+
+if TYPE_CHECKING:
+    from ttpmap.attack import Catalog
+
+__all__ = [
+    "CATALOG_FILE",
+    "CLASSIFIER_FILE",
+    "MANIFEST_FILE",
+    "MODEL_ENV",
+    "SEVERITY_FILE",
+    "Model",
+    "default_model_dir",
+    "load_model",
+    "sha256_file",
+    "write_model_dir",
+]
+
+MODEL_FORMAT = "ttpmap-model/1"
+MODEL_ENV = "TTPMAP_MODEL"
+MANIFEST_FILE = "manifest.json"
+CATALOG_FILE = "attack-catalog.json.gz"
+CLASSIFIER_FILE = "classifier.joblib"
+SEVERITY_FILE = "severity.joblib"
+_PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle", ".npy", ".npz")
+_DOC_FILES = frozenset({MANIFEST_FILE, "MODEL_CARD.md", "README.md", "LICENSE.txt", "ATTACK-LICENSE.txt"})
+
+
+@dataclass(frozen=True)
+class Model:
+    """A verified, loaded model directory: its manifest, ATT&CK catalog and fitted estimators."""
+
+    path: Path
+    manifest: Mapping[str, Any]
+    catalog: Catalog
+    classifier: Any = None
+    severity: Any = None
+    files: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def attack_version(self) -> str:
+        return self.catalog.version
+
+    @property
+    def name(self) -> str:
+        return str(self.manifest.get("name") or self.path.name)
+
+    def describe(self) -> dict[str, Any]:
+        """Name, ATT&CK version and the SHA-256 of the manifest, for a brief's provenance."""
+        return {
+            "name": self.name,
+            "attack_version": self.attack_version,
+            "manifest_sha256": sha256_file(self.path / MANIFEST_FILE),
+            "classifier": self.classifier is not None,
+            "severity_model": self.severity is not None,
+        }
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """The hex SHA-256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def default_model_dir() -> Path:
+    """The model `Analyzer()` uses: ``$TTPMAP_MODEL``, else the one shipped in the package or checkout."""
+    env = os.environ.get(MODEL_ENV)
+    if env:
+        return Path(env).expanduser()
+    here = Path(__file__).resolve().parent
+    packaged = here / "_models" / "default"
+    if (packaged / MANIFEST_FILE).is_file():
+        return packaged
+    return here.parents[1] / "models" / "default"
+
+
+_CACHE: dict[tuple[str, float, str | None], Model] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def load_model(path: str | os.PathLike[str] | None = None, *, sha256: str | None = None) -> Model:
+    """Verify and load a model directory (default: `default_model_dir()`), once per process.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        A directory written by `ttpmap train` (or `write_model_dir`).
+    sha256 : str, optional
+        Pin the expected SHA-256 of ``manifest.json``; the model is refused if it differs.
+
+    Raises
+    ------
+    ModelIntegrityError
+        A listed file's SHA-256 differs from the manifest, or a file is not listed.
+    ModelError
+        The directory is missing, incomplete, or was built with an incompatible scikit-learn.
+    """
+    root = Path(path).expanduser() if path is not None else default_model_dir()
+    manifest_path = root / MANIFEST_FILE
+    if not manifest_path.is_file():
+        raise ModelError(
+            f"{root} is not a ttpmap model directory (no {MANIFEST_FILE}); build one with "
+            "'ttpmap train --out DIR' or pass the directory that holds manifest.json"
+        )
+    key = (str(root.resolve()), manifest_path.stat().st_mtime, sha256)
+    with _CACHE_LOCK:
+        cached = _CACHE.get(key)
+        if cached is None:
+            cached = _load_verified(root, sha256)
+            _CACHE[key] = cached
+        return cached
+
+
+def _load_verified(root: Path, pinned: str | None) -> Model:
+    manifest_path = root / MANIFEST_FILE
+    if pinned is not None:
+        actual = sha256_file(manifest_path)
+        if actual != pinned.lower():
+            raise ModelIntegrityError(
+                f"{manifest_path}: SHA-256 {actual} differs from the pinned {pinned}; the model was changed",
+                manifest_path,
+                pinned,
+                actual,
+            )
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{manifest_path}: unreadable manifest ({exc}); rebuild the model") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != MODEL_FORMAT:
+        raise ModelError(f"{manifest_path}: not a {MODEL_FORMAT} manifest; rebuild with 'ttpmap train'")
+    files = manifest.get("files")
+    if not isinstance(files, dict) or CATALOG_FILE not in files:
+        raise ModelError(f"{manifest_path}: lists no {CATALOG_FILE}; rebuild with 'ttpmap train'")
+    _verify_files(root, files)
+    _check_versions(manifest, root)
+
+    from ttpmap.attack import Catalog
+
+    catalog = Catalog.load(root / CATALOG_FILE)
+    classifier = _load_joblib(root / CLASSIFIER_FILE) if CLASSIFIER_FILE in files else None
+    severity = _load_joblib(root / SEVERITY_FILE) if SEVERITY_FILE in files else None
+    return Model(root, manifest, catalog, classifier, severity, dict(files))
+
+
+def _verify_files(root: Path, files: Mapping[str, Any]) -> None:
+    for name, expected in files.items():
+        path = root / name
+        if Path(name).name != name or not isinstance(expected, str):
+            raise ModelIntegrityError(f"{root / MANIFEST_FILE}: bad entry {name!r}", root / MANIFEST_FILE)
+        if not path.is_file():
+            raise ModelError(f"{path}: listed in the manifest but missing; the model is incomplete")
+        actual = sha256_file(path)
+        if actual != expected:
+            raise ModelIntegrityError(
+                f"{path}: SHA-256 {actual[:16]}… differs from the manifest's {expected[:16]}…; the file was "
+                "changed or corrupted. Refusing to load it (a joblib file runs code when loaded); restore it "
+                "or retrain with 'ttpmap train'",
+                path,
+                expected,
+                actual,
+            )
+    for path in root.iterdir():
+        if path.name not in files and path.suffix in _PICKLE_SUFFIXES:
+            raise ModelIntegrityError(
+                f"{path}: not listed in the manifest; refusing a model directory with unknown pickled files",
+                path,
+            )
+
+
+def _check_versions(manifest: Mapping[str, Any], root: Path) -> None:
+    import sklearn
+
+    built = str(manifest.get("versions", {}).get("scikit-learn", ""))
+    if built and built.split(".")[:2] != sklearn.__version__.split(".")[:2]:
+        raise ModelError(
+            f"{root}: built with scikit-learn {built}, but {sklearn.__version__} is installed; install "
+            f"scikit-learn=={built} or retrain with 'ttpmap train --out DIR'"
+        )
+
+
+def _load_joblib(path: Path) -> Any:
+    import joblib
+
+    try:
+        return joblib.load(path)
+    except Exception as exc:
+        raise ModelError(f"{path}: cannot be loaded ({type(exc).__name__}: {exc}); retrain with 'ttpmap train'") from exc
+
+
+def write_model_dir(
+    out_dir: str | os.PathLike[str],
+    files: Mapping[str, object],
+    meta: Mapping[str, Any] | None = None,
+    *,
+    overwrite: bool = False,
+) -> Path:
+    """Write a model directory: each value is joblib-dumped (or copied, if a `Path`), then the manifest.
+
+    Existing files are never replaced unless ``overwrite=True``; every file is written to a
+    temporary name first and renamed into place.
+    """
+    root = Path(out_dir).expanduser()
+    root.mkdir(parents=True, exist_ok=True)
+    targets = [*files, MANIFEST_FILE]
+    if not overwrite:
+        existing = [name for name in targets if (root / name).exists()]
+        if existing:
+            raise ModelError(
+                f"{root} already holds {', '.join(existing)}; choose another --out or pass overwrite=True "
+                "(CLI: --force) to replace them"
+            )
+    import joblib
+    import sklearn
+
+    digests: dict[str, str] = {}
+    for name, obj in files.items():
+        final = root / name
+        with tempfile.NamedTemporaryFile(dir=root, prefix=f".{name}.", delete=False) as tmp:
+            tmp_path = Path(tmp.name)
+        try:
+            if isinstance(obj, Path):
+                shutil.copyfile(obj, tmp_path)
+            else:
+                joblib.dump(obj, tmp_path, compress=("xz", 3))
+            os.replace(tmp_path, final)
+        finally:
+            tmp_path.unlink(missing_ok=True)
+        digests[name] = sha256_file(final)
+    manifest = {
+        "format": MODEL_FORMAT,
+        **dict(meta or {}),
+        "files": dict(sorted(digests.items())),
+        "versions": {
+            "ttpmap": _ttpmap_version(),
+            "scikit-learn": sklearn.__version__,
+            "joblib": joblib.__version__,
+            "python": platform.python_version(),
+        },
+    }
+    tmp_manifest = root / f".{MANIFEST_FILE}.tmp"
+    tmp_manifest.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp_manifest, root / MANIFEST_FILE)
+    return root
+
+
+def _ttpmap_version() -> str:
+    from ttpmap import __version__
+
+    return __version__

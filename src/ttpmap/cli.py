@@ -1,0 +1,119 @@
+"""The `ttpmap` command: argument parsing only; the work is done by the public API."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ttpmap._exceptions import TtpmapError
+
+__all__ = ["main"]
+
+_SUBCOMMAND_MODULES = (
+    "ttpmap.attack._cli",
+    "ttpmap.classify._cli",
+    "ttpmap.hunts._cli",
+    "ttpmap.feeds._cli",
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; return the exit code (0 success, 2 bad input or usage, 1 unexpected failure)."""
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        code: int = args.func(args)
+    except TtpmapError as exc:
+        print(f"ttpmap: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("ttpmap: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    return code
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    from ttpmap import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="ttpmap",
+        description="Turn security articles into briefs: ATT&CK techniques, IOCs, hunts, severity.",
+    )
+    parser.add_argument("--version", action="version", version=f"ttpmap {__version__}")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    _add_analyze(sub)
+    for name in _SUBCOMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("analyze", help="analyze one article (a .txt, .md, .html or .json file, or - for stdin)")
+    p.add_argument("path", help="article file, or - to read standard input")
+    p.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    p.add_argument("--out", type=Path, help="write the brief here instead of standard output")
+    p.add_argument("--model", help="model directory (default: the shipped model, or $TTPMAP_MODEL)")
+    p.add_argument("--hunt-rules", help="a Sigma rule directory to recommend hunts from")
+    p.add_argument("--severity-rules", help="a severity rules YAML file")
+    p.add_argument("--encoding", help="the input's text encoding when it is not UTF-8 (e.g. cp1252)")
+    p.add_argument("--max-bytes", type=int, help="the largest input accepted (default 10 MiB)")
+    p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    p.set_defaults(func=_run_analyze)
+
+
+def _run_analyze(args: argparse.Namespace) -> int:
+    from ttpmap._analyzer import Analyzer
+    from ttpmap._article import Article
+    from ttpmap._exceptions import InputError
+
+    if args.max_bytes is not None:
+        if args.max_bytes <= 0:
+            raise InputError("--max-bytes must be a positive number of bytes")
+        os.environ["TTPMAP_MAX_INPUT_BYTES"] = str(args.max_bytes)
+    if args.out is not None and args.out.exists() and not args.force:
+        raise InputError(f"{args.out} exists; choose another --out or pass --force to overwrite it")
+    if args.path == "-":
+        article = Article.from_bytes(_read_stdin(), name="standard input", encoding=args.encoding)
+    else:
+        article = Article.from_file(args.path, encoding=args.encoding)
+    analyzer = Analyzer(
+        args.model, hunt_rules=args.hunt_rules, severity_rules=args.severity_rules, max_bytes=args.max_bytes
+    )
+    brief = analyzer.analyze(article)
+    text = brief.to_json() + "\n" if args.format == "json" else brief.to_markdown()
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        _write_atomic(args.out, text)
+    return 0
+
+
+def _read_stdin() -> bytes:
+    from ttpmap._article import max_input_bytes
+    from ttpmap._exceptions import InputError
+
+    limit = max_input_bytes()
+    data = sys.stdin.buffer.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"standard input is over the {limit:,}-byte limit; raise it with --max-bytes")
+    return data
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
