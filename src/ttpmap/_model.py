@@ -247,6 +247,7 @@ def write_model_dir(
                 shutil.copyfile(obj, tmp_path)
             else:
                 joblib.dump(obj, tmp_path, compress=("xz", 3))
+            os.chmod(tmp_path, 0o644)
             os.replace(tmp_path, final)
         finally:
             tmp_path.unlink(missing_ok=True)
