@@ -10,7 +10,13 @@ from ttpmap import Article, InputError
 
 
 def test_article_is_frozen_and_keeps_fields():
-    a = Article("Text of the article.", title="T", url="https://x.example/a", source="X", published=dt.date(2026, 1, 2))
+    a = Article(
+        "Text of the article.",
+        title="T",
+        url="https://x.example/a",
+        source="X",
+        published=dt.date(2026, 1, 2),
+    )
     assert a.published == "2026-01-02"
     with pytest.raises(AttributeError):
         a.title = "other"  # type: ignore[misc]
@@ -66,7 +72,9 @@ def test_from_file_reads_each_format(tmp_path):
     (tmp_path / "b.md").write_text("# The heading\n\nBody text here.", encoding="utf-8")
     (tmp_path / "c.html").write_text("<html><body><p>HTML body text.</p></body></html>", encoding="utf-8")
     (tmp_path / "d.json").write_text(
-        json.dumps({"text": "JSON body.", "title": "J", "url": "https://j.example", "published": "2026-01-01"}),
+        json.dumps(
+            {"text": "JSON body.", "title": "J", "url": "https://j.example", "published": "2026-01-01"}
+        ),
         encoding="utf-8",
     )
     assert Article.from_file(tmp_path / "a.txt").text == "Plain text article."

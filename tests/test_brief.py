@@ -39,12 +39,25 @@ def test_schema_rejects_a_brief_missing_a_contract_key(briefs):
 
 def test_to_dict_has_the_contract_keys(briefs):
     d = briefs["phishing-to-ransomware"].to_dict()
-    for key in ("title", "url", "source", "published", "severity", "iocs", "techniques", "tactics", "phases", "hunts"):
+    for key in (
+        "title",
+        "url",
+        "source",
+        "published",
+        "severity",
+        "iocs",
+        "techniques",
+        "tactics",
+        "phases",
+        "hunts",
+    ):
         assert key in d
     assert set(d["severity"]) >= {"level", "score", "reasons"}
     assert all(set(i) >= {"type", "value", "defanged", "fidelity", "start", "end"} for i in d["iocs"])
     assert all(set(t) >= {"id", "name", "tactics", "confidence", "evidence"} for t in d["techniques"])
-    assert all({"id", "title", "techniques", "phase", "confidence", "spl", "kql"} <= set(h) for h in d["hunts"])
+    assert all(
+        {"id", "title", "techniques", "phase", "confidence", "spl", "kql"} <= set(h) for h in d["hunts"]
+    )
 
 
 def test_offsets_point_into_the_article(briefs, samples):
@@ -82,7 +95,9 @@ def test_markdown_has_every_section_and_defangs(briefs):
 
 
 def test_empty_sections_say_so_honestly(analyzer):
-    brief = analyzer.analyze("We released version 2.0 of our note-taking app with a new dark theme and faster sync.")
+    brief = analyzer.analyze(
+        "We released version 2.0 of our note-taking app with a new dark theme and faster sync."
+    )
     md = brief.to_markdown()
     assert "_No high-fidelity IOCs found in the text._" in md
     assert "_No ATT&CK techniques identified in the text._" in md

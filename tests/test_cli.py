@@ -13,7 +13,11 @@ from ttpmap.cli import main
 
 def run_cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
-        [sys.executable, "-m", "ttpmap.cli", *args], input=stdin, capture_output=True, timeout=120, check=False
+        [sys.executable, "-m", "ttpmap.cli", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+        check=False,
     )
 
 

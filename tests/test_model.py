@@ -8,7 +8,14 @@ import joblib
 import pytest
 
 from ttpmap import ModelError, ModelIntegrityError
-from ttpmap._model import CATALOG_FILE, CLASSIFIER_FILE, MANIFEST_FILE, default_model_dir, load_model, write_model_dir
+from ttpmap._model import (
+    CATALOG_FILE,
+    CLASSIFIER_FILE,
+    MANIFEST_FILE,
+    default_model_dir,
+    load_model,
+    write_model_dir,
+)
 
 MARKER_ENV = "TTPMAP_TEST_MARKER"
 
@@ -26,7 +33,9 @@ class _Canary:
 @pytest.fixture
 def model_dir(tmp_path):
     catalog = default_model_dir() / CATALOG_FILE
-    return write_model_dir(tmp_path / "m", {CATALOG_FILE: catalog, CLASSIFIER_FILE: {"weights": [1, 2, 3]}}, {"name": "t"})
+    return write_model_dir(
+        tmp_path / "m", {CATALOG_FILE: catalog, CLASSIFIER_FILE: {"weights": [1, 2, 3]}}, {"name": "t"}
+    )
 
 
 def test_round_trip(model_dir):

@@ -193,12 +193,13 @@ def _verify_files(root: Path, files: Mapping[str, Any]) -> None:
 
 
 def _check_versions(manifest: Mapping[str, Any], root: Path) -> None:
-    import sklearn
+    from importlib.metadata import version
 
+    installed = version("scikit-learn")
     built = str(manifest.get("versions", {}).get("scikit-learn", ""))
-    if built and built.split(".")[:2] != sklearn.__version__.split(".")[:2]:
+    if built and built.split(".")[:2] != installed.split(".")[:2]:
         raise ModelError(
-            f"{root}: built with scikit-learn {built}, but {sklearn.__version__} is installed; install "
+            f"{root}: built with scikit-learn {built}, but {installed} is installed; install "
             f"scikit-learn=={built} or retrain with 'ttpmap train --out DIR'"
         )
 
