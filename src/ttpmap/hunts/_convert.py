@@ -1,0 +1,254 @@
+"""Sigma -> Splunk SPL, Defender XDR KQL and Sentinel ASIM KQL with pySigma (imported on first use).
+
+Each target is a registered, versioned converter (``"splunk_cim.v1"``, ``"defender_kql.v1"``,
+``"sentinel_asim_kql.v1"``) filling one field of `ttpmap.Hunt`. A changed conversion gets a new
+``.v2`` name; the pack cache records the names it was built with.
+
+Fixes over stock pySigma 1.5.1 and its backends:
+
+* the Splunk backend declares OR tighter than AND and drops the parentheses around an OR nested in
+  an AND (pySigma-backend-splunk#73): `_SplunkBackend` groups every AND/OR nested in the other;
+* plain SPL for Windows log sources that the CIM data models do not cover gets the Sysmon (or
+  PowerShell 4104) event code and channel, instead of a search over every event;
+* the Sentinel ASIM pipeline maps ``OriginalFileName`` to a field that ``imProcessCreate`` does not
+  have, failing every rule that checks it: it is mapped to ``TargetProcessFileOriginalName``.
+
+A parsed `SigmaCollection` is changed in place by ``convert()``, so every conversion parses the
+rule again from its (deep-copied) dict.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import threading
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Final
+
+__all__ = ["BACKENDS", "FIELDS", "Conversion", "backend_versions", "convert_rule"]
+
+FIELDS: Final[tuple[str, ...]] = ("spl", "kql", "kql_sentinel")
+BACKENDS: Final[dict[str, str]] = {
+    "spl": "splunk_cim.v1",
+    "kql": "defender_kql.v1",
+    "kql_sentinel": "sentinel_asim_kql.v1",
+}
+
+_SYSMON_EVENTS: Final[dict[str, int | list[int]]] = {
+    "process_creation": 1,
+    "network_connection": 3,
+    "driver_load": 6,
+    "image_load": 7,
+    "create_remote_thread": 8,
+    "raw_access_thread": 9,
+    "process_access": 10,
+    "file_event": 11,
+    "registry_add": 12,
+    "registry_delete": 12,
+    "registry_set": 13,
+    "registry_rename": 14,
+    "registry_event": [12, 13, 14],
+    "create_stream_hash": 15,
+    "pipe_created": [17, 18],
+    "wmi_event": [19, 20, 21],
+    "dns_query": 22,
+    "file_delete": [23, 26],
+    "process_tampering": 25,
+}
+
+# SplunkDeferredORRegularExpression keeps counters in class attributes: one conversion at a time.
+_LOCK = threading.Lock()
+
+
+class ConversionError(Exception):
+    """A rule that a target cannot express; the message is the reason shown to users."""
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    """The queries a rule converted to, by `Hunt` field, and why the other targets failed."""
+
+    queries: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+
+
+def convert_rule(doc: Mapping[str, Any], fields: tuple[str, ...] = FIELDS) -> Conversion:
+    """Convert one parsed Sigma rule to every target in `fields`; failures are returned, not raised."""
+    queries: dict[str, str] = {}
+    failures: dict[str, str] = {}
+    converters = _converters()
+    with _LOCK, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in fields:
+            try:
+                queries[name] = converters[BACKENDS[name]](doc)
+            except ConversionError as exc:
+                failures[name] = str(exc)
+            except Exception as exc:  # third-party rules hit backend bugs of every kind
+                failures[name] = _reason(exc)
+    return Conversion(queries, failures)
+
+
+@cache
+def backend_versions() -> dict[str, str]:
+    """Versions of pySigma and the backends the conversions were made with."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for dist in ("pysigma", "pysigma-backend-splunk", "pysigma-backend-kusto"):
+        try:
+            out[dist] = version(dist)
+        except PackageNotFoundError:
+            out[dist] = "absent"
+    return out
+
+
+@cache
+def _converters() -> dict[str, Callable[[Mapping[str, Any]], str]]:
+    return {
+        "splunk_cim.v1": _to_splunk,
+        "defender_kql.v1": _to_defender,
+        "sentinel_asim_kql.v1": _to_sentinel,
+    }
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    if len(text) > 300:
+        text = text[:297] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _convert(doc: Mapping[str, Any], backend: Any, output_format: str) -> str:
+    from sigma.collection import SigmaCollection
+    from sigma.exceptions import SigmaError
+
+    try:
+        collection = SigmaCollection.from_dicts([copy.deepcopy(dict(doc))])
+        result = backend.convert(collection, output_format)
+    except SigmaError as exc:
+        raise ConversionError(_reason(exc)) from exc
+    queries = [q for q in result if isinstance(q, str) and q.strip()] if isinstance(result, list) else []
+    if not queries:
+        raise ConversionError("the backend returned no query")
+    return "\n\n".join(q.strip() for q in queries)
+
+
+def _to_splunk(doc: Mapping[str, Any]) -> str:
+    splunk_pipelines = importlib.import_module("sigma.pipelines.splunk.splunk")  # untyped factories
+    splunk_cim_data_model = splunk_pipelines.splunk_cim_data_model
+    splunk_windows_pipeline = splunk_pipelines.splunk_windows_pipeline
+    try:
+        query = _convert(doc, _splunk_backend_class()(splunk_cim_data_model()), "data_model")
+    except ConversionError as cim_error:
+        try:
+            return _convert(
+                doc,
+                _splunk_backend_class()(_windows_channels_pipeline() + splunk_windows_pipeline()),
+                "default",
+            )
+        except ConversionError as spl_error:
+            raise ConversionError(f"CIM data model: {cim_error}; plain SPL: {spl_error}") from spl_error
+    for marker in (" | `drop_dm_object_name(", " | convert timeformat="):
+        query = query.replace(marker, "\n" + marker[1:])
+    return query
+
+
+def _to_defender(doc: Mapping[str, Any]) -> str:
+    from sigma.backends.kusto.kusto import KustoBackend
+    from sigma.pipelines.microsoftxdr.microsoftxdr import microsoft_xdr_pipeline
+
+    return _convert(doc, KustoBackend(microsoft_xdr_pipeline()), "default")
+
+
+def _to_sentinel(doc: Mapping[str, Any]) -> str:
+    from sigma.backends.kusto.kusto import KustoBackend
+    from sigma.pipelines.sentinelasim.sentinelasim import sentinel_asim_pipeline
+
+    return _convert(doc, KustoBackend(_asim_fixes_pipeline() + sentinel_asim_pipeline()), "default")
+
+
+@cache
+def _splunk_backend_class() -> type:
+    from sigma.backends.splunk.splunk import SplunkBackend
+    from sigma.conditions import ConditionAND, ConditionFieldEqualsValueExpression, ConditionOR
+    from sigma.types import SigmaExpansion
+
+    class _SplunkBackend(SplunkBackend):
+        """SplunkBackend that parenthesises every AND/OR nested in the other (pySigma-backend-splunk#73)."""
+
+        def compare_precedence(self, outer: Any, inner: Any) -> bool:
+            junctions = (ConditionAND, ConditionOR)
+            if isinstance(outer, junctions):
+                inner_kind: Any = type(inner)
+                if isinstance(inner, ConditionFieldEqualsValueExpression) and isinstance(
+                    inner.value, SigmaExpansion
+                ):
+                    inner_kind = ConditionOR
+                if inner_kind in junctions and inner_kind is not type(outer):
+                    return False
+            return bool(super().compare_precedence(outer, inner))
+
+        def convert_condition_group(self, cond: Any, state: Any) -> Any:
+            if isinstance(cond, ConditionOR) and self.decide_convert_condition_as_in_expression(cond, state):
+                return self.convert_condition(cond, state)  # `field IN (...)` needs no extra parentheses
+            return super().convert_condition_group(cond, state)
+
+    return _SplunkBackend
+
+
+def _windows_channels_pipeline() -> Any:
+    from sigma.processing.conditions import LogsourceCondition
+    from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
+    from sigma.processing.transformations import AddConditionTransformation, ChangeLogsourceTransformation
+
+    items = []
+    channels: list[tuple[str, int | list[int], str]] = [
+        (category, event, "sysmon") for category, event in _SYSMON_EVENTS.items()
+    ]
+    channels.append(("ps_script", 4104, "powershell"))
+    for category, event, service in channels:
+        items.append(
+            ProcessingItem(
+                identifier=f"ttpmap_{service}_{category}_eventid",
+                transformation=AddConditionTransformation(_event_condition(event)),
+                rule_conditions=[LogsourceCondition(category=category, product="windows")],
+            )
+        )
+        items.append(
+            ProcessingItem(
+                identifier=f"ttpmap_{service}_{category}_logsource",
+                transformation=ChangeLogsourceTransformation(
+                    category=category, product="windows", service=service
+                ),
+                rule_conditions=[LogsourceCondition(category=category, product="windows")],
+            )
+        )
+    return ProcessingPipeline(name="ttpmap: Windows event channels for plain SPL", priority=10, items=items)
+
+
+def _event_condition(event: int | list[int]) -> dict[str, Any]:
+    return {"EventID": event}
+
+
+def _asim_fixes_pipeline() -> Any:
+    from sigma.processing.conditions import LogsourceCondition
+    from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
+    from sigma.processing.transformations import FieldMappingTransformation
+
+    return ProcessingPipeline(
+        name="ttpmap: Sentinel ASIM field fixes",
+        priority=5,
+        items=[
+            ProcessingItem(
+                identifier="ttpmap_asim_original_file_name",
+                transformation=FieldMappingTransformation(
+                    {"OriginalFileName": "TargetProcessFileOriginalName"}
+                ),
+                rule_conditions=[LogsourceCondition(category="process_creation", product="windows")],
+            )
+        ],
+    )
