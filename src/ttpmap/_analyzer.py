@@ -25,6 +25,7 @@ __all__ = ["Analyzer", "analyze"]
 
 _SUMMARY_CHARS = 600
 _MIN_SUMMARY_WORDS = 8
+_NOT_PROSE = re.compile(r"(?:title|url|published|source):|[#|>*\-\u2022]|\d{1,3}[.)]\s", re.IGNORECASE)
 _EXPLICIT_ID = re.compile(r"(?<![A-Za-z0-9])T[1][0-9]{3}(?:[./][0-9]{3})?(?![0-9])")
 
 
@@ -261,7 +262,7 @@ def _summary(doc: WorkDoc) -> str:
     title = (doc.article.title or "").strip()
     for sentence in doc.sentences:
         text = " ".join(sentence.text.split())
-        if len(text.split()) < _MIN_SUMMARY_WORDS or text == title or re.match(r"^(title|url):", text):
+        if len(text.split()) < _MIN_SUMMARY_WORDS or text == title or _NOT_PROSE.match(text):
             continue
         if size + len(text) > _SUMMARY_CHARS and parts:
             break

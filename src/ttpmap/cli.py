@@ -15,6 +15,7 @@ __all__ = ["main"]
 
 _SUBCOMMAND_MODULES = (
     "ttpmap.attack._cli",
+    "ttpmap.iocs._cli",
     "ttpmap.classify._cli",
     "ttpmap.hunts._cli",
     "ttpmap.feeds._cli",
