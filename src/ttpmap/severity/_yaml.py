@@ -1,0 +1,55 @@
+"""Read a YAML data file and remember the line of every value, so errors can name it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ttpmap._exceptions import RuleError
+
+__all__ = ["KeyPath", "LineMap", "read_yaml"]
+
+KeyPath = tuple[str | int, ...]
+LineMap = dict[KeyPath, int]
+
+
+def read_yaml(path: str | Path) -> tuple[Any, LineMap]:
+    """Return the data in `path` and a map from each value's key path to its 1-based line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RuleError("file not found; pass the path of a YAML rules file", path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleError(f"cannot read the file ({exc}); pass a UTF-8 YAML file", path) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = None if mark is None else mark.line + 1
+        raise RuleError(f"not valid YAML: {exc.problem or exc.context}", path, line) from None
+    except yaml.YAMLError as exc:
+        raise RuleError(f"not valid YAML: {exc}", path) from None
+    lines: LineMap = {}
+    if node is not None:
+        _walk(node, (), lines, path)
+    return data, lines
+
+
+def _walk(node: yaml.Node, where: KeyPath, lines: LineMap, path: Path) -> None:
+    lines[where] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in seen:
+                raise RuleError(f"duplicate key {key!r}", path, key_node.start_mark.line + 1)
+            seen.add(key)
+            _walk(value_node, (*where, key), lines, path)
+            lines[(*where, key)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _walk(item, (*where, i), lines, path)
