@@ -20,6 +20,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Analyzer",
     "Article",
+    "BatchError",
     "Brief",
     "CatalogError",
     "DataNotFoundError",
@@ -49,6 +50,7 @@ _LAZY = {
     "analyze": "ttpmap._analyzer",
     "Article": "ttpmap._article",
     "Brief": "ttpmap._brief",
+    "BatchError": "ttpmap._batch",
     "load_model": "ttpmap._model",
     **{name: "ttpmap._results" for name in ("Evidence", "Hunt", "Ioc", "Phase", "Reason", "Severity", "Tactic", "Technique")},
     **{
@@ -71,6 +73,7 @@ _LAZY = {
 if TYPE_CHECKING:
     from ttpmap._analyzer import Analyzer, analyze
     from ttpmap._article import Article
+    from ttpmap._batch import BatchError
     from ttpmap._brief import Brief
     from ttpmap._exceptions import (
         CatalogError,

@@ -103,7 +103,7 @@ class Analyzer:
         self,
         articles: Iterable[Any],
         *,
-        n_jobs: int = 1,
+        n_jobs: int | None = 1,
         batch_size: int = 32,
         as_tuples: bool = False,
         on_error: str = "record",
@@ -114,7 +114,8 @@ class Analyzer:
         Results come back lazily, one per input, so memory stays bounded. With ``on_error="record"``
         a failed article yields a `BatchError` in its place and the batch goes on. With
         ``as_tuples=True`` the input is ``(article, context)`` pairs and the output
-        ``(brief, context)`` pairs.
+        ``(brief, context)`` pairs. ``n_jobs=None`` uses the active joblib backend's default; inside
+        ``with joblib.parallel_backend("dask"):`` the work runs on a Dask cluster.
         """
         from ttpmap._batch import analyze_many
 

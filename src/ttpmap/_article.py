@@ -20,6 +20,7 @@ _MAX_BYTES_ENV = "TTPMAP_MAX_INPUT_BYTES"
 _HTML_START = re.compile(r"\A\s{0,1000}(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])", re.IGNORECASE)
 _MD_HEADING = re.compile(r"\A\s{0,200}#[ \t]+([^\n]{1,300})")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_BREAK = "\ue000"
 _HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 _TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text", ""})
 _DROP_TAGS = (
@@ -28,7 +29,7 @@ _DROP_TAGS = (
 )  # fmt: skip
 _BLOCK_TAGS = (
     "p", "div", "br", "li", "ul", "ol", "table", "tr", "td", "th", "pre", "blockquote", "section",
-    "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "figcaption", "hr", "code",
+    "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "figcaption", "hr",
 )  # fmt: skip
 
 
@@ -138,10 +139,14 @@ class Article:
         for tag in soup.find_all(attrs={"role": ("navigation", "banner", "contentinfo", "complementary")}):
             tag.decompose()
         root = soup.find("article") or soup.find("main") or soup.body or soup
+        for pre in root.find_all("pre"):
+            for string in pre.find_all(string=True):
+                string.replace_with(string.replace("\n", _BREAK))
         for tag in root.find_all(_BLOCK_TAGS):
-            tag.insert_before("\n")
-            tag.insert_after("\n")
-        text = _normalise_whitespace(root.get_text(""))
+            tag.insert_before(_BREAK)
+            tag.insert_after(_BREAK)
+        flowed = re.sub(r"\s+", " ", root.get_text(""))
+        text = _normalise_whitespace(flowed.replace(_BREAK, "\n"))
         if not text.strip():
             raise InputError("the HTML has no article text (only markup, scripts or navigation)")
         return cls(
