@@ -6,6 +6,7 @@
   x UnknownTechniqueError(KeyError, ValueError)   an ATT&CK ID that the catalog does not know
   x CatalogError(ValueError)                      .path: a bundle or catalog file that cannot be read
   x DataNotFoundError(FileNotFoundError)          a dataset or bundle missing from the data home
+  x MissingDependencyError(ImportError)           an optional feature whose extra is not installed
   x RuleError(ValueError)                         .path .line: a bad rule, benign list or hunt file
   x NotFittedError(ValueError, AttributeError)    predict before fit or load
   x ModelError(ValueError)                        a model that cannot be used (incompatible, incomplete)
@@ -21,6 +22,7 @@ __all__ = [
     "DataNotFoundError",
     "InputError",
     "InvalidParameterError",
+    "MissingDependencyError",
     "ModelError",
     "ModelIntegrityError",
     "NotFittedError",
@@ -59,6 +61,10 @@ class CatalogError(TtpmapError, ValueError):
 
 class DataNotFoundError(TtpmapError, FileNotFoundError):
     """A dataset, bundle or rule corpus is missing from the data home; the message says how to set it."""
+
+
+class MissingDependencyError(TtpmapError, ImportError):
+    """An optional feature's package is not installed; the message gives the ``pip install`` line."""
 
 
 class RuleError(TtpmapError, ValueError):

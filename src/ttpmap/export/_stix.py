@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ttpmap._deps import require
 from ttpmap.export._common import brief_dicts, parse_timestamp
 
 __all__ = ["STIX_NAMESPACE", "stix_pattern", "to_stix_bundle"]
@@ -93,8 +94,7 @@ def to_stix_bundle(briefs: Any, *, created: _dt.datetime | str | None = None) ->
     dict
         The bundle as JSON-ready data (``json.dumps`` it to write a file).
     """
-    import stix2
-
+    stix2 = require("stix2", extra="feeds", feature="Writing STIX 2.1 bundles")
     fallback = parse_timestamp(created) if created is not None else _EPOCH
     if fallback is None:
         from ttpmap._exceptions import InvalidParameterError

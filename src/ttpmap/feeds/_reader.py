@@ -17,6 +17,7 @@ from typing import Any
 
 from ttpmap import __version__
 from ttpmap._article import Article
+from ttpmap._deps import require
 from ttpmap._exceptions import InputError, InvalidParameterError
 
 __all__ = ["DEFAULT_TIMEOUT", "MAX_FEED_BYTES", "FeedEntry", "Fetch", "read_feed", "urllib_fetch"]
@@ -113,8 +114,7 @@ def read_feed(
     InputError
         The source cannot be read, or it is not an RSS or Atom feed.
     """
-    import feedparser
-
+    feedparser = require("feedparser", extra="feeds", feature="Reading RSS and Atom feeds")
     fetch = urllib_fetch if fetch is None else fetch
     data, where = _load(source, fetch)
     parsed = feedparser.parse(data, sanitize_html=True, resolve_relative_uris=True)

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Final
 
+from ttpmap._deps import require
+
 __all__ = ["BACKENDS", "FIELDS", "Conversion", "backend_versions", "convert_rule"]
 
 FIELDS: Final[tuple[str, ...]] = ("spl", "kql", "kql_sentinel")
@@ -77,6 +79,7 @@ class Conversion:
 
 def convert_rule(doc: Mapping[str, Any], fields: tuple[str, ...] = FIELDS) -> Conversion:
     """Convert one parsed Sigma rule to every target in `fields`; failures are returned, not raised."""
+    require("sigma", extra="sigma", feature="Converting Sigma rules")
     queries: dict[str, str] = {}
     failures: dict[str, str] = {}
     converters = _converters()
