@@ -37,10 +37,14 @@ def test_bad_text_is_a_clear_input_error(text, message):
         Article(text)
 
 
-def test_oversized_text_names_the_limit(monkeypatch):
+def test_oversized_text_names_the_limit(monkeypatch, tmp_path):
     monkeypatch.setenv("TTPMAP_MAX_INPUT_BYTES", "100")
     with pytest.raises(InputError, match="100-byte limit"):
-        Article("x" * 101)
+        Article.from_text("x" * 101)
+    (tmp_path / "a.txt").write_text("x" * 101)
+    with pytest.raises(InputError, match="100-byte limit"):
+        Article.from_file(tmp_path / "a.txt")
+    assert Article.from_file(tmp_path / "a.txt", max_bytes=1000).text == "x" * 101
 
 
 def test_from_html_keeps_article_text_only():

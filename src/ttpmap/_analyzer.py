@@ -144,10 +144,9 @@ class Analyzer:
             check_text(article.text, max_bytes=self.max_bytes)
             return article
         if isinstance(article, str):
-            check_text(article, max_bytes=self.max_bytes)
-            return Article.from_text(article)
+            return Article.from_text(article, max_bytes=self.max_bytes)
         if isinstance(article, bytes | bytearray):
-            return Article.from_bytes(bytes(article))
+            return Article.from_bytes(bytes(article), max_bytes=self.max_bytes)
         raise InputError(f"analyze() takes an Article or a str, got {type(article).__name__}")
 
     def _load_hunts(self, rules: str | os.PathLike[str] | None) -> Any:
@@ -179,13 +178,21 @@ class Analyzer:
         doc.iocs = find_iocs(doc.text, doc.article)
 
     def _find_techniques(self, doc: WorkDoc) -> None:
+        explicit = _explicit_techniques(doc, self._catalog)
         classifier = self._model.classifier
-        if classifier is not None:
-            techniques, tactics = classifier.explain([doc.text])[0]
-        else:
-            techniques = _explicit_techniques(doc, self._catalog)
-            tactics = _tactics_of(techniques, self._catalog)
-        doc.techniques = list(techniques)
+        if classifier is None:
+            doc.techniques = explicit
+            doc.tactics = _tactics_of(explicit, self._catalog)
+            return
+        techniques, tactics = classifier.explain([doc.text])[0]
+        found = {t.id for t in techniques}
+        named = [t for t in explicit if t.id not in found]
+        doc.techniques = sorted([*techniques, *named], key=lambda t: (-t.confidence, t.id))
+        if named:
+            seen = {t.shortname for t in tactics}
+            extra = [t for t in _tactics_of(named, self._catalog) if t.shortname not in seen]
+            order = {t.shortname: t.order for t in self._catalog.tactics}
+            tactics = sorted([*tactics, *extra], key=lambda t: order.get(t.shortname, 99))
         doc.tactics = list(tactics)
 
     def _find_phases(self, doc: WorkDoc) -> None:
@@ -231,7 +238,7 @@ def _check_stage_order(stages: Sequence[_Stage]) -> None:
 
 
 def _explicit_techniques(doc: WorkDoc, catalog: Catalog) -> list[Technique]:
-    """Techniques named by ID in the text (used when the model has no classifier)."""
+    """Techniques the author names by ATT&CK ID: always reported, whatever the classifier scores."""
     found: dict[str, list[Any]] = {}
     for m in _EXPLICIT_ID.finditer(doc.text):
         try:

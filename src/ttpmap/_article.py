@@ -27,10 +27,10 @@ _DROP_TAGS = (
     "script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "embed",
     "nav", "header", "footer", "aside", "form", "button", "select", "input", "menu", "dialog",
 )  # fmt: skip
-_BLOCK_TAGS = (
+_BLOCK_TAGS = frozenset((
     "p", "div", "br", "li", "ul", "ol", "table", "tr", "td", "th", "pre", "blockquote", "section",
     "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "figcaption", "hr",
-)  # fmt: skip
+))  # fmt: skip
 
 
 def max_input_bytes() -> int:
@@ -45,18 +45,19 @@ def max_input_bytes() -> int:
     return limit
 
 
-def check_text(text: object, *, what: str = "article text", max_bytes: int | None = None) -> str:
-    """Return `text` if it is analyzable; raise `InputError` saying what is wrong and what to do."""
+def check_text(
+    text: object, *, what: str = "article text", max_bytes: int | None = None, check_size: bool = True
+) -> str:
+    """Return `text` if it is analyzable; raise `InputError` saying what is wrong and what to do.
+
+    The size limit is `max_bytes`, else `max_input_bytes()`; ``check_size=False`` skips it.
+    """
     if isinstance(text, bytes | bytearray):
         raise InputError(f"{what} is bytes; decode it first or use Article.from_file(path)")
     if not isinstance(text, str):
         raise InputError(f"{what} must be a str, got {type(text).__name__}")
-    limit = max_input_bytes() if max_bytes is None else max_bytes
-    if len(text) > limit or len(text.encode("utf-8", "surrogatepass")) > limit:
-        raise InputError(
-            f"{what} is larger than the {limit:,}-byte limit; split it, or raise the limit with "
-            f"{_MAX_BYTES_ENV} (CLI: --max-bytes)"
-        )
+    if check_size:
+        _check_size(len(text.encode("utf-8", "surrogatepass")), what, max_bytes)
     if not text.strip():
         raise InputError(f"{what} is empty; pass the article's text")
     sample = text[:65536]
@@ -65,6 +66,15 @@ def check_text(text: object, *, what: str = "article text", max_bytes: int | Non
     if "\ufffd" in sample and sample.count("\ufffd") > max(8, len(sample) // 100):
         raise InputError(f"{what} is full of undecodable characters; re-read the file with its real encoding")
     return text
+
+
+def _check_size(size: int, what: str, max_bytes: int | None) -> None:
+    limit = max_input_bytes() if max_bytes is None else max_bytes
+    if size > limit:
+        raise InputError(
+            f"{what} is {size:,} bytes, over the {limit:,}-byte limit; split it, or raise the limit with "
+            f"max_bytes= ({_MAX_BYTES_ENV}, CLI: --max-bytes)"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +102,7 @@ class Article:
     published: str | None = None
 
     def __post_init__(self) -> None:
-        check_text(self.text)
+        check_text(self.text, check_size=False)
         if _HTML_START.match(self.text):
             raise InputError("article text looks like an HTML document; use Article.from_html(html) to extract its text")
         for name in ("title", "url", "source"):
@@ -106,26 +116,25 @@ class Article:
             raise InputError(f"Article.published must be an ISO 8601 str or a date, got {type(published).__name__}")
 
     @classmethod
-    def from_text(cls, text: str, **fields: Any) -> Article:
+    def from_text(cls, text: str, *, max_bytes: int | None = None, **fields: Any) -> Article:
         """An `Article` from a string, which may be an HTML document (then parsed with `from_html`)."""
-        check_text(text)
+        check_text(text, max_bytes=max_bytes)
         if _HTML_START.match(text):
-            article = cls.from_html(text, url=fields.get("url"))
+            article = cls.from_html(text, url=fields.get("url"), max_bytes=max_bytes)
             keep = {k: v for k, v in fields.items() if v is not None}
             return article if not keep else _replace(article, **keep)
         return cls(text, **fields)
 
     @classmethod
-    def from_html(cls, html: str | bytes, url: str | None = None) -> Article:
+    def from_html(cls, html: str | bytes, url: str | None = None, *, max_bytes: int | None = None) -> Article:
         """Keep an HTML page's article text (no scripts, styles or navigation), title, date and source.
 
         Uses BeautifulSoup with lxml. `<article>` or `<main>` is preferred over the whole `<body>`.
         """
         if isinstance(html, str):
-            check_text(html, what="HTML")
+            check_text(html, what="HTML", max_bytes=max_bytes)
         elif isinstance(html, bytes | bytearray):
-            if len(html) > max_input_bytes():
-                check_text("x" * (max_input_bytes() + 1), what="HTML")
+            _check_size(len(html), "HTML", max_bytes)
             if b"\x00" in html[:65536] and not html.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
                 raise InputError("HTML looks like binary data; pass the page's HTML")
         else:
@@ -139,13 +148,7 @@ class Article:
         for tag in soup.find_all(attrs={"role": ("navigation", "banner", "contentinfo", "complementary")}):
             tag.decompose()
         root = soup.find("article") or soup.find("main") or soup.body or soup
-        for pre in root.find_all("pre"):
-            for string in pre.find_all(string=True):
-                string.replace_with(string.replace("\n", _BREAK))
-        for tag in root.find_all(_BLOCK_TAGS):
-            tag.insert_before(_BREAK)
-            tag.insert_after(_BREAK)
-        flowed = re.sub(r"\s+", " ", root.get_text(""))
+        flowed = re.sub(r"\s+", " ", _flowed_text(root))
         text = _normalise_whitespace(flowed.replace(_BREAK, "\n"))
         if not text.strip():
             raise InputError("the HTML has no article text (only markup, scripts or navigation)")
@@ -158,52 +161,56 @@ class Article:
         )
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike[str], *, encoding: str | None = None) -> Article:
+    def from_file(
+        cls, path: str | os.PathLike[str], *, encoding: str | None = None, max_bytes: int | None = None
+    ) -> Article:
         """Read an article from a `.txt`, `.md`, `.html` or `.json` file (an object with Article's fields)."""
         p = Path(path)
         if not p.exists():
             raise InputError(f"{p}: no such file")
         if p.is_dir():
             raise InputError(f"{p} is a directory; pass an article file (.txt, .md, .html or .json)")
-        size = p.stat().st_size
-        limit = max_input_bytes()
-        if size > limit:
-            raise InputError(
-                f"{p} is {size:,} bytes, over the {limit:,}-byte limit; raise it with {_MAX_BYTES_ENV} "
-                "(CLI: --max-bytes)"
-            )
+        _check_size(p.stat().st_size, str(p), max_bytes)
         try:
             data = p.read_bytes()
         except OSError as exc:
             raise InputError(f"{p}: cannot read ({exc.strerror})") from None
-        return cls.from_bytes(data, name=str(p), suffix=p.suffix.lower(), encoding=encoding)
+        return cls.from_bytes(data, name=str(p), suffix=p.suffix.lower(), encoding=encoding, max_bytes=max_bytes)
 
     @classmethod
     def from_bytes(
-        cls, data: bytes, *, name: str = "input", suffix: str = "", encoding: str | None = None
+        cls,
+        data: bytes,
+        *,
+        name: str = "input",
+        suffix: str = "",
+        encoding: str | None = None,
+        max_bytes: int | None = None,
     ) -> Article:
         """Decode `data` (UTF-8, UTF-8/16 with BOM, or `encoding`) and parse it by `suffix`."""
+        _check_size(len(data), name, max_bytes)
         if not data.strip():
             raise InputError(f"{name} is empty; pass a file with the article's text")
         if suffix in _HTML_SUFFIXES:
             try:
-                return cls.from_html(data)
+                return cls.from_html(data, max_bytes=max_bytes)
             except InputError as exc:
                 raise InputError(f"{name}: {exc}") from None
         text = _decode(data, name, encoding)
         try:
             if suffix == ".json":
-                return cls._from_json(text, name)
+                return cls._from_json(text, max_bytes)
             if suffix in {".md", ".markdown"}:
                 heading = _MD_HEADING.search(text)
-                return cls.from_text(text, title=heading.group(1).strip() if heading else None)
-            return cls.from_text(text)
+                title = heading.group(1).strip() if heading else None
+                return cls.from_text(text, max_bytes=max_bytes, title=title)
+            return cls.from_text(text, max_bytes=max_bytes)
         except InputError as exc:
             raise InputError(f"{name}: {exc}") from None
         raise AssertionError("unreachable")
 
     @classmethod
-    def _from_json(cls, text: str, name: str) -> Article:
+    def _from_json(cls, text: str, max_bytes: int | None) -> Article:
         try:
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -211,7 +218,7 @@ class Article:
         if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
             raise InputError('JSON must be an object with a "text" string (and optional title, url, source, published)')
         fields = {k: obj.get(k) for k in ("title", "url", "source", "published")}
-        return cls.from_text(obj["text"], **fields)
+        return cls.from_text(obj["text"], max_bytes=max_bytes, **fields)
 
     def to_dict(self) -> dict[str, Any]:
         """The article's fields as a plain dict."""
@@ -252,6 +259,31 @@ def _decode(data: bytes, name: str, encoding: str | None) -> str:
             f"{name} is not valid UTF-8 (byte {exc.start}); re-save it as UTF-8 or pass encoding= "
             "(CLI: --encoding, e.g. cp1252)"
         ) from None
+
+
+def _flowed_text(root: Any) -> str:
+    """The text under `root`, with a break around each block tag and at each newline inside `<pre>`.
+
+    One iterative walk: inserting strings into the tree instead is quadratic in bs4.
+    """
+    from bs4 import CData, NavigableString, Tag
+
+    out: list[str] = []
+    stack: list[tuple[Any, bool, bool]] = [(root, False, False)]
+    while stack:
+        node, closing, in_pre = stack.pop()
+        if closing:
+            out.append(_BREAK)
+        elif isinstance(node, NavigableString):
+            if type(node) is NavigableString or isinstance(node, CData):
+                out.append(node.replace("\n", _BREAK) if in_pre else str(node))
+        elif isinstance(node, Tag):
+            if node is not root and node.name in _BLOCK_TAGS:
+                out.append(_BREAK)
+                stack.append((node, True, in_pre))
+            inside_pre = in_pre or node.name == "pre"
+            stack.extend((child, False, inside_pre) for child in reversed(node.contents))
+    return "".join(out)
 
 
 def _normalise_whitespace(text: str) -> str:

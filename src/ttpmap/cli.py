@@ -76,16 +76,15 @@ def _run_analyze(args: argparse.Namespace) -> int:
     from ttpmap._article import Article
     from ttpmap._exceptions import InputError
 
-    if args.max_bytes is not None:
-        if args.max_bytes <= 0:
-            raise InputError("--max-bytes must be a positive number of bytes")
-        os.environ["TTPMAP_MAX_INPUT_BYTES"] = str(args.max_bytes)
+    if args.max_bytes is not None and args.max_bytes <= 0:
+        raise InputError("--max-bytes must be a positive number of bytes")
     if args.out is not None and args.out.exists() and not args.force:
         raise InputError(f"{args.out} exists; choose another --out or pass --force to overwrite it")
     if args.path == "-":
-        article = Article.from_bytes(_read_stdin(), name="standard input", encoding=args.encoding)
+        data = _read_stdin(args.max_bytes)
+        article = Article.from_bytes(data, name="standard input", encoding=args.encoding, max_bytes=args.max_bytes)
     else:
-        article = Article.from_file(args.path, encoding=args.encoding)
+        article = Article.from_file(args.path, encoding=args.encoding, max_bytes=args.max_bytes)
     analyzer = Analyzer(
         args.model, hunt_rules=args.hunt_rules, severity_rules=args.severity_rules, max_bytes=args.max_bytes
     )
@@ -98,11 +97,11 @@ def _run_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_stdin() -> bytes:
+def _read_stdin(max_bytes: int | None) -> bytes:
     from ttpmap._article import max_input_bytes
     from ttpmap._exceptions import InputError
 
-    limit = max_input_bytes()
+    limit = max_input_bytes() if max_bytes is None else max_bytes
     data = sys.stdin.buffer.read(limit + 1)
     if len(data) > limit:
         raise InputError(f"standard input is over the {limit:,}-byte limit; raise it with --max-bytes")

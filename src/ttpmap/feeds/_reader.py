@@ -117,7 +117,13 @@ def read_feed(
     feedparser = require("feedparser", extra="feeds", feature="Reading RSS and Atom feeds")
     fetch = urllib_fetch if fetch is None else fetch
     data, where = _load(source, fetch)
-    parsed = feedparser.parse(data, sanitize_html=True, resolve_relative_uris=True)
+    try:
+        parsed = feedparser.parse(data, sanitize_html=True, resolve_relative_uris=True)
+    except (KeyError, AttributeError, IndexError, TypeError, ValueError) as exc:
+        # feedparser's own bugs on malformed nesting (an entry inside a link, ...)
+        raise InputError(
+            f"{where} is a feed too malformed to read ({type(exc).__name__}: {exc}); fix or replace the feed"
+        ) from None
     if not parsed.get("version") and not parsed.entries:
         problem = parsed.get("bozo_exception")
         detail = f" ({problem})" if problem else ""
@@ -162,6 +168,8 @@ def _load(source: str | os.PathLike[str] | bytes, fetch: Fetch) -> tuple[bytes, 
             raise InputError(f"{path}: cannot read ({exc.strerror})") from None
     else:
         raise InvalidParameterError(f"read_feed() takes a URL, a path or bytes, got {type(source).__name__}")
+    if len(data) > MAX_FEED_BYTES:
+        raise InputError(f"{where} is larger than {MAX_FEED_BYTES:,} bytes; is it really a feed?")
     if not data.strip():
         raise InputError(f"{where} is empty; pass an RSS or Atom feed")
     return bytes(data), where
