@@ -1,0 +1,178 @@
+"""``ttpmap train`` and ``ttpmap evaluate``."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import shlex
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ttpmap.classify._train import SOURCES
+
+__all__ = ["register"]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``train`` and ``evaluate`` commands."""
+    train = subparsers.add_parser(
+        "train",
+        help="train the technique classifier on ../shared (and your data) and write a model directory",
+        description="Train on ATT&CK procedure examples, TRAM2, TRAM bootstrap and TTPDrill sentences from "
+        "the data home (plus --data files) and write a model directory: classifier.joblib, the ATT&CK "
+        "catalog, manifest.json with SHA-256s.",
+    )
+    train.add_argument("--out", required=True, type=Path, help="model directory to write")
+    train.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        type=Path,
+        help="extra labeled articles (.jsonl or .csv in the labeled-article format); repeatable",
+    )
+    train.add_argument("--data-home", type=Path, help="data folder (default: $TTPMAP_DATA_HOME or ../shared)")
+    train.add_argument("--catalog", type=Path, help="ATT&CK catalog (default: the default model's)")
+    train.add_argument(
+        "--sources",
+        default=",".join(SOURCES),
+        help=f"comma-separated training sources from the data home (default: {','.join(SOURCES)})",
+    )
+    train.add_argument(
+        "--severity", action="store_true", help="also train a severity model on --data records"
+    )
+    train.add_argument("--n-jobs", type=int, default=2, help="parallel jobs (default 2)")
+    train.add_argument(
+        "--evaluation",
+        type=Path,
+        help="an evaluation.json from 'ttpmap evaluate --out DIR' whose scores go into MODEL_CARD.md",
+    )
+    train.add_argument("--force", action="store_true", help="overwrite files in --out")
+    train.set_defaults(func=_train)
+
+    evaluate = subparsers.add_parser(
+        "evaluate",
+        help="score the classifier on TRAM2 (grouped 5-fold CV) next to the rcATT baseline",
+        description="Grouped 5-fold cross-validation on TRAM2 of ttpmap's classifier and of rcATT's baseline "
+        "(TF-IDF + one LinearSVC per technique), on the same folds. Prints both side by side and saves "
+        "evaluation.json and per-technique-f1.png.",
+    )
+    evaluate.add_argument(
+        "--data-home", type=Path, help="data folder (default: $TTPMAP_DATA_HOME or ../shared)"
+    )
+    evaluate.add_argument("--catalog", type=Path, help="ATT&CK catalog (default: the default model's)")
+    evaluate.add_argument("--out", type=Path, help="folder for evaluation.json and per-technique-f1.png")
+    evaluate.add_argument("--n-jobs", type=int, default=2, help="parallel jobs (default 2)")
+    evaluate.set_defaults(func=_evaluate)
+
+
+@contextlib.contextmanager
+def _progress(description: str) -> Iterator[Callable[[str, int, int], None]]:
+    """A rich progress bar on a terminal; silent otherwise."""
+    if not sys.stderr.isatty():
+        yield lambda stage, done, total: None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[stage]}"),
+        TimeElapsedColumn(),
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=1, stage="")
+
+        def update(stage: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=max(total, 1), stage=stage)
+
+        yield update
+
+
+def _sources(value: str) -> tuple[str, ...]:
+    return tuple(s.strip() for s in value.split(",") if s.strip())
+
+
+def _command_line(name: str, args: argparse.Namespace) -> str:
+    """The command as typed, rebuilt from the parsed options."""
+    parts = ["ttpmap", name]
+    for key, value in sorted(vars(args).items()):
+        default = {"n_jobs": 2, "sources": ",".join(SOURCES)}.get(key)
+        if key == "func" or value in (None, False, []) or value == default:
+            continue
+        flag = "--" + key.replace("_", "-")
+        if value is True:
+            parts.append(flag)
+        elif isinstance(value, list):
+            parts.extend(x for v in value for x in (flag, str(v)))
+        else:
+            parts.extend((flag, str(value)))
+    return shlex.join(parts)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from ttpmap._exceptions import InputError
+    from ttpmap.classify._card import write_model_card
+    from ttpmap.classify._estimator import TechniqueClassifier, progress_callback
+    from ttpmap.classify._train import train_model
+
+    extra: dict[str, object] = {}
+    if args.severity:
+        from ttpmap._model import SEVERITY_FILE
+        from ttpmap.datasets import read_articles
+        from ttpmap.severity import train_severity
+
+        records = [r.to_dict() for path in args.data for r in read_articles(path) if r.severity]
+        if not records:
+            raise InputError("--severity needs --data files whose records have a 'severity' field")
+        extra[SEVERITY_FILE] = train_severity(records)
+    catalog = args.catalog
+    if catalog is None:
+        from ttpmap._model import CATALOG_FILE, default_model_dir
+
+        catalog = default_model_dir() / CATALOG_FILE
+    est = TechniqueClassifier(catalog=str(catalog), n_jobs=args.n_jobs)
+    t0 = time.perf_counter()
+    with _progress("training") as update:
+        token = progress_callback.set(update)
+        try:
+            root, meta = train_model(
+                args.out,
+                data_home=args.data_home,
+                data=args.data,
+                catalog_path=catalog,
+                estimator=est,
+                overwrite=args.force,
+                extra_files=extra,
+                sources=_sources(args.sources),
+            )
+        finally:
+            progress_callback.reset(token)
+    write_model_card(root, meta, command=_command_line("train", args), evaluation=args.evaluation)
+    print(
+        f"wrote {root}: {meta['n_labels']} techniques, ATT&CK v{meta['attack_version']}, "
+        f"trained in {time.perf_counter() - t0:.0f} s"
+    )
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from ttpmap.classify._estimator import TechniqueClassifier
+    from ttpmap.classify._evaluate import evaluate_tram2, format_table, save_report
+
+    catalog = args.catalog
+    if catalog is None:
+        from ttpmap._model import CATALOG_FILE, default_model_dir
+
+        catalog = default_model_dir() / CATALOG_FILE
+    est = TechniqueClassifier(catalog=str(catalog), n_jobs=args.n_jobs)
+    with _progress("evaluating") as update:
+        result = evaluate_tram2(args.data_home, catalog_path=catalog, estimator=est, progress=update)
+    result["command"] = _command_line("evaluate", args)
+    print(format_table(result))
+    if args.out is not None:
+        json_path, png_path = save_report(result, args.out)
+        print(f"saved {json_path} and {png_path}")
+    return 0

@@ -1,0 +1,850 @@
+"""`TechniqueClassifier`: ATT&CK techniques and tactics of an article, with evidence sentences.
+
+How it works
+------------
+1. **Sentence model.** Every sentence-level example (ATT&CK procedure examples, TRAM's bootstrap
+   sentences, TTPDrill, sentences of labeled articles covered by a span; sentences of a spanned
+   article that no span covers are negatives) trains one linear SVM per technique over TF-IDF word
+   1-2-grams, on its positives and a seeded sample of negatives. Coefficients are pruned to the
+   `max_coef` largest per technique and kept as a float32 sparse matrix.
+2. **Article features.** For each technique, the scores of an article's sentences are pooled (best,
+   second best, mean of the top three, how many sentences score above 0 and -0.5), together with the
+   best score in the technique's family (parent and sub-techniques), explicit mentions of its ID and
+   of its name or an alias, how much training evidence the technique has, and the article's length.
+3. **Calibration.** One logistic regression over those features, shared by all techniques, is fitted on
+   articles the sentence model did not see (internal grouped cross-validation over the multi-sentence
+   labeled articles), so its probabilities are calibrated and it applies to techniques that no
+   labeled article shows.
+   Only (article, technique) pairs of techniques that the labeled articles annotate train it: a
+   corpus such as TRAM2 labels 77 techniques, and its silence about the others is no evidence (nor
+   are its unlabeled sentences negatives for them).
+4. **Decisions.** ``threshold="tuned"`` picks a global cut that maximises micro F1 on held-out
+   predictions, and per-technique cuts (shrunk toward it) for techniques with enough positive
+   articles; techniques that no labeled article shows get the global cut. A technique is dropped
+   when one of its sub-techniques is reported (``parents="drop_redundant"``). Tactics get the
+   best probability among their techniques and a tuned cut, and always include the tactics of
+   predicted techniques.
+"""
+# ruff: noqa: N803, N806  (scikit-learn's names: X, y, W, S, ...)
+
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from ttpmap._exceptions import InputError, ModelError, NotFittedError, UnknownTechniqueError
+from ttpmap._results import Evidence, Tactic, Technique
+from ttpmap.classify._mentions import build_mention_index, load_aliases
+from ttpmap.classify._params import Check, Interval, Options, check_params
+from ttpmap.classify._text import check_texts, sentences_of
+from ttpmap.classify._vectorizer import SentenceVectorizer, split_tokens
+
+if TYPE_CHECKING:
+    from ttpmap.attack import Catalog
+
+__all__ = ["TechniqueClassifier", "progress_callback"]
+
+#: Called as ``callback(stage, done, total)`` during `TechniqueClassifier.fit` (set by the CLI).
+progress_callback: ContextVar[Callable[[str, int, int], None] | None] = ContextVar(
+    "ttpmap_classify_progress", default=None
+)
+_SENTENCE_EXAMPLE_MAX_CHARS = 1200
+_FEATURES = (
+    "max",
+    "second",
+    "top3_mean",
+    "log_n_above_0",
+    "log_n_above_-0.5",
+    "family_max",
+    "log_id_mentions",
+    "log_name_mentions",
+    "log_train_examples",
+    "log_n_sentences",
+)
+_N_EVIDENCE = 3
+_BATCH = 32
+
+
+def _report(stage: str, done: int, total: int) -> None:
+    cb = progress_callback.get()
+    if cb is not None:
+        cb(stage, done, total)
+
+
+class _Scored(NamedTuple):
+    features: np.ndarray
+    sentences: list[tuple[int, int]]
+    scores: np.ndarray
+    by_id: dict[int, list[int]]
+    by_name: dict[int, list[int]]
+
+
+class _Weights:
+    """Sentence-level weights: a dense block for the most used features, a sparse matrix for the rest.
+
+    The vectorizer's columns are renumbered so that the `hot` most used features come first.
+    """
+
+    def __init__(self, dense: np.ndarray, sparse: sp.csr_matrix) -> None:
+        self.dense = dense
+        self.sparse = sparse
+
+    @property
+    def nnz(self) -> int:
+        return int(np.count_nonzero(self.dense)) + int(self.sparse.nnz)
+
+    def scores(self, X: sp.csr_matrix) -> np.ndarray:
+        hot = len(self.dense)
+        n = X.shape[0]
+        is_hot = X.indices < hot
+        rows = np.repeat(np.arange(n), np.diff(X.indptr))
+        ptr_h = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows[is_hot], minlength=n), out=ptr_h[1:])
+        ptr_c = X.indptr - ptr_h
+        Xh = sp.csr_matrix((X.data[is_hot], X.indices[is_hot], ptr_h), shape=(n, hot))
+        Xc = sp.csr_matrix((X.data[~is_hot], X.indices[~is_hot] - hot, ptr_c), shape=(n, X.shape[1] - hot))
+        out: np.ndarray = np.asarray(Xh @ self.dense) + (Xc @ self.sparse).toarray()
+        return out
+
+
+def _split_hot(vec: SentenceVectorizer, W: sp.csr_matrix, max_hot: int = 2000, min_nnz: int = 32) -> _Weights:
+    """Move the features with at least `min_nnz` non-zero weights (at most `max_hot`) into a dense block."""
+    row_nnz = np.diff(W.indptr)
+    order = np.argsort(-row_nnz, kind="stable")
+    hot = order[: min(max_hot, int((row_nnz >= min_nnz).sum()))]
+    is_hot = np.zeros(W.shape[0], dtype=bool)
+    is_hot[hot] = True
+    new_order = np.concatenate([np.sort(hot), np.flatnonzero(~is_hot)])
+    perm = np.empty(W.shape[0], dtype=np.int64)
+    perm[new_order] = np.arange(W.shape[0])
+    vec.permute(perm)
+    W = W[new_order]
+    dense = np.ascontiguousarray(W[: len(hot)].toarray(), dtype=np.float32)
+    return _Weights(dense, W[len(hot) :].tocsr())
+
+
+class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+    """Map articles to ATT&CK techniques and tactics, with calibrated confidences and evidence.
+
+    Parameters
+    ----------
+    catalog : str, path-like, Catalog or None, default=None
+        The ATT&CK catalog that defines the label space (active techniques and sub-techniques with
+        sentence-level training evidence) and resolves training IDs. ``None``: the default model's.
+        Pass a path to keep the estimator clonable.
+    C : float, default=0.5
+        Regularisation of each technique's sentence-level linear SVM.
+    max_negatives : int, default=8000
+        Negative sentences sampled (seeded) for each technique's SVM.
+    min_examples : int, default=2
+        Techniques with fewer sentence-level examples are left out of the label space.
+    min_df : int, default=2
+        Minimum document frequency of a word n-gram.
+    max_coef : int, default=1500
+        Non-zero coefficients kept per technique (the largest in magnitude).
+    inner_cv : int, default=3
+        Grouped folds over the multi-sentence labeled articles used to fit calibration and thresholds.
+    threshold : "tuned" or float in [0, 1], default="tuned"
+        ``"tuned"``: per-technique cuts chosen on held-out folds; a float: one cut for every technique.
+    parents : {"drop_redundant", "keep"}, default="drop_redundant"
+        ``"drop_redundant"``: a technique is not reported when one of its sub-techniques is (the
+        sub-technique says more); ``"keep"``: report both.
+    n_jobs : int or None, default=None
+        Parallel jobs for the per-technique SVMs.
+    random_state : int, default=0
+        Seed of the negative sampling and the SVM solver.
+
+    Attributes
+    ----------
+    classes_ : ndarray of str
+        Technique IDs, the columns of `predict` and `predict_proba`.
+    thresholds_ : ndarray of float
+        Decision cut per class.
+    tactic_threshold_ : float
+        Cut on a tactic's probability (the best of its techniques').
+    annotated_ : ndarray of bool
+        Classes that some labeled article carries: calibration and per-class thresholds learn from
+        these (a labeled corpus such as TRAM2 annotates only some techniques; its silence about
+        the others is not evidence against them). The others get the global cut.
+    parent_of_ : ndarray of int
+        Index of each sub-technique's parent class, -1 if none.
+    attack_version_ : str
+        ATT&CK version of the catalog used at fit.
+    label_info_ : dict
+        ``id -> (name, tactic shortnames, url)`` for every class.
+    tactics_ : tuple of (id, shortname, name)
+        The catalog's tactics in matrix order.
+    vectorizer_ : TfidfVectorizer
+        Sentence featurizer.
+    coef_ : _Weights
+        Pruned sentence-level SVM weights (float32: a dense block for the most used features, sparse
+        for the rest); `intercept_` their biases.
+    calibrator_ : tuple
+        ``(mean, scale, coef, intercept)`` of the standardised logistic regression from article
+        features to a probability.
+    mentions_ : MentionIndex
+        IDs and phrases that count as explicit mentions.
+
+    Examples
+    --------
+    >>> from ttpmap.classify import TechniqueClassifier
+    >>> clf = TechniqueClassifier().fit(texts, labels)  # doctest: +SKIP
+    >>> techniques, tactics = clf.explain([report])[0]  # doctest: +SKIP
+    """
+
+    _parameter_constraints: Mapping[str, Sequence[Any]] = {
+        "catalog": [
+            None,
+            Check(
+                lambda v: isinstance(v, str | os.PathLike) or hasattr(v, "resolve"),
+                "a path to a catalog file or a Catalog",
+            ),
+        ],
+        "C": [Interval(float, 0.0, None, closed="neither")],
+        "max_negatives": [Interval(int, 1, None)],
+        "min_examples": [Interval(int, 1, None)],
+        "min_df": [Interval(int, 1, None)],
+        "max_coef": [Interval(int, 1, None)],
+        "inner_cv": [Interval(int, 2, None)],
+        "threshold": [Options("tuned"), Interval(float, 0.0, 1.0)],
+        "parents": [Options("drop_redundant", "keep")],
+        "n_jobs": [None, Interval(int, None, None)],
+        "random_state": [Interval(int, 0, None)],
+    }
+
+    def __init__(
+        self,
+        *,
+        catalog: Any = None,
+        C: float = 0.5,
+        max_negatives: int = 8000,
+        min_examples: int = 2,
+        min_df: int = 2,
+        max_coef: int = 1500,
+        inner_cv: int = 3,
+        threshold: str | float = "tuned",
+        parents: str = "drop_redundant",
+        n_jobs: int | None = None,
+        random_state: int = 0,
+    ) -> None:
+        self.catalog = catalog
+        self.C = C
+        self.max_negatives = max_negatives
+        self.min_examples = min_examples
+        self.min_df = min_df
+        self.max_coef = max_coef
+        self.inner_cv = inner_cv
+        self.threshold = threshold
+        self.parents = parents
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.target_tags.multi_output = True
+        tags.classifier_tags.multi_label = True
+        tags.non_deterministic = False
+        return tags
+
+    # -- fitting ---------------------------------------------------------------------------------
+
+    def fit(
+        self,
+        X: Iterable[str],
+        y: Iterable[Iterable[str]],
+        *,
+        spans: Sequence[Sequence[tuple[int, int, str]] | None] | None = None,
+        groups: Sequence[Any] | None = None,
+    ) -> TechniqueClassifier:
+        """Fit on labeled articles and sentences.
+
+        Parameters
+        ----------
+        X : list of str
+            Articles and sentences. A text of at most 1,200 characters without spans is a
+            sentence-level example of its labels; a longer text is a labeled article whose
+            sentences are scored to learn calibration and thresholds.
+        y : list of list of str
+            Technique IDs of each text (resolved through the catalog: revoked IDs are replaced).
+        spans : list of (list of (start, end, id) or None), optional
+            Evidence spans per text; sentences of a spanned text that no span touches are negatives.
+        groups : list, optional
+            Group of each text; texts of one group stay in one internal fold (near-duplicates).
+
+        Returns
+        -------
+        self : TechniqueClassifier
+        """
+        check_params(type(self).__name__, self.get_params(), self._parameter_constraints)
+        texts = check_texts(X)
+        labels = _check_labels(y, len(texts))
+        span_lists = _check_spans(spans, texts)
+        group_list = list(groups) if groups is not None else list(range(len(texts)))
+        if len(group_list) != len(texts):
+            raise InputError(f"groups has {len(group_list)} entries for {len(texts)} articles")
+        catalog = _get_catalog(self.catalog)
+        labels = [_resolve_all(ls, catalog) for ls in labels]
+        span_lists = [
+            None if s is None else [(a, b, r) for a, b, tid in s for r in _resolve_all([tid], catalog)]
+            for s in span_lists
+        ]
+
+        sent_texts, sent_labels, doc_idx = _sentence_rows(texts, labels, span_lists)
+        counts = Counter(lab for ls in sent_labels for lab in ls)
+        active = {t.id for t in catalog.active_techniques()}
+        classes = sorted(
+            (c for c, n in counts.items() if n >= self.min_examples and c in active), key=_id_key
+        )
+        if not classes:
+            raise InputError(
+                f"no technique has {self.min_examples} or more sentence-level examples; pass short "
+                "labeled sentences or articles with spans"
+            )
+        docs = [i for i, t in enumerate(texts) if _is_document(t, span_lists[i])]
+        if len({group_list[i] for i in docs}) < self.inner_cv:
+            raise InputError(
+                f"TechniqueClassifier needs labeled articles longer than {_SENTENCE_EXAMPLE_MAX_CHARS} "
+                f"characters from at least inner_cv={self.inner_cv} groups to learn how sentence evidence "
+                f"adds up; got {len(docs)} such articles"
+            )
+        self.classes_ = np.array(classes, dtype=object)
+        index = {c: j for j, c in enumerate(classes)}
+        self.label_info_ = {c: _label_info(catalog, c) for c in classes}
+        self.tactics_ = tuple((t.id, t.shortname, t.name) for t in catalog.tactics)
+        self.attack_version_ = catalog.version
+        self.train_examples_ = np.array([counts.get(c, 0) for c in classes], dtype=np.float64)
+        self.family_ = _families(classes)
+        self.parent_of_ = np.array([index.get(c.partition(".")[0], -1) if "." in c else -1 for c in classes])
+        self.tactic_members_ = _tactic_members(classes, self.label_info_, self.tactics_)
+
+        Y = _binarize(sent_labels, index)
+        # Labeled articles only annotate some techniques (TRAM2: 77). Their unlabeled sentences are
+        # negatives for those and unknown (-1) for the rest; calibration and thresholds learn from the
+        # (article, technique) pairs of annotated techniques only.
+        annotated = np.zeros(len(classes), dtype=bool)
+        for d in docs:
+            annotated[[index[lab] for lab in labels[d] if lab in index]] = True
+        from_doc = np.array(doc_idx) >= 0
+        block = Y[np.ix_(from_doc, ~annotated)]
+        Y[np.ix_(from_doc, ~annotated)] = np.where(block == 1, 1, -1)
+        if not annotated.any():
+            raise InputError(
+                "the labeled articles carry no technique that has sentence-level examples; give them labels"
+            )
+        self.annotated_ = annotated
+        doc_groups = np.array([group_list[d] for d in docs], dtype=object)
+        folds = _group_folds(doc_groups, self.inner_cv, self.random_state)
+        steps = self.inner_cv + 1
+        feats: list[np.ndarray] = [np.empty(0)] * len(docs)
+        self.mentions_ = build_mention_index(classes, catalog, load_aliases())
+        for f, held in enumerate(folds):
+            _report("calibration folds", f, steps)
+            held_docs = {docs[k] for k in held}
+            keep = np.array([d not in held_docs for d in doc_idx])
+            vec, W, b = self._fit_sentences([t for t, k in zip(sent_texts, keep, strict=True) if k], Y[keep])
+            for k, scored in zip(held, self._score([texts[docs[k]] for k in held], vec, W, b), strict=True):
+                feats[k] = scored.features
+        _report("sentence model", self.inner_cv, steps)
+        self.vectorizer_, self.coef_, self.intercept_ = self._fit_sentences(sent_texts, Y)
+        self.mentions_ = build_mention_index(classes, catalog, load_aliases(), self.vectorizer_.rarity)
+        _report("calibration", steps, steps)
+
+        # Calibration and thresholds learn from the (article, technique) pairs the articles annotate.
+        cols = np.flatnonzero(annotated)
+        doc_y = np.vstack([_binarize([labels[d]], index)[0] for d in docs])[:, cols]
+        F3 = np.stack(feats)[:, cols, :]
+        F = F3.reshape(-1, F3.shape[2])
+        yy = doc_y.ravel().astype(bool)
+        self.calibrator_ = _calibrator_arrays(_new_calibrator().fit(F, yy))
+        held_proba = np.empty(len(yy))
+        width = len(cols)
+        for held in folds:
+            rows = np.concatenate([np.arange(k * width, (k + 1) * width) for k in held])
+            train = np.setdiff1d(np.arange(len(yy)), rows)
+            held_proba[rows] = _new_calibrator().fit(F[train], yy[train]).predict_proba(F[rows])[:, 1]
+        P = held_proba.reshape(len(docs), width)
+        if self.threshold == "tuned":
+            tuned = _tune_thresholds(P, doc_y)
+            self.thresholds_ = np.full(len(classes), _best_cut(P.ravel(), doc_y.ravel().astype(bool)))
+            self.thresholds_[cols] = tuned
+        else:
+            self.thresholds_ = np.full(len(classes), float(self.threshold))
+        P_all = np.zeros((len(docs), len(classes)))
+        P_all[:, cols] = P
+        Y_all = np.zeros((len(docs), len(classes)), dtype=np.int8)
+        Y_all[:, cols] = doc_y
+        tac_true = np.vstack([self._tactic_vector(np.flatnonzero(Y_all[k])) for k in range(len(docs))])
+        tac_proba = np.vstack([self._tactic_proba(P_all[k]) for k in range(len(docs))])
+        self.tactic_threshold_ = _best_cut(tac_proba.ravel(), tac_true.ravel().astype(bool))
+        return self
+
+    def _fit_sentences(
+        self, texts: list[str], Y: np.ndarray
+    ) -> tuple[SentenceVectorizer, _Weights, np.ndarray]:
+        from joblib import Parallel, delayed
+
+        vec = SentenceVectorizer(min_df=self.min_df)
+        Xs = vec.fit_transform(texts)
+        # Processes, not threads: liblinear's random generator is global, so concurrent fits in
+        # threads would make the result depend on scheduling.
+        # Processes, not threads: liblinear's random generator is global, so concurrent fits in threads
+        # would make the weights depend on scheduling. Labels go in chunks to ship the matrix rarely.
+        n_chunks = max(1, min(Y.shape[1], 8 * max(1, abs(self.n_jobs or 1))))
+        chunks = np.array_split(np.arange(Y.shape[1]), n_chunks)
+        parts = Parallel(n_jobs=self.n_jobs, prefer="processes")(
+            delayed(_fit_chunk)(
+                Xs, Y[:, js], self.C, self.max_negatives, self.max_coef, self.random_state + int(js[0])
+            )
+            for js in chunks
+            if len(js)
+        )
+        cols = [c for part in parts for c in part]
+        rows, data, indptr, bias = [], [], [0], []
+        for idx, w, b in cols:
+            rows.append(idx)
+            data.append(w)
+            indptr.append(indptr[-1] + len(idx))
+            bias.append(b)
+        W = sp.csc_matrix(
+            (
+                np.concatenate(data).astype(np.float32),
+                np.concatenate(rows).astype(np.int32),
+                np.array(indptr),
+            ),
+            shape=(Xs.shape[1], Y.shape[1]),
+        ).tocsr()
+        return vec, _split_hot(vec, W), np.array(bias, dtype=np.float32)
+
+    # -- scoring ---------------------------------------------------------------------------------
+
+    def _score(
+        self, texts: Sequence[str], vec: SentenceVectorizer, W: _Weights, b: np.ndarray
+    ) -> Iterator[_Scored]:
+        """Sentence scores, mentions and article features of each text, in batches of `_BATCH`."""
+        for lo in range(0, len(texts), _BATCH):
+            chunk = texts[lo : lo + _BATCH]
+            sents_list = [sentences_of(t) for t in chunk]
+            pieces = [t[s:e] for t, sents in zip(chunk, sents_list, strict=True) for s, e in sents]
+            flat = split_tokens(pieces)
+            X, ends = vec.transform_flat(flat, len(pieces))
+            S_all = W.scores(X)
+            S_all += b
+            row = 0
+            for text, sents in zip(chunk, sents_list, strict=True):
+                n = len(sents)
+                S = S_all[row : row + n]
+                tok_lo = int(ends[row - 1]) + 1 if row else 0
+                tok_hi = int(ends[row + n - 1]) + 1
+                by_id, by_name = self.mentions_.find(
+                    text, sents, flat[tok_lo:tok_hi], (ends[row : row + n] - tok_lo).tolist()
+                )
+                row += n
+                yield _Scored(self._doc_features(S, by_id, by_name), sents, S, by_id, by_name)
+
+    def _doc_features(
+        self, S: np.ndarray, by_id: Mapping[int, list[int]], by_name: Mapping[int, list[int]]
+    ) -> np.ndarray:
+        n, n_cls = S.shape
+        St = np.ascontiguousarray(S.T)
+        if n >= 3:
+            top = -np.sort(-np.partition(St, n - 3, axis=1)[:, n - 3 :], axis=1)
+        else:
+            top = -np.sort(-St, axis=1)
+            top = np.hstack([top, np.repeat(top[:, -1:], 3 - n, axis=1)])
+        ids = np.zeros(n_cls)
+        names = np.zeros(n_cls)
+        for j, hits in by_id.items():
+            ids[j] = len(hits)
+        for j, hits in by_name.items():
+            names[j] = len(hits)
+        best = top[:, 0]
+        starts, owner = self.family_
+        fam = np.maximum.reduceat(best, starts)[owner]
+        return np.column_stack(
+            [
+                best,
+                top[:, 1],
+                top.mean(axis=1),
+                np.log1p((St > 0).sum(axis=1)),
+                np.log1p((St > -0.5).sum(axis=1)),
+                fam,
+                np.log1p(ids),
+                np.log1p(names),
+                np.log1p(self.train_examples_),
+                np.full(n_cls, math.log(n)),
+            ]
+        )
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "calibrator_"):
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with labeled articles "
+                "first, or load a trained model with ttpmap._model.load_model()."
+            )
+
+    def _calibrated(self, F: np.ndarray) -> np.ndarray:
+        mean, scale, w, b = self.calibrator_
+        z = ((F - mean) / scale) @ w + b
+        return np.asarray(1.0 / (1.0 + np.exp(-z)))
+
+    def _scored(self, X: Iterable[str]) -> Iterator[tuple[str, np.ndarray, _Scored]]:
+        self._check_fitted()
+        texts = check_texts(X)
+        for text, scored in zip(
+            texts, self._score(texts, self.vectorizer_, self.coef_, self.intercept_), strict=True
+        ):
+            yield text, self._calibrated(scored.features), scored
+
+    def predict_proba(self, X: Iterable[str]) -> np.ndarray:
+        """Calibrated probability of each class for each article, shape ``(n_articles, n_classes)``."""
+        return np.vstack([p for _, p, _ in self._scored(X)])
+
+    def check_catalog(self, catalog: Catalog) -> None:
+        """Raise `ModelError` unless `catalog` is the ATT&CK version this classifier was fitted with."""
+        self._check_fitted()
+        if catalog.version != self.attack_version_:
+            raise ModelError(
+                f"this classifier was trained on ATT&CK v{self.attack_version_} but the catalog is "
+                f"v{catalog.version}; load the catalog of its model directory or retrain with 'ttpmap train'"
+            )
+        missing = [c for c in self.classes_ if c not in catalog.techniques]
+        if missing:
+            raise ModelError(
+                f"the catalog lacks {len(missing)} of the classifier's techniques, e.g. {missing[0]}"
+            )
+
+    def _decide(self, p: np.ndarray) -> np.ndarray:
+        """Indices of the classes to report for an article with probabilities `p`."""
+        chosen = p >= self.thresholds_
+        if self.parents == "drop_redundant":
+            kids = chosen & (self.parent_of_ >= 0)
+            chosen[self.parent_of_[kids]] = False
+        return np.flatnonzero(chosen)
+
+    def predict(self, X: Iterable[str]) -> np.ndarray:
+        """Binary indicator matrix over `classes_`: 1 where the article describes the technique."""
+        proba = self.predict_proba(X)
+        out = np.zeros(proba.shape, dtype=np.int64)
+        for n, p in enumerate(proba):
+            out[n, self._decide(p)] = 1
+        return out
+
+    def predict_tactics(self, X: Iterable[str]) -> tuple[list[str], np.ndarray]:
+        """Tactic IDs (matrix order) and a ``(n_articles, n_tactics)`` indicator matrix."""
+        rows = []
+        for _, p, _ in self._scored(X):
+            pred = self._decide(p)
+            rows.append(
+                (self._tactic_proba(p) >= self.tactic_threshold_) | self._tactic_vector(pred).astype(bool)
+            )
+        return [t[0] for t in self.tactics_], np.vstack(rows).astype(np.int64)
+
+    def explain(self, X: Iterable[str]) -> list[tuple[list[Technique], list[Tactic]]]:
+        """Predicted techniques (with evidence sentences) and tactics of each article.
+
+        Returns
+        -------
+        list of (list of Technique, list of Tactic)
+            Techniques by decreasing confidence; each carries up to three evidence sentences with
+            offsets into the article, and ``source="mention"`` when the article names its ID.
+            Tactics in matrix order, including every tactic of a predicted technique.
+        """
+        return [self._explain_one(text, p, scored) for text, p, scored in self._scored(X)]
+
+    def _explain_one(self, text: str, p: np.ndarray, scored: _Scored) -> tuple[list[Technique], list[Tactic]]:
+        sents, S, by_id, by_name = scored.sentences, scored.scores, scored.by_id, scored.by_name
+        chosen = self._decide(p)
+        techniques = []
+        for j in sorted(chosen.tolist(), key=lambda j: (-p[j], j)):
+            cid = str(self.classes_[j])
+            name, tactics, url = self.label_info_[cid]
+            col = S[:, j]
+            order = [int(k) for k in np.argsort(-col, kind="stable")[:_N_EVIDENCE] if col[k] > 0]
+            picks = list(
+                dict.fromkeys([*order[:2], *by_name.get(j, [])[:1], *by_id.get(j, [])[:1], *order[2:]])
+            )
+            if not picks:
+                picks = [int(np.argmax(col))]
+            evidence = tuple(
+                Evidence(text[sents[k][0] : sents[k][1]], sents[k][0], sents[k][1])
+                for k in sorted(picks[:_N_EVIDENCE])
+                if sents[k][1] > sents[k][0]
+            )
+            techniques.append(
+                Technique(
+                    id=cid,
+                    name=name,
+                    tactics=tactics,
+                    confidence=float(p[j]),
+                    evidence=evidence,
+                    url=url,
+                    source="mention" if j in by_id else "model",
+                )
+            )
+        tac_p = self._tactic_proba(p)
+        implied = self._tactic_vector(chosen)
+        tactics_out = []
+        for k, (tid, short, name) in enumerate(self.tactics_):
+            conf = float(tac_p[k])
+            if implied[k]:
+                conf = max(
+                    conf, max(float(p[j]) for j in chosen if short in self.label_info_[self.classes_[j]][1])
+                )
+            if implied[k] or conf >= self.tactic_threshold_:
+                tactics_out.append(Tactic(id=tid, shortname=short, name=name, confidence=conf))
+        return techniques, tactics_out
+
+    # -- tactics ---------------------------------------------------------------------------------
+
+    def _tactic_proba(self, p: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(self.tactics_))
+        for k, idx in enumerate(self.tactic_members_):
+            if len(idx):
+                out[k] = float(p[idx].max())
+        return out
+
+    def _tactic_vector(self, chosen: Iterable[int]) -> np.ndarray:
+        shorts = {s for j in chosen for s in self.label_info_[self.classes_[j]][1]}
+        return np.array([short in shorts for _, short, _ in self.tactics_], dtype=np.int64)
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def _id_key(tid: str) -> tuple[str, str]:
+    base, _, sub = tid.partition(".")
+    return base, sub
+
+
+def _get_catalog(value: Any) -> Catalog:
+    from ttpmap.datasets._loaders import _default_catalog_cached, default_catalog
+
+    if value is None:
+        return default_catalog()
+    if isinstance(value, str | os.PathLike):
+        return _default_catalog_cached(str(Path(value).expanduser().resolve()))
+    return value  # type: ignore[no-any-return]
+
+
+def _label_info(catalog: Catalog, tid: str) -> tuple[str, tuple[str, ...], str]:
+    info = catalog.techniques[tid]
+    name = info.name
+    if info.parent is not None and info.parent in catalog.techniques:
+        name = f"{catalog.techniques[info.parent].name}: {info.name}"
+    url = info.url if info.url.endswith("/") else info.url + "/"
+    return name, tuple(info.tactics), url
+
+
+def _check_labels(y: Any, n: int) -> list[list[str]]:
+    if isinstance(y, str) or not isinstance(y, Iterable):
+        raise InputError("y must be a list with one list of technique IDs per article, e.g. [['T1059.001']]")
+    out = []
+    for k, ls in enumerate(y):
+        if isinstance(ls, str):
+            raise InputError(f"y[{k}] is a str; give each article a list of IDs, e.g. [{ls!r}]")
+        items = list(ls)
+        if not all(isinstance(x, str) for x in items):
+            raise InputError(f"y[{k}] must hold technique IDs as str, got {items!r}")
+        out.append(items)
+    if len(out) != n:
+        raise InputError(f"y has {len(out)} label lists for {n} articles")
+    return out
+
+
+def _check_spans(spans: Any, texts: list[str]) -> list[list[tuple[int, int, str]] | None]:
+    if spans is None:
+        return [None] * len(texts)
+    out: list[list[tuple[int, int, str]] | None] = []
+    for k, (s, text) in enumerate(zip(spans, texts, strict=False)):
+        if s is None or len(s) == 0:
+            out.append(None)
+            continue
+        checked = []
+        for item in s:
+            a, b, tid = item
+            if not (
+                isinstance(a, int | np.integer)
+                and isinstance(b, int | np.integer)
+                and 0 <= a < b <= len(text)
+            ):
+                raise InputError(
+                    f"spans[{k}] has {item!r}: start and end must satisfy 0 <= start < end <= len(text)"
+                )
+            checked.append((int(a), int(b), str(tid)))
+        out.append(checked)
+    if len(out) != len(texts):
+        raise InputError(f"spans has {len(out)} entries for {len(texts)} articles")
+    return out
+
+
+def _resolve_all(ids: Iterable[str], catalog: Catalog) -> list[str]:
+    out = []
+    for raw in ids:
+        try:
+            info = catalog.resolve(raw)
+        except UnknownTechniqueError as exc:
+            raise UnknownTechniqueError(f"in the training labels: {exc}") from None
+        if not (info.deprecated or info.revoked) and info.id not in out:
+            out.append(info.id)
+    return out
+
+
+def _is_document(text: str, spans: Sequence[Any] | None) -> bool:
+    return len(text) > _SENTENCE_EXAMPLE_MAX_CHARS or (spans is not None and len(text) > 0)
+
+
+def _sentence_rows(
+    texts: list[str], labels: list[list[str]], spans: list[list[tuple[int, int, str]] | None]
+) -> tuple[list[str], list[set[str]], list[int]]:
+    """Sentence-level examples: short texts whole, spanned articles sentence by sentence.
+
+    Returns the texts, their label sets and the index of the article each row comes from (-1 for a
+    short text, which every fold trains on).
+    """
+    rows: list[str] = []
+    labs: list[set[str]] = []
+    owner: list[int] = []
+    for i, text in enumerate(texts):
+        s = spans[i]
+        if s is None:
+            if len(text) <= _SENTENCE_EXAMPLE_MAX_CHARS and text.strip():
+                rows.append(text)
+                labs.append(set(labels[i]))
+                owner.append(-1)
+            continue
+        for a, b in sentences_of(text):
+            if b <= a:
+                continue
+            hit = {tid for x, z, tid in s if x < b and z > a}
+            rows.append(text[a:b])
+            labs.append(hit)
+            owner.append(i)
+    return rows, labs, owner
+
+
+def _binarize(label_sets: Iterable[Iterable[str]], index: Mapping[str, int]) -> np.ndarray:
+    sets = list(label_sets)
+    Y = np.zeros((len(sets), len(index)), dtype=np.int8)
+    for r, ls in enumerate(sets):
+        for lab in ls:
+            j = index.get(lab)
+            if j is not None:
+                Y[r, j] = 1
+    return Y
+
+
+def _families(classes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Start index of each family (classes are sorted, so a family is contiguous) and each class's family."""
+    starts: list[int] = []
+    owner: list[int] = []
+    last = None
+    for j, c in enumerate(classes):
+        parent = c.partition(".")[0]
+        if parent != last:
+            starts.append(j)
+            last = parent
+        owner.append(len(starts) - 1)
+    return np.array(starts, dtype=np.int64), np.array(owner, dtype=np.int64)
+
+
+def _tactic_members(
+    classes: Sequence[str],
+    info: Mapping[str, tuple[str, tuple[str, ...], str]],
+    tactics: Sequence[tuple[str, str, str]],
+) -> tuple[np.ndarray, ...]:
+    members: dict[str, list[int]] = defaultdict(list)
+    for j, c in enumerate(classes):
+        for short in info[c][1]:
+            members[short].append(j)
+    return tuple(np.array(members.get(short, []), dtype=np.int64) for _, short, _ in tactics)
+
+
+def _calibrator_arrays(pipe: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    scaler, lr = pipe[0], pipe[-1]
+    return (
+        scaler.mean_.astype(np.float64),
+        scaler.scale_.astype(np.float64),
+        lr.coef_[0].astype(np.float64),
+        float(lr.intercept_[0]),
+    )
+
+
+def _group_folds(groups: np.ndarray, k: int, seed: int) -> list[np.ndarray]:
+    uniq = sorted(set(groups.tolist()), key=str)
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(uniq))
+    fold_of = {uniq[g]: n % k for n, g in enumerate(order)}
+    return [np.flatnonzero([fold_of[g] == f for g in groups]) for f in range(k)]
+
+
+def _fit_chunk(
+    X: sp.csr_matrix, Y: np.ndarray, C: float, max_negatives: int, max_coef: int, seed: int
+) -> list[tuple[np.ndarray, np.ndarray, float]]:
+    return [_fit_one(X, Y[:, k], C, max_negatives, max_coef, seed + k) for k in range(Y.shape[1])]
+
+
+def _fit_one(
+    X: sp.csr_matrix, y: np.ndarray, C: float, max_negatives: int, max_coef: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, float]:
+    from sklearn.svm import LinearSVC
+
+    pos = np.flatnonzero(y == 1)
+    neg = np.flatnonzero(y == 0)
+    if len(neg) > max_negatives:
+        neg = np.sort(np.random.default_rng(seed).choice(neg, max_negatives, replace=False))
+    rows = np.sort(np.concatenate([pos, neg]))
+    if len(pos) == 0 or len(neg) == 0:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), -1.0
+    svm = LinearSVC(C=C, tol=1e-2, random_state=seed % (2**31)).fit(X[rows], y[rows] == 1)
+    w = svm.coef_[0]
+    keep = np.flatnonzero(w)
+    if len(keep) > max_coef:
+        keep = np.sort(keep[np.argpartition(-np.abs(w[keep]), max_coef)[:max_coef]])
+    return keep.astype(np.int32), w[keep].astype(np.float32), float(svm.intercept_[0])
+
+
+def _new_calibrator() -> Any:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
+
+
+def _f1(pred: np.ndarray, true: np.ndarray, beta: float = 1.0) -> float:
+    tp = float((pred & true).sum())
+    denom = float(beta**2 * true.sum() + pred.sum())
+    return (1 + beta**2) * tp / denom if denom else 0.0
+
+
+def _best_cut(p: np.ndarray, true: np.ndarray, beta: float = 1.0) -> float:
+    grid = np.round(np.linspace(0.05, 0.9, 86), 4)
+    scores = [_f1(p >= t, true, beta) for t in grid]
+    return float(grid[int(np.argmax(scores))])
+
+
+def _tune_thresholds(P: np.ndarray, Y: np.ndarray, *, min_pos: int = 3, shrink: float = 10.0) -> np.ndarray:
+    """A global micro-F1 cut, and per-class cuts shrunk toward it for classes with `min_pos` positives."""
+    true = Y.astype(bool)
+    glob = _best_cut(P.ravel(), true.ravel())
+    out = np.full(P.shape[1], glob)
+    grid = np.round(np.linspace(0.05, 0.9, 35), 4)
+    for j in range(P.shape[1]):
+        npos = int(true[:, j].sum())
+        if npos < min_pos:
+            continue
+        scores = [(_f1(P[:, j] >= t, true[:, j]), -abs(t - glob)) for t in grid]
+        t = float(grid[max(range(len(grid)), key=lambda i: scores[i])])
+        out[j] = (npos * t + shrink * glob) / (npos + shrink)
+    return out

@@ -1,0 +1,212 @@
+"""Explicit mentions of techniques: ATT&CK IDs (a regex) and technique names or aliases (spaCy PhraseMatcher).
+
+A report that writes ``T1059.001`` or "scheduled task" names a technique outright. A spaCy
+``PhraseMatcher`` (vocabulary of ``spacy.blank("en")``) runs over the sentences that hold a phrase's
+rarest token; words outside the phrases are replaced by ``"_"`` first, so the shared vocabulary does
+not grow with every article read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ttpmap._exceptions import UnknownTechniqueError
+from ttpmap.classify._vectorizer import tokenize
+
+if TYPE_CHECKING:
+    from ttpmap.attack import Catalog
+
+__all__ = ["MentionIndex", "build_mention_index", "load_aliases"]
+
+_ID = re.compile(r"T1\d{3}(?:[./]\d{3})?\b")
+# Single-word technique names that are ordinary English or too generic to count as a mention.
+_GENERIC = frozenset(
+    [
+        "at",
+        "cron",
+        "dll",
+        "tool",
+        "malware",
+        "services",
+        "server",
+        "domains",
+        "botnet",
+        "exploits",
+        "vulnerabilities",
+        "serverless",
+        "launchd",
+        "rootkit",
+        "bootkit",
+        "masquerading",
+    ]
+)
+_MATCHERS: dict[str, Any] = {}
+_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class MentionIndex:
+    """What counts as a mention of each class: IDs (with revoked and moved ones) and phrases.
+
+    Phrases are tuples of `tokenize` tokens; `anchors` holds each phrase's rarest token and
+    `requires[anchor]` the token sets of its phrases: only a sentence that holds every token of some
+    phrase goes through the matcher.
+    """
+
+    ids: Mapping[str, int]
+    phrases: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...]
+    anchors: frozenset[str]
+    requires: Mapping[str, tuple[frozenset[str], ...]]
+    words: frozenset[str]
+    key: str
+
+    def find(
+        self, text: str, sentences: Sequence[tuple[int, int]], flat: Sequence[str], ends: Sequence[int]
+    ) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
+        """Return ``(by_id, by_name)``: class index -> indices of the sentences that mention it.
+
+        `flat` holds the sentences' tokens (`split_tokens`), `ends` each sentence's end in `flat`.
+        """
+        by_id: dict[int, list[int]] = {}
+        starts = [s for s, _ in sentences]
+        pos = text.find("T1")
+        while pos != -1:
+            m = _ID.match(text, pos)
+            if m is not None and (pos == 0 or not (text[pos - 1].isalnum() or text[pos - 1] == "_")):
+                j = self.ids.get(m.group().replace("/", "."))
+                if j is not None:
+                    hits = by_id.setdefault(j, [])
+                    k = max(bisect_right(starts, pos) - 1, 0)
+                    if not hits or hits[-1] != k:
+                        hits.append(k)
+            pos = text.find("T1", pos + 2)
+        by_name: dict[int, list[int]] = {}
+        anchors = self.anchors
+        at = [i for i, w in enumerate(flat) if w in anchors]
+        seen = np.unique(np.searchsorted(np.asarray(ends), at, side="right")).tolist() if at else []
+        candidates: list[tuple[int, Sequence[str]]] = []
+        for k in seen:
+            lo = int(ends[k - 1]) + 1 if k else 0
+            toks = flat[lo : int(ends[k])]
+            present = set(toks)
+            if any(need <= present for a in present & anchors for need in self.requires[a]):
+                candidates.append((k, toks))
+        if not candidates:
+            return by_id, by_name
+        from spacy.tokens import Doc
+
+        nlp, matcher = self._matcher()
+        words = self.words
+        joined: list[str] = []
+        bounds: list[int] = []
+        for _, toks in candidates:
+            joined.extend(w if w in words else "_" for w in toks)
+            joined.append("|")
+            bounds.append(len(joined))
+        doc = Doc(nlp.vocab, words=joined)
+        strings = nlp.vocab.strings
+        for match_id, start, _ in matcher(doc):
+            k = candidates[bisect_right(bounds, start)][0]
+            for j in self.phrases[int(strings[match_id])][1]:
+                hits = by_name.setdefault(j, [])
+                if k not in hits:
+                    hits.append(k)
+        for hits in by_name.values():
+            hits.sort()
+        return by_id, by_name
+
+    def _matcher(self) -> tuple[Any, Any]:
+        with _LOCK:
+            cached = _MATCHERS.get(self.key)
+            if cached is None:
+                import spacy
+                from spacy.matcher import PhraseMatcher
+                from spacy.tokens import Doc
+
+                nlp = spacy.blank("en")
+                matcher = PhraseMatcher(nlp.vocab)
+                for n, (phrase, _) in enumerate(self.phrases):
+                    matcher.add(str(n), [Doc(nlp.vocab, words=list(phrase))])
+                cached = (nlp, matcher)
+                _MATCHERS[self.key] = cached
+            return cached
+
+
+def load_aliases() -> list[tuple[str, str]]:
+    """The shipped alias table (``classify/data/aliases.tsv``): ``(phrase, technique ID)`` pairs."""
+    raw = resources.files("ttpmap.classify").joinpath("data/aliases.tsv").read_text(encoding="utf-8")
+    out = []
+    for line in raw.splitlines():
+        if line.strip() and not line.startswith("#"):
+            phrase, _, tid = line.partition("\t")
+            out.append((phrase.strip(), tid.strip()))
+    return out
+
+
+def _is_distinctive(name: str) -> bool:
+    words = name.split()
+    if len(words) > 1:
+        return True
+    return len(name) >= 6 and name.lower() not in _GENERIC
+
+
+def build_mention_index(
+    classes: Sequence[str],
+    catalog: Catalog,
+    aliases: Iterable[tuple[str, str]] = (),
+    rarity: Callable[[str], float] | None = None,
+) -> MentionIndex:
+    """Index the IDs (current, revoked and moved) and names of `classes`, plus `aliases`.
+
+    `rarity(token)` ranks a phrase's tokens to choose its anchor (default: longest token).
+    """
+    index = {c: j for j, c in enumerate(classes)}
+    ids: dict[str, int] = dict(index)
+    for t in catalog.techniques.values():
+        if t.id in ids:
+            continue
+        try:
+            target = catalog.resolve(t.id).id
+        except UnknownTechniqueError:
+            continue
+        if target in index:
+            ids[t.id] = index[target]
+    phrase_map: dict[tuple[str, ...], set[int]] = {}
+    for c in classes:
+        name = catalog.techniques[c].name
+        toks = tuple(tokenize(name))
+        if toks and _is_distinctive(name):
+            phrase_map.setdefault(toks, set()).add(index[c])
+    for phrase, tid in aliases:
+        try:
+            target = catalog.resolve(tid).id
+        except UnknownTechniqueError:
+            continue
+        toks = tuple(tokenize(phrase))
+        if toks and target in index:
+            phrase_map.setdefault(toks, set()).add(index[target])
+    phrases = tuple((p, tuple(sorted(js))) for p, js in sorted(phrase_map.items()))
+    rank = rarity if rarity is not None else len
+    requires: dict[str, set[frozenset[str]]] = {}
+    for p, _ in phrases:
+        anchor = max(p, key=lambda w: (rank(w), len(w), w))
+        requires.setdefault(anchor, set()).add(frozenset(p))
+    words = frozenset(w for p, _ in phrases for w in p)
+    key = hashlib.sha256(repr(phrases).encode()).hexdigest()[:16]
+    return MentionIndex(
+        ids=ids,
+        phrases=phrases,
+        anchors=frozenset(requires),
+        requires={a: tuple(sorted(r, key=sorted)) for a, r in requires.items()},
+        words=words,
+        key=key,
+    )

@@ -1,0 +1,135 @@
+"""Training data assembly and `train_model`, the code behind ``ttpmap train``."""
+# ruff: noqa: N806  (scikit-learn's names: X, y, W, S, ...)
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ttpmap._exceptions import InvalidParameterError, ModelError
+from ttpmap.datasets import (
+    LabeledArticle,
+    load_attack_procedures,
+    load_bootstrap,
+    load_tram2,
+    load_ttpdrill,
+    normalize_sentence,
+    read_articles,
+)
+
+if TYPE_CHECKING:
+    from ttpmap.attack import Catalog
+    from ttpmap.classify._estimator import TechniqueClassifier
+
+__all__ = ["SOURCES", "default_corpus", "fit_inputs", "train_model", "tram2_sentence_texts"]
+
+DataHome = str | os.PathLike[str] | None
+
+
+def tram2_sentence_texts(reports: Iterable[LabeledArticle]) -> set[str]:
+    """Every sentence of the TRAM2 reports, normalised: what the bootstrap set must not repeat."""
+    from ttpmap._sentences import split_sentences
+
+    out = set()
+    for r in reports:
+        for s, e in split_sentences(r.text):
+            out.add(normalize_sentence(r.text[s:e]))
+    return out
+
+
+#: The training sources `default_corpus` reads.
+SOURCES = ("attack_procedures", "bootstrap", "ttpdrill", "tram2")
+
+
+def default_corpus(
+    data_home: DataHome = None, *, catalog: Catalog, sources: Sequence[str] = SOURCES
+) -> tuple[list[LabeledArticle], list[LabeledArticle]]:
+    """``(sentences, reports)``: procedure examples, bootstrap and TTPDrill sentences, and TRAM2's reports.
+
+    Bootstrap sentences that appear verbatim in TRAM2 are always dropped, so the same sentence never
+    sits in a training fold and in a test report.
+    """
+    unknown = sorted(set(sources) - set(SOURCES))
+    if unknown:
+        raise InvalidParameterError(f"unknown training sources {unknown}; choose from {list(SOURCES)}")
+    tram = load_tram2(data_home, catalog=catalog) if "tram2" in sources or "bootstrap" in sources else []
+    sentences: list[LabeledArticle] = []
+    if "attack_procedures" in sources:
+        sentences.extend(load_attack_procedures(catalog))
+    if "bootstrap" in sources:
+        sentences.extend(load_bootstrap(data_home, catalog=catalog, exclude=tram2_sentence_texts(tram)))
+    if "ttpdrill" in sources:
+        sentences.extend(load_ttpdrill(data_home, catalog=catalog))
+    return sentences, tram if "tram2" in sources else []
+
+
+def fit_inputs(
+    records: Sequence[LabeledArticle],
+) -> tuple[list[str], list[list[str]], list[list[tuple[int, int, str]] | None], list[str]]:
+    """``(X, y, spans, groups)`` for `TechniqueClassifier.fit` from labeled records."""
+    X = [r.text for r in records]
+    y = [list(r.labels) for r in records]
+    spans = [list(r.spans) if r.spans else None for r in records]
+    groups = [r.group or r.id or str(n) for n, r in enumerate(records)]
+    return X, y, spans, groups
+
+
+def train_model(
+    out_dir: str | os.PathLike[str],
+    *,
+    data_home: DataHome = None,
+    data: Sequence[str | os.PathLike[str]] = (),
+    catalog_path: str | os.PathLike[str] | None = None,
+    estimator: TechniqueClassifier | None = None,
+    overwrite: bool = False,
+    extra_files: dict[str, object] | None = None,
+    sources: Sequence[str] = SOURCES,
+) -> tuple[Path, dict[str, Any]]:
+    """Train on every available source and write a model directory (manifest, catalog, classifier).
+
+    Returns the directory and the metadata written into the manifest.
+    """
+    from ttpmap._model import CATALOG_FILE, CLASSIFIER_FILE, default_model_dir, write_model_dir
+    from ttpmap.attack import Catalog
+    from ttpmap.classify._estimator import TechniqueClassifier
+
+    if not overwrite:
+        taken = [n for n in (CLASSIFIER_FILE, "manifest.json") if (Path(out_dir) / n).exists()]
+        if taken:
+            raise ModelError(
+                f"{out_dir} already holds {', '.join(taken)}; choose another --out or pass --force"
+            )
+    cat_path = Path(catalog_path) if catalog_path is not None else default_model_dir() / CATALOG_FILE
+    catalog = Catalog.load(cat_path)
+    t0 = time.perf_counter()
+    sentences, reports = default_corpus(data_home, catalog=catalog, sources=sources)
+    user: list[LabeledArticle] = []
+    for path in data:
+        user.extend(read_articles(path))
+    records = [*sentences, *reports, *user]
+    X, y, spans, groups = fit_inputs(records)
+    clf = estimator if estimator is not None else TechniqueClassifier(catalog=str(cat_path), n_jobs=2)
+    clf.fit(X, y, spans=spans, groups=groups)
+    seconds = time.perf_counter() - t0
+    meta = {
+        "name": "ttpmap-default",
+        "attack_version": catalog.version,
+        "trained": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "training_seconds": round(seconds, 1),
+        "n_labels": len(clf.classes_),
+        "training_data": {
+            "attack_procedures": sum(1 for r in sentences if r.extra.get("source") == "attack_procedures"),
+            "bootstrap": sum(1 for r in sentences if r.extra.get("source") == "bootstrap"),
+            "ttpdrill": sum(1 for r in sentences if r.extra.get("source") == "ttpdrill"),
+            "tram2_reports": len(reports),
+            "user_records": len(user),
+        },
+        "estimator": {k: v for k, v in clf.get_params().items() if k != "catalog"},
+    }
+    files: dict[str, object] = {CLASSIFIER_FILE: clf, CATALOG_FILE: cat_path, **(extra_files or {})}
+    root = write_model_dir(out_dir, files, meta, overwrite=overwrite)
+    return root, meta

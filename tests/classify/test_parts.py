@@ -1,0 +1,84 @@
+"""The parts: vectorizer, mentions, metrics, baseline."""
+# ruff: noqa: N806  (scikit-learn's names: X, y, W, S, ...)
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from ttpmap.attack import Catalog
+from ttpmap.classify import TfidfSvcBaseline
+from ttpmap.classify._mentions import build_mention_index, load_aliases
+from ttpmap.classify._metrics import set_scores, to_parent
+from ttpmap.classify._text import sentences_of
+from ttpmap.classify._vectorizer import SentenceVectorizer, split_tokens, tokenize
+
+DOCS = [
+    "cmd.exe was run",
+    "cmd.exe ran PowerShell",
+    "the run",
+    "",
+    "run the cmd.exe cmd.exe",
+    "HKCU\\Run_key 2x",
+]
+
+
+def test_vectorizer_matches_scikit_learn():
+    ours = SentenceVectorizer(min_df=1).fit_transform(DOCS).toarray()
+    ref = TfidfVectorizer(token_pattern=r"[a-zA-Z0-9]+", ngram_range=(1, 2), sublinear_tf=True).fit_transform(
+        DOCS
+    )
+    np.testing.assert_allclose(np.sort(ours, axis=1), np.sort(ref.toarray(), axis=1), atol=1e-6)
+
+
+def test_vectorizer_transform_equals_fit_transform():
+    v = SentenceVectorizer(min_df=1)
+    X = v.fit_transform(DOCS)
+    np.testing.assert_array_equal(v.transform(DOCS).toarray(), X.toarray())
+    assert split_tokens(["a b", "c.d"]) == ["a", "b", "\x00", "c", "d", "\x00"]
+    assert tokenize("It’s “PowerShell”\u00a0—\u00a0café_2") == ["it", "s", "powershell", "caf", "2"]
+
+
+@pytest.fixture(scope="module")
+def mentions(catalog_path):
+    cat = Catalog.load(catalog_path)
+    classes = ["T1053.005", "T1059.001", "T1566.001", "T1574.001"]
+    return build_mention_index(classes, cat, load_aliases())
+
+
+def _find(index, text):
+    sents = sentences_of(text)
+    flat = split_tokens([text[s:e] for s, e in sents])
+    ends = [i for i, w in enumerate(flat) if w == "\x00"]
+    return index.find(text, sents, flat, ends)
+
+
+def test_id_mentions_resolve_revoked_ids(mentions):
+    by_id, _ = _find(mentions, "We saw T1059.001 and T1574.002. Not xT1053.005 nor T10590.")
+    assert by_id == {1: [0], 3: [0]}
+
+
+def test_name_and_alias_mentions(mentions):
+    text = (
+        "Nothing here.\nIt created a Scheduled-Task. Then a spear-phishing attachment arrived.\n"
+        "PowerShell ran."
+    )
+    _, by_name = _find(mentions, text)
+    assert by_name == {0: [1], 2: [2], 1: [3]}
+
+
+def test_metrics():
+    s = set_scores([["T1059.001", "T1105"], ["T1486"]], [["T1059.003", "T1105"], []])
+    assert s["micro"]["precision"] == 0.5
+    assert s["micro"]["recall"] == pytest.approx(1 / 3)
+    p = set_scores([["T1059.001", "T1105"], ["T1486"]], [["T1059.003", "T1105"], []], mapper=to_parent)
+    assert p["micro"]["precision"] == 1.0
+    assert p["macro"]["recall"] == pytest.approx((1 + 1 + 0) / 3)
+
+
+def test_baseline_contract():
+    texts = ["powershell ran a script", "schtasks created a task", "powershell again", "a scheduled task"]
+    y = [["T1059.001"], ["T1053.005"], ["T1059.001"], ["T1053.005"]]
+    b = TfidfSvcBaseline(min_df=1).fit(texts, y)
+    assert b.predict_labels(["powershell"]) == [["T1059.001"]]

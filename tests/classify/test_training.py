@@ -1,0 +1,97 @@
+"""The training and evaluation code paths end to end on a tiny data home built from the samples."""
+# ruff: noqa: N806  (scikit-learn's names: X, y, W, S, ...)
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from ttpmap._exceptions import InvalidParameterError
+from ttpmap._model import load_model
+from ttpmap.classify import TechniqueClassifier, train_model
+from ttpmap.classify._evaluate import evaluate_tram2, format_table, save_report
+from ttpmap.classify._train import default_corpus
+
+TINY = {"inner_cv": 2, "max_negatives": 200, "min_df": 1, "n_jobs": 1}
+SOURCES = ("bootstrap", "ttpdrill", "tram2")
+
+
+def test_train_model_writes_a_verified_model_dir(tiny_home, catalog_path, tmp_path):
+    out = tmp_path / "model"
+    root, meta = train_model(
+        out,
+        data_home=tiny_home,
+        data=[tiny_home / "user.jsonl"],
+        catalog_path=catalog_path,
+        estimator=TechniqueClassifier(catalog=catalog_path, **TINY),
+        sources=SOURCES,
+    )
+    manifest = json.loads((root / "manifest.json").read_text())
+    assert set(manifest["files"]) == {"classifier.joblib", "attack-catalog.json.gz"}
+    assert meta["attack_version"] == "18.1"
+    assert meta["training_data"]["tram2_reports"] == 8
+    assert meta["training_data"]["user_records"] == 8
+    model = load_model(root)
+    techniques, tactics = model.classifier.explain(
+        ["Mimikatz was run to dump credentials from LSASS memory."]
+    )[0]
+    assert "T1003.001" in {t.id for t in techniques}
+    assert tactics
+
+
+def test_training_is_deterministic(tiny_home, catalog_path):
+    from ttpmap.attack import Catalog
+    from ttpmap.classify._train import fit_inputs
+
+    cat = Catalog.load(catalog_path)
+    sentences, reports = default_corpus(tiny_home, catalog=cat, sources=SOURCES)
+    X, y, spans, groups = fit_inputs([*sentences, *reports])
+    a = TechniqueClassifier(catalog=catalog_path, **TINY).fit(X, y, spans=spans, groups=groups)
+    b = TechniqueClassifier(catalog=catalog_path, **TINY).fit(X, y, spans=spans, groups=groups)
+    texts = [r.text for r in reports]
+    np.testing.assert_array_equal(a.predict_proba(texts), b.predict_proba(texts))
+
+
+def test_unknown_source_is_refused(tiny_home, catalog_path):
+    from ttpmap.attack import Catalog
+
+    with pytest.raises(InvalidParameterError, match="unknown training sources"):
+        default_corpus(tiny_home, catalog=Catalog.load(catalog_path), sources=("tram3",))
+
+
+def test_evaluate_reports_both_systems(tiny_home, catalog_path, tmp_path):
+    result = evaluate_tram2(
+        tiny_home,
+        catalog_path=catalog_path,
+        estimator=TechniqueClassifier(catalog=catalog_path, **TINY),
+        n_splits=2,
+        sources=SOURCES,
+    )
+    for system in ("ttpmap", "baseline"):
+        for key in ("tram50_exact", "tram50_parent", "full_exact", "full_parent", "tactics"):
+            for avg in ("micro", "macro"):
+                assert set(result["scores"][system][key][avg]) == {"precision", "recall", "f1", "f0.5"}
+    table = format_table(result)
+    assert "TRAM-50 techniques, exact ID" in table
+    assert "baseline (rcATT)" in table
+    json_path, png_path = save_report(result, tmp_path / "eval")
+    assert json.loads(json_path.read_text())["scores"]["ttpmap"]["tactics"]["n_reports"] == 8
+    assert png_path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cli_train_and_card(tiny_home, catalog_path, tmp_path, capsys):
+    from ttpmap.cli import main
+
+    out = tmp_path / "cli-model"
+    args = ["train", "--out", str(out), "--data-home", str(tiny_home), "--catalog", catalog_path]
+    code = main([*args, "--sources", "tram2,bootstrap,ttpdrill", "--n-jobs", "1"])
+    assert code == 0
+    assert "techniques, ATT&CK v18.1" in capsys.readouterr().out
+    card = (out / "MODEL_CARD.md").read_text()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["files"]["classifier.joblib"] in card
+    assert "--sources tram2,bootstrap,ttpdrill" in card
+    assert main([*args, "--sources", "tram2"]) == 2
+    assert "already holds" in capsys.readouterr().err
