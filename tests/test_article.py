@@ -92,7 +92,7 @@ def test_from_file_decodes_boms_and_explicit_encodings(tmp_path):
     (tmp_path / "u16.txt").write_bytes("Texte déjà vu.".encode("utf-16"))
     (tmp_path / "latin.txt").write_bytes("Texte déjà vu.".encode("cp1252"))
     assert Article.from_file(tmp_path / "u16.txt").text == "Texte déjà vu."
-    with pytest.raises(InputError, match="not valid UTF-8.*encoding"):
+    with pytest.raises(InputError, match=r"not valid UTF-8.*encoding"):
         Article.from_file(tmp_path / "latin.txt")
     assert Article.from_file(tmp_path / "latin.txt", encoding="cp1252").text == "Texte déjà vu."
 

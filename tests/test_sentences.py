@@ -12,7 +12,7 @@ def sentences(text: str) -> list[str]:
 
 
 def test_splits_prose_but_not_defangs_versions_or_abbreviations():
-    text = "The C2 at evil[.]com was used, e.g. for staging. Version 2.1.0 shipped! \"Quoted.\" Then 3 more."
+    text = 'The C2 at evil[.]com was used, e.g. for staging. Version 2.1.0 shipped! "Quoted." Then 3 more.'
     assert sentences(text) == [
         "The C2 at evil[.]com was used, e.g. for staging.",
         "Version 2.1.0 shipped!",
@@ -49,7 +49,7 @@ def test_offsets_point_at_the_text():
         assert text[start:end]
 
 
-@pytest.mark.parametrize("unit", [".", ". ", "a. ", "?!", "\n", "a\n", ".\" ", "x" * 60 + "\n", "[.]"])
+@pytest.mark.parametrize("unit", [".", ". ", "a. ", "?!", "\n", "a\n", '." ', "x" * 60 + "\n", "[.]"])
 def test_time_grows_linearly(unit):
     small, large = unit * (100_000 // len(unit)), unit * (1_000_000 // len(unit))
 

@@ -12,6 +12,7 @@ KQL, and a severity with its reasons.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from typing import TYPE_CHECKING, Any
 
@@ -28,8 +29,8 @@ __all__ = [
     "Hunt",
     "InputError",
     "InvalidParameterError",
-    "MissingDependencyError",
     "Ioc",
+    "MissingDependencyError",
     "ModelError",
     "ModelIntegrityError",
     "NotFittedError",
@@ -53,10 +54,11 @@ _LAZY = {
     "Brief": "ttpmap._brief",
     "BatchError": "ttpmap._batch",
     "load_model": "ttpmap._model",
-    **{name: "ttpmap._results" for name in ("Evidence", "Hunt", "Ioc", "Phase", "Reason", "Severity", "Tactic", "Technique")},
-    **{
-        name: "ttpmap._exceptions"
-        for name in (
+    **dict.fromkeys(
+        ("Evidence", "Hunt", "Ioc", "Phase", "Reason", "Severity", "Tactic", "Technique"), "ttpmap._results"
+    ),
+    **dict.fromkeys(
+        (
             "CatalogError",
             "DataNotFoundError",
             "InputError",
@@ -68,8 +70,9 @@ _LAZY = {
             "RuleError",
             "TtpmapError",
             "UnknownTechniqueError",
-        )
-    },
+        ),
+        "ttpmap._exceptions",
+    ),
 }
 
 if TYPE_CHECKING:
@@ -100,10 +103,8 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'ttpmap' has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
     if hasattr(value, "__module__") and not isinstance(value, type(importlib)):
-        try:
+        with contextlib.suppress(AttributeError, TypeError):
             value.__module__ = "ttpmap"
-        except (AttributeError, TypeError):
-            pass
     globals()[name] = value
     return value
 

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ttpmap._article import Article, check_text
 from ttpmap._brief import Brief
@@ -106,7 +106,7 @@ class Analyzer:
         n_jobs: int | None = 1,
         batch_size: int = 32,
         as_tuples: bool = False,
-        on_error: str = "record",
+        on_error: Literal["record", "raise"] = "record",
         progress: bool | None = None,
     ) -> Iterator[Brief | BatchError | tuple[Brief | BatchError, Any]]:
         """Analyze a stream of articles in input order, on any joblib backend.
@@ -167,7 +167,9 @@ class Analyzer:
             _Stage("techniques", ("sentences",), ("techniques", "tactics"), self._find_techniques),
             _Stage("phases", ("techniques",), ("phases",), self._find_phases),
             _Stage("hunts", ("techniques",), ("hunts",), self._find_hunts),
-            _Stage("severity", ("iocs", "techniques", "phases", "hunts"), ("severity",), self._assess_severity),
+            _Stage(
+                "severity", ("iocs", "techniques", "phases", "hunts"), ("severity",), self._assess_severity
+            ),
         ]
         _check_stage_order(stages)
         return stages
@@ -233,7 +235,9 @@ def _check_stage_order(stages: Sequence[_Stage]) -> None:
     for stage in stages:
         missing = [r for r in stage.requires if r not in available]
         if missing:
-            raise InvalidParameterError(f"stage {stage.name!r} requires {missing}, which no earlier stage assigns")
+            raise InvalidParameterError(
+                f"stage {stage.name!r} requires {missing}, which no earlier stage assigns"
+            )
         available.update(stage.assigns)
 
 
@@ -261,7 +265,9 @@ def _tactics_of(techniques: Sequence[Technique], catalog: Catalog) -> list[Tacti
         for shortname in t.tactics:
             best[shortname] = max(best.get(shortname, 0.0), t.confidence)
     tactics = [catalog.tactic(s) for s in best]
-    return [Tactic(x.id, x.shortname, x.name, best[x.shortname]) for x in sorted(tactics, key=lambda x: x.order)]
+    return [
+        Tactic(x.id, x.shortname, x.name, best[x.shortname]) for x in sorted(tactics, key=lambda x: x.order)
+    ]
 
 
 def _summary(doc: WorkDoc) -> str:
@@ -289,7 +295,9 @@ def _rebuild_analyzer(
     with _DEFAULT_LOCK:
         cached = _PROCESS_ANALYZERS.get(key)
         if cached is None:
-            cached = Analyzer(model, hunt_rules=hunt_rules, severity_rules=severity_rules, max_bytes=max_bytes)
+            cached = Analyzer(
+                model, hunt_rules=hunt_rules, severity_rules=severity_rules, max_bytes=max_bytes
+            )
             _PROCESS_ANALYZERS[key] = cached
     return cached
 

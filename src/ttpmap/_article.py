@@ -7,6 +7,7 @@ import datetime as _dt
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,9 @@ def max_input_bytes() -> int:
     try:
         limit = int(value)
     except ValueError:
-        raise InputError(f"{_MAX_BYTES_ENV}={value!r} is not a whole number of bytes; unset it or fix it") from None
+        raise InputError(
+            f"{_MAX_BYTES_ENV}={value!r} is not a whole number of bytes; unset it or fix it"
+        ) from None
     return limit
 
 
@@ -104,7 +107,9 @@ class Article:
     def __post_init__(self) -> None:
         check_text(self.text, check_size=False)
         if _HTML_START.match(self.text):
-            raise InputError("article text looks like an HTML document; use Article.from_html(html) to extract its text")
+            raise InputError(
+                "article text looks like an HTML document; use Article.from_html(html) to extract its text"
+            )
         for name in ("title", "url", "source"):
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
@@ -113,7 +118,9 @@ class Article:
         if isinstance(published, _dt.datetime | _dt.date):
             object.__setattr__(self, "published", published.isoformat())
         elif published is not None and not isinstance(published, str):
-            raise InputError(f"Article.published must be an ISO 8601 str or a date, got {type(published).__name__}")
+            raise InputError(
+                f"Article.published must be an ISO 8601 str or a date, got {type(published).__name__}"
+            )
 
     @classmethod
     def from_text(cls, text: str, *, max_bytes: int | None = None, **fields: Any) -> Article:
@@ -145,7 +152,13 @@ class Article:
         meta = _html_metadata(soup)
         for tag in soup.find_all(_DROP_TAGS):
             tag.decompose()
-        for tag in soup.find_all(attrs={"role": ("navigation", "banner", "contentinfo", "complementary")}):
+        roles: list[str | bytes | re.Pattern[str] | bool | Callable[[str | None], bool]] = [
+            "navigation",
+            "banner",
+            "contentinfo",
+            "complementary",
+        ]
+        for tag in soup.find_all(None, {"role": roles}):
             tag.decompose()
         root = soup.find("article") or soup.find("main") or soup.body or soup
         flowed = re.sub(r"\s+", " ", _flowed_text(root))
@@ -175,7 +188,9 @@ class Article:
             data = p.read_bytes()
         except OSError as exc:
             raise InputError(f"{p}: cannot read ({exc.strerror})") from None
-        return cls.from_bytes(data, name=str(p), suffix=p.suffix.lower(), encoding=encoding, max_bytes=max_bytes)
+        return cls.from_bytes(
+            data, name=str(p), suffix=p.suffix.lower(), encoding=encoding, max_bytes=max_bytes
+        )
 
     @classmethod
     def from_bytes(
@@ -216,7 +231,9 @@ class Article:
         except json.JSONDecodeError as exc:
             raise InputError(f"not valid JSON ({exc.msg} at line {exc.lineno}); fix the file") from None
         if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-            raise InputError('JSON must be an object with a "text" string (and optional title, url, source, published)')
+            raise InputError(
+                'JSON must be an object with a "text" string (and optional title, url, source, published)'
+            )
         fields = {k: obj.get(k) for k in ("title", "url", "source", "published")}
         return cls.from_text(obj["text"], max_bytes=max_bytes, **fields)
 
@@ -242,14 +259,18 @@ def _decode(data: bytes, name: str, encoding: str | None) -> str:
         try:
             return data.decode(encoding)
         except (UnicodeDecodeError, LookupError) as exc:
-            raise InputError(f"{name}: cannot decode as {encoding} ({exc}); pass the right encoding") from None
+            raise InputError(
+                f"{name}: cannot decode as {encoding} ({exc}); pass the right encoding"
+            ) from None
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8) :].decode("utf-8", "replace")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
-            raise InputError(f"{name}: invalid UTF-16 despite its byte-order mark; re-save it as UTF-8") from None
+            raise InputError(
+                f"{name}: invalid UTF-16 despite its byte-order mark; re-save it as UTF-8"
+            ) from None
     if b"\x00" in data[:65536]:
         raise InputError(f"{name} looks like binary data, not text; pass a .txt, .md, .html or .json article")
     try:
@@ -266,7 +287,8 @@ def _flowed_text(root: Any) -> str:
 
     One iterative walk: inserting strings into the tree instead is quadratic in bs4.
     """
-    from bs4 import CData, NavigableString, Tag
+    from bs4 import CData, Tag
+    from bs4.element import NavigableString
 
     out: list[str] = []
     stack: list[tuple[Any, bool, bool]] = [(root, False, False)]

@@ -97,7 +97,9 @@ def _phases(brief: Brief) -> list[str]:
 def _hunts(brief: Brief) -> list[str]:
     out = ["## Recommended hunts", ""]
     if not brief.hunts:
-        reason = "no techniques were identified" if not brief.techniques else "no hunt in the library covers them"
+        reason = (
+            "no techniques were identified" if not brief.techniques else "no hunt in the library covers them"
+        )
         return [*out, f"_No hunts recommended: {reason}._", ""]
     for h in brief.hunts:
         out += [f"### {_inline(h.title)}", ""]

@@ -210,7 +210,9 @@ def _load_joblib(path: Path) -> Any:
     try:
         return joblib.load(path)
     except Exception as exc:
-        raise ModelError(f"{path}: cannot be loaded ({type(exc).__name__}: {exc}); retrain with 'ttpmap train'") from exc
+        raise ModelError(
+            f"{path}: cannot be loaded ({type(exc).__name__}: {exc}); retrain with 'ttpmap train'"
+        ) from exc
 
 
 def write_model_dir(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 __all__ = [
+    "SEVERITY_LEVELS",
     "Evidence",
     "Hunt",
     "Ioc",
@@ -17,7 +18,6 @@ __all__ = [
     "Severity",
     "Tactic",
     "Technique",
-    "SEVERITY_LEVELS",
 ]
 
 IocType = Literal[

@@ -15,8 +15,43 @@ import re
 __all__ = ["split_sentences"]
 
 _ABBREVIATIONS = frozenset(
-    "e.g i.e etc vs mr mrs ms dr inc ltd corp co fig figs no nos approx jan feb mar apr jun jul aug "
-    "sep sept oct nov dec u.s u.k st al ver v".split()
+    [
+        "e.g",
+        "i.e",
+        "etc",
+        "vs",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "inc",
+        "ltd",
+        "corp",
+        "co",
+        "fig",
+        "figs",
+        "no",
+        "nos",
+        "approx",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "u.s",
+        "u.k",
+        "st",
+        "al",
+        "ver",
+        "v",
+    ]
 )
 _BOUNDARY = re.compile(r"(?<![.!?])[.!?]++[\"'\u201d\u2019)\]]*+\s++(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
 _WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]{0,9})$")

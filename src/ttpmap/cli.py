@@ -58,7 +58,9 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("analyze", help="analyze one article (a .txt, .md, .html or .json file, or - for stdin)")
+    p = sub.add_parser(
+        "analyze", help="analyze one article (a .txt, .md, .html or .json file, or - for stdin)"
+    )
     p.add_argument("path", help="article file, or - to read standard input")
     p.add_argument("--format", choices=("markdown", "json"), default="markdown")
     p.add_argument("--out", type=Path, help="write the brief here instead of standard output")
@@ -82,7 +84,9 @@ def _run_analyze(args: argparse.Namespace) -> int:
         raise InputError(f"{args.out} exists; choose another --out or pass --force to overwrite it")
     if args.path == "-":
         data = _read_stdin(args.max_bytes)
-        article = Article.from_bytes(data, name="standard input", encoding=args.encoding, max_bytes=args.max_bytes)
+        article = Article.from_bytes(
+            data, name="standard input", encoding=args.encoding, max_bytes=args.max_bytes
+        )
     else:
         article = Article.from_file(args.path, encoding=args.encoding, max_bytes=args.max_bytes)
     analyzer = Analyzer(

@@ -1,5 +1,4 @@
 """The scikit-learn estimator contract of TechniqueClassifier, on a tiny configuration."""
-# ruff: noqa: N803, N806  (scikit-learn's names: X, y, W, S, ...)
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
 """The parts: vectorizer, mentions, metrics, baseline."""
-# ruff: noqa: N806  (scikit-learn's names: X, y, W, S, ...)
 
 from __future__ import annotations
 

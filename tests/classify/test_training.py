@@ -1,5 +1,4 @@
 """The training and evaluation code paths end to end on a tiny data home built from the samples."""
-# ruff: noqa: N806  (scikit-learn's names: X, y, W, S, ...)
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
 """rcATT's method as a baseline: TF-IDF over whole articles and one LinearSVC per technique."""
-# ruff: noqa: N803, N806  (scikit-learn's names: X, y, W, S, ...)
 
 from __future__ import annotations
 

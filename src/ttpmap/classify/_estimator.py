@@ -25,7 +25,6 @@ How it works
    best probability among their techniques and a tuned cut, and always include the tactics of
    predicted techniques.
 """
-# ruff: noqa: N803, N806  (scikit-learn's names: X, y, W, S, ...)
 
 from __future__ import annotations
 

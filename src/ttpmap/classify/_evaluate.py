@@ -1,5 +1,4 @@
 """``ttpmap evaluate``: grouped 5-fold cross-validation on TRAM2, next to the rcATT baseline."""
-# ruff: noqa: N806  (scikit-learn's names: X, y, W, S, ...)
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
 """Training data assembly and `train_model`, the code behind ``ttpmap train``."""
-# ruff: noqa: N806  (scikit-learn's names: X, y, W, S, ...)
 
 from __future__ import annotations
 

@@ -77,7 +77,7 @@ class SeverityClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         max_features: int = 20000,
         ngram_range: tuple[int, int] = (1, 2),
         min_df: int = 1,
-        C: float = 4.0,  # noqa: N803 (scikit-learn's name)
+        C: float = 4.0,
         class_weight: str | None = "balanced",
         evidence_weight: float = 1.0,
     ) -> None:
@@ -89,7 +89,7 @@ class SeverityClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.class_weight = class_weight
         self.evidence_weight = evidence_weight
 
-    def fit(self, X: Sequence[Any], y: Sequence[str]) -> SeverityClassifier:  # noqa: N803
+    def fit(self, X: Sequence[Any], y: Sequence[str]) -> SeverityClassifier:
         """Fit on articles (texts, `Article` objects or working documents) and their levels."""
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
@@ -122,7 +122,7 @@ class SeverityClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.n_train_ = len(docs)
         return self
 
-    def predict_proba(self, X: Sequence[Any]) -> np.ndarray:  # noqa: N803
+    def predict_proba(self, X: Sequence[Any]) -> np.ndarray:
         """Probability of each level in `classes_` for each article."""
         self._check_fitted()
         docs = _as_docs(X)
@@ -130,7 +130,7 @@ class SeverityClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         proba: np.ndarray = self.model_.predict_proba(features)
         return proba
 
-    def predict(self, X: Sequence[Any]) -> np.ndarray:  # noqa: N803
+    def predict(self, X: Sequence[Any]) -> np.ndarray:
         """The most probable level for each article."""
         proba = self.predict_proba(X)
         out: np.ndarray = self.classes_[proba.argmax(axis=1)]
