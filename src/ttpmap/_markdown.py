@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ttpmap._brief import Brief
-    from ttpmap._results import Ioc
+    from ttpmap._results import Hunt, Ioc
 
-__all__ = ["defang", "render_markdown"]
+__all__ = ["defang", "render_hunt", "render_markdown"]
 
 _DEFANG_TYPES = frozenset({"ipv4", "ipv6", "domain", "url", "email"})
 _MAX_EVIDENCE = 2
@@ -102,25 +102,34 @@ def _hunts(brief: Brief) -> list[str]:
         )
         return [*out, f"_No hunts recommended: {reason}._", ""]
     for h in brief.hunts:
-        out += [f"### {_inline(h.title)}", ""]
-        out.append(
-            f"`{h.id}` · phase: **{h.phase}** · confidence: **{h.confidence}** · techniques: {', '.join(h.techniques)}"
-        )
-        out.append("")
-        if h.description:
-            out += [_inline(h.description), ""]
-        for label, lang, query in (
-            ("Splunk SPL", "spl", h.spl),
-            ("Defender KQL", "kql", h.kql),
-            ("Sentinel ASIM KQL", "kql", h.kql_sentinel),
-        ):
-            if query:
-                out += [f"**{label}:**", f"```{lang}", query.strip(), "```", ""]
-        if h.false_positives:
-            out += [f"_False positives to expect:_ {_inline('; '.join(h.false_positives))}", ""]
-        credit = ", ".join(f"{k}: {v}" for k, v in h.source.items() if k in ("pack", "author", "link") and v)
-        if credit:
-            out += [f"<sub>{_inline(credit)}</sub>", ""]
+        out += render_hunt(h)
+    return out
+
+
+def render_hunt(h: Hunt, heading: str = "###") -> list[str]:
+    """Markdown lines for one hunt: title, ID line, description, queries, false positives, credit."""
+    out = [f"{heading} {_inline(h.title)}", ""]
+    out.append(
+        f"`{h.id}` · phase: **{h.phase or 'n/a'}** · confidence: **{h.confidence}** · "
+        f"{f'level: {h.level} · ' if h.level else ''}techniques: {', '.join(h.techniques)}"
+    )
+    out.append("")
+    if h.description:
+        out += [_inline(h.description), ""]
+    for label, lang, query in (
+        ("Splunk SPL", "spl", h.spl),
+        ("Defender KQL", "kql", h.kql),
+        ("Sentinel ASIM KQL", "kql", h.kql_sentinel),
+    ):
+        if query:
+            out += [f"**{label}:**", f"```{lang}", query.strip(), "```", ""]
+    if h.false_positives:
+        out += [f"_False positives to expect:_ {_inline('; '.join(h.false_positives))}", ""]
+    credit = ", ".join(
+        f"{k}: {v}" for k, v in h.source.items() if k in ("pack", "author", "link", "license") and v
+    )
+    if credit:
+        out += [f"<sub>{_inline(credit)}</sub>", ""]
     return out
 
 

@@ -6,9 +6,10 @@ Every stage of the analysis returns these; `Brief.to_dict()` is built from their
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 __all__ = [
+    "IOC_TYPES",
     "SEVERITY_LEVELS",
     "Evidence",
     "Hunt",
@@ -37,6 +38,7 @@ IocType = Literal[
     "eth_address",
     "xmr_address",
 ]
+IOC_TYPES: tuple[str, ...] = get_args(IocType)
 Fidelity = Literal["high", "low"]
 SeverityLevel = Literal["INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
 SEVERITY_LEVELS: tuple[SeverityLevel, ...] = ("INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL")

@@ -124,29 +124,11 @@ def _library(rules: Path | None, catalog: Catalog | None) -> HuntLibrary:
 
 
 def _markdown(hunts: list[Hunt], requested: list[str], pack: str) -> str:
+    from ttpmap._markdown import render_hunt
+
     out = [f"# Recommended hunts for {', '.join(requested)}", ""]
     if not hunts:
         out += [f"_No rule in {pack} covers these techniques, their parents or sub-techniques._", ""]
     for h in hunts:
-        out += [f"## {h.title}", ""]
-        out += [
-            f"`{h.id}` · phase: **{h.phase or 'n/a'}** · confidence: **{h.confidence}** · level: {h.level} · "
-            f"techniques: {', '.join(h.techniques)}",
-            "",
-        ]
-        if h.description:
-            out += [h.description, ""]
-        for label, lang, query in (
-            ("Splunk SPL", "spl", h.spl),
-            ("Defender KQL", "kql", h.kql),
-            ("Sentinel ASIM KQL", "kql", h.kql_sentinel),
-        ):
-            if query:
-                out += [f"**{label}:**", f"```{lang}", query.strip(), "```", ""]
-        if h.false_positives:
-            out += ["False positives to expect: " + "; ".join(h.false_positives), ""]
-        credit = ", ".join(
-            f"{k}: {v}" for k, v in h.source.items() if k in ("pack", "author", "link", "license") and v
-        )
-        out += [f"<sub>{credit}</sub>", ""]
+        out += render_hunt(h, heading="##")
     return "\n".join(out)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ttpmap._exceptions import InvalidParameterError
-from ttpmap._results import Evidence, Fidelity, Ioc
+from ttpmap._results import IOC_TYPES, Evidence, Fidelity, Ioc
 from ttpmap._sentences import split_sentences
 from ttpmap.iocs import _patterns as pat
 from ttpmap.iocs._benign import BenignLists, HostMatch
@@ -25,24 +25,6 @@ if TYPE_CHECKING:
     from ttpmap._article import Article
 
 __all__ = ["IOC_TYPES", "find_iocs"]
-
-IOC_TYPES: tuple[str, ...] = (
-    "ipv4",
-    "ipv6",
-    "domain",
-    "url",
-    "email",
-    "md5",
-    "sha1",
-    "sha256",
-    "sha512",
-    "cve",
-    "filename",
-    "registry_key",
-    "btc_address",
-    "eth_address",
-    "xmr_address",
-)
 
 
 def _words(text: str) -> frozenset[str]:
