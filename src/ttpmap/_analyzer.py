@@ -254,7 +254,9 @@ def _explicit_techniques(doc: WorkDoc, catalog: Catalog) -> list[Technique]:
         if sentence is not None and sentence not in evidence[1:]:
             evidence.append(sentence)
     return [
-        Technique(info.id, info.name, tuple(info.tactics), 0.9, tuple(ev[:3]), info.url, "mention")
+        Technique(
+            info.id, info.name, tuple(info.tactics), 0.9, tuple(ev[:3]), info.url.rstrip("/") + "/", "mention"
+        )
         for info, *ev in found.values()
     ]
 
