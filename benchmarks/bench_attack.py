@@ -12,30 +12,10 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import statistics
-import subprocess
-import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-
-def _median_ms(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
-
-
-def _cold_ms(code: str, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+from _timing import cold_ms, median_ms
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,16 +35,16 @@ def main(argv: list[str] | None = None) -> int:
     raw = path.read_bytes()
     print(f"catalog {path}: {len(raw):,} bytes gzip, {len(gzip.decompress(raw)):,} bytes JSON")
 
-    floor = _median_ms(lambda: json.loads(gzip.decompress(path.read_bytes())), args.repeat)
-    load = _median_ms(lambda: load_catalog(path), args.repeat)
-    full = _median_ms(lambda: load_catalog(path).procedures, args.repeat)
+    floor = median_ms(lambda: json.loads(gzip.decompress(path.read_bytes())), args.repeat)
+    load = median_ms(lambda: load_catalog(path), args.repeat)
+    full = median_ms(lambda: load_catalog(path).procedures, args.repeat)
     print(f"gzip+json.loads (baseline)        {floor:7.1f} ms")
     print(f"load_catalog                      {load:7.1f} ms  ({load / floor:.2f}x baseline)")
     print(f"load_catalog + all procedures     {full:7.1f} ms  ({full / floor:.2f}x baseline)")
 
     cold_repeat = max(3, args.repeat // 3)
-    sklearn = _cold_ms("import sklearn", cold_repeat)
-    cold = _cold_ms(f"from ttpmap.attack import load_catalog; load_catalog({str(path)!r})", cold_repeat)
+    sklearn = cold_ms("import sklearn", cold_repeat)
+    cold = cold_ms(f"from ttpmap.attack import load_catalog; load_catalog({str(path)!r})", cold_repeat)
     print(f"cold: python -c 'import sklearn'  {sklearn:7.1f} ms")
     print(f"cold: import + load_catalog       {cold:7.1f} ms  ({cold / sklearn:.2f}x import sklearn)")
 

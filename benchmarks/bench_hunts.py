@@ -17,18 +17,10 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-
-def _median_ms(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1000
+from _timing import median_ms
 
 
 def _reports(data_home: Path | None, n: int) -> list[str]:
@@ -72,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         analyze_ms.append((time.perf_counter() - start) * 1000)
         techniques = list(brief.techniques)
         n_techniques.append(len(techniques))
-        hunts_ms.append(_median_ms(lambda t=techniques: library.hunts_for(t), 20))  # type: ignore[misc]
+        hunts_ms.append(median_ms(lambda t=techniques: library.hunts_for(t), 20))  # type: ignore[misc]
     total_analyze, total_hunts = sum(analyze_ms), sum(hunts_ms)
     print(
         f"TRAM2 reports: {len(texts)} (median {statistics.median(len(t) for t in texts):,.0f} chars), "
@@ -90,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     HuntLibrary.default(catalog)
     first_ms = (time.perf_counter() - start) * 1000
-    default_ms = _median_ms(lambda: HuntLibrary.default(catalog), 20)
+    default_ms = median_ms(lambda: HuntLibrary.default(catalog), 20)
     print(f"Analyzer()      {analyzer_ms:8.1f} ms   (baseline)")
     print(
         f"HuntLibrary.default() first {first_ms:.2f} ms "
@@ -129,7 +121,7 @@ def _sigmahq(home: Path, catalog: Any, analyzer: Any, texts: list[str], coverage
         library.hunts_for(list(brief.techniques))
     cold_ms = (time.perf_counter() - start) * 1000 / len(briefs)
     warm_ms = statistics.median(
-        _median_ms(lambda b=b: library.hunts_for(list(b.techniques)), 10)
+        median_ms(lambda b=b: library.hunts_for(list(b.techniques)), 10)
         for b in briefs  # type: ignore[misc]
     )
     print(

@@ -97,22 +97,14 @@ class BenignLists:
         self._extensions: set[str] = set()
         self._addresses: dict[ipaddress.IPv4Address | ipaddress.IPv6Address, str] = {}
         self._networks: list[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str]] = []
-        given = {
-            "domains": domains,
-            "shared_services": shared_services,
-            "filenames": filenames,
-            "names": names,
-            "extensions": extensions,
-            "addresses": addresses,
-        }
-        for kind, lines in given.items():
-            if isinstance(lines, str):
-                raise InvalidParameterError(
-                    f"{kind} must be an iterable of entries, got one str; wrap it in a list"
-                )
-            for line in lines:
-                self._add(kind, line, None, None)
-        self._compile()
+        self._add_entries(
+            domains=domains,
+            shared_services=shared_services,
+            filenames=filenames,
+            names=names,
+            extensions=extensions,
+            addresses=addresses,
+        )
 
     # construction -----------------------------------------------------------------------------
     @classmethod
@@ -190,23 +182,26 @@ class BenignLists:
     ) -> BenignLists:
         """Return a copy with more entries (same syntax as the files); this object is unchanged."""
         new = self._copy()
-        given = {
-            "domains": domains,
-            "shared_services": shared_services,
-            "filenames": filenames,
-            "names": names,
-            "extensions": extensions,
-            "addresses": addresses,
-        }
+        new._add_entries(
+            domains=domains,
+            shared_services=shared_services,
+            filenames=filenames,
+            names=names,
+            extensions=extensions,
+            addresses=addresses,
+        )
+        return new
+
+    def _add_entries(self, **given: Iterable[str]) -> None:
+        """The one path for entries given in code: the same syntax as the files, then recompile."""
         for kind, lines in given.items():
             if isinstance(lines, str):
                 raise InvalidParameterError(
                     f"{kind} must be an iterable of entries, got one str; wrap it in a list"
                 )
             for line in lines:
-                new._add(kind, line, None, None)
-        new._compile()
-        return new
+                self._add(kind, line, None, None)
+        self._compile()
 
     @property
     def entries(self) -> Mapping[str, tuple[str, ...]]:

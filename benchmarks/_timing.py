@@ -1,0 +1,26 @@
+"""Timing helpers shared by the benchmark scripts."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+
+def median_ms(fn: Callable[[], object], repeat: int) -> float:
+    """Median wall time of `fn()` over `repeat` calls, in milliseconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def cold_ms(code: str, repeat: int) -> float:
+    """Median wall time of a fresh `python -c code` process, in milliseconds."""
+    return median_ms(
+        lambda: subprocess.run([sys.executable, "-c", code], check=True, capture_output=True), repeat
+    )
