@@ -49,7 +49,10 @@ def test_offsets_point_at_the_text():
         assert text[start:end]
 
 
-@pytest.mark.parametrize("unit", [".", ". ", "a. ", "?!", "\n", "a\n", '." ', "x" * 60 + "\n", "[.]"])
+@pytest.mark.parametrize(
+    "unit",
+    [".", ". ", "a. ", "?!", "\n", "a\n", '." ', "x" * 60 + "\n", "[.]", '"' * 60 + "\n", "x " * 40 + "\n"],
+)
 def test_time_grows_linearly(unit):
     small, large = unit * (100_000 // len(unit)), unit * (1_000_000 // len(unit))
 

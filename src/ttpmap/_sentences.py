@@ -6,6 +6,9 @@ row, heading or quote; other line breaks are soft wraps inside a paragraph. With
 sentence ends after `.`, `!` or `?` followed by space and a capital letter, a digit or a quote,
 except after common abbreviations. Defanged dots (``evil[.]com``) and version numbers never end a
 sentence because no space follows them.
+
+Both steps run their regular expressions once over the whole text, not once per line or block;
+possessive quantifiers and atomic groups keep the time linear in the length of the text.
 """
 
 from __future__ import annotations
@@ -53,65 +56,74 @@ _ABBREVIATIONS = frozenset(
         "v",
     ]
 )
-_BOUNDARY = re.compile(r"(?<![.!?])[.!?]++[\"'\u201d\u2019)\]]*+\s++(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
-_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]{0,9})$")
-_STARTS_ITEM = re.compile(r"[ \t]{0,8}(?:[-*\u2022|#>]|\d{1,3}[.)][ \t])")
-_ENDS_SENTENCE = re.compile(r"[.!?:;][\"'\u201d\u2019)\]]*[ \t]*$")
+_CLOSERS = "\"'\u201d\u2019)\\]"
+_ITEM = r"[ \t]{0,8}(?:[-*\u2022|#>]|\d{1,3}[.)][ \t])"
 _SHORT_LINE = 50
 _MAX_SENTENCE = 2000
+# At the start of a line's text: the line runs on into the next one unless it is short or ends a
+# sentence (with one of `.!?:;`, then only closing quotes or brackets, then spaces or tabs).
+_RUNS_ON = (
+    rf"(?=\S[^\n]{{{_SHORT_LINE - 2}}}[^\S\n]*+\S)"
+    rf"(?!(?>[^\n]*(?<=[^\s{_CLOSERS}]))(?<=[.!?:;])[{_CLOSERS}]*+[ \t]*+$)"
+)
+_LINE = r"(?>\S(?:[^\n]*\S)?)"
+# One match per block; group 2 spans its text, from its first to its last non-space character.
+# Group 1 is set when the block's first line is a list item, which stands alone.
+_BLOCK = re.compile(
+    rf"^(?:(?={_ITEM})())?[^\S\n]*+"
+    rf"((?(1)|(?:{_RUNS_ON}{_LINE}[^\S\n]*+\n(?!{_ITEM})[^\S\n]*+(?=\S))*+){_LINE})",
+    re.MULTILINE,
+)
+# One pattern per sentence-ending character: a pattern that starts with a literal is searched for
+# much faster than one that starts with a character set. Group 1 ends where the sentence ends;
+# the lookbehind keeps matches at the start of a run such as `?!`.
+_BOUNDARIES = tuple(
+    (
+        mark,
+        re.compile(
+            rf"({re.escape(mark)}(?<![.!?].)[.!?]*+[{_CLOSERS}]*+)\s++"
+            r"(?=[\"'\u201c\u2018(\[]?[A-Z0-9])"
+        ),
+    )
+    for mark in ".!?"
+)
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]{0,9})$")
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Return ``(start, end)`` offsets of the sentences in `text`, trimmed of surrounding space."""
     spans: list[tuple[int, int]] = []
-    for start, end in _blocks(text):
-        _split_block(text, start, end, spans)
+    marks = _boundaries(text)
+    n = 0
+    at = marks[0].start() if marks else len(text)
+    for block in _BLOCK.finditer(text):
+        first, end = block.span(2)
+        start = first
+        while at < end:
+            mark = marks[n]
+            # A boundary whose space runs past the end of the block does not split it.
+            if mark.end() < end and not (text[at] == "." and _after_abbreviation(text, first, at)):
+                _append(text, start, mark.end(1), spans)
+                start = mark.end()
+            n += 1
+            at = marks[n].start() if n < len(marks) else len(text)
+        if end - start > _MAX_SENTENCE:
+            _append(text, start, end, spans)
+        else:
+            spans.append((start, end))
     return spans
 
 
-def _blocks(text: str) -> list[tuple[int, int]]:
-    blocks: list[tuple[int, int]] = []
-    block_start: int | None = None
-    prev = ""
-    offset = 0
-    for line in text.split("\n"):
-        line_start = offset
-        offset += len(line) + 1
-        if not line or line.isspace():
-            if block_start is not None:
-                blocks.append((block_start, line_start))
-                block_start = None
-            continue
-        if block_start is None:
-            block_start = line_start
-        elif _hard_break(prev, line):
-            blocks.append((block_start, line_start))
-            block_start = line_start
-        prev = line
-    if block_start is not None:
-        blocks.append((block_start, len(text)))
-    return blocks
+def _boundaries(text: str) -> list[re.Match[str]]:
+    found = [[*pattern.finditer(text)] for mark, pattern in _BOUNDARIES if mark in text]
+    if len(found) == 1:
+        return found[0]
+    return sorted((m for run in found for m in run), key=re.Match.start)
 
 
-def _hard_break(prev: str, line: str) -> bool:
-    return (
-        len(prev.strip()) < _SHORT_LINE
-        or _ENDS_SENTENCE.search(prev) is not None
-        or _STARTS_ITEM.match(line) is not None
-        or _STARTS_ITEM.match(prev) is not None
-    )
-
-
-def _split_block(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
-    for m in _BOUNDARY.finditer(text, start, end):
-        if text[m.start()] == ".":
-            before = _WORD_BEFORE.search(text, max(start, m.start() - 10), m.start())
-            if before and before.group(1).lower().rstrip(".") in _ABBREVIATIONS:
-                continue
-        cut = m.start() + len(m.group().rstrip())
-        _append(text, start, cut, spans)
-        start = m.end()
-    _append(text, start, end, spans)
+def _after_abbreviation(text: str, first: int, at: int) -> bool:
+    before = _WORD_BEFORE.search(text, max(first, at - 10), at)
+    return before is not None and before.group(1).lower().rstrip(".") in _ABBREVIATIONS
 
 
 def _append(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
