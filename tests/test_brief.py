@@ -83,6 +83,19 @@ def test_ransomware_report_finds_what_an_analyst_would(briefs):
     assert brief.severity.level in ("HIGH", "CRITICAL")
 
 
+def test_compromised_build_dependency_yields_the_supply_chain_hunt(briefs):
+    brief = briefs["supply-chain-build-dependency"]
+    supply = [t for t in brief.techniques if t.id.startswith("T1195")]
+    assert supply, [t.id for t in brief.techniques]
+    assert any("supply chain compromise" in e.text for e in supply[0].evidence)
+    hunt = next(h for h in brief.hunts if h.id == "UC_SUPPLY_CHAIN")
+    assert set(hunt.techniques) & {t.id for t in supply}
+    assert hunt.spl.startswith("| tstats ")
+    assert "from datamodel=Endpoint.Processes" in hunt.spl
+    assert hunt.kql.startswith("DeviceProcessEvents")
+    assert {"T1053.003", "T1070.003"} <= {t.id for t in brief.techniques}
+
+
 def test_markdown_has_every_section_and_defangs(briefs):
     md = briefs["phishing-to-ransomware"].to_markdown()
     assert md.startswith("# [")

@@ -67,6 +67,21 @@ def test_name_and_alias_mentions(mentions):
     assert by_name == {0: [1], 2: [2], 1: [3]}
 
 
+def test_ambiguous_and_plain_noun_names_are_no_mentions(catalog_path):
+    cat = Catalog.load(catalog_path)
+    classes = ["T1087.001", "T1136.001", "T1566.001", "T1598.002", "T1590.005", "T1589.001", "T1195.002"]
+    index = build_mention_index(classes, cat, load_aliases())
+    text = (
+        "A textbook software supply chain compromise. The local account was reused. "
+        "We list IP addresses and credentials below. A spearphishing attachment arrived."
+    )
+    _, by_name = _find(index, text)
+    named = {classes[j] for j in by_name}
+    # "Local Account" names two techniques, and reconnaissance sub-techniques are plain nouns;
+    # the alias table says which technique "spearphishing attachment" means.
+    assert named == {"T1195.002", "T1566.001"}
+
+
 def test_metrics():
     s = set_scores([["T1059.001", "T1105"], ["T1486"]], [["T1059.003", "T1105"], []])
     assert s["micro"]["precision"] == 0.5

@@ -95,3 +95,10 @@ def test_attack_sources(catalog):
     assert all("(Citation" not in p.text for p in procs[:500])
     descs = load_attack_descriptions(catalog)
     assert len(descs) == len(catalog.active_techniques())
+    by_sentence = load_attack_descriptions(catalog, by_sentence=True)
+    assert len(by_sentence) > 3 * len(descs)
+    supply = [r for r in by_sentence if r.labels == ("T1195.002",)]
+    assert supply[0].text.startswith("Compromise Software Supply Chain.")
+    assert all(len(r.text) <= 2000 and r.extra["source"] == "attack_descriptions" for r in by_sentence)
+    whole = next(d.text for d in descs if d.labels == ("T1195.002",))
+    assert all(r.text in whole for r in supply)

@@ -42,6 +42,7 @@ def write_model_card(
         versions=", ".join(f"{k} {v}" for k, v in sorted(manifest["versions"].items())),
         files="\n".join(f"- `{name}`: `{digest}`" for name, digest in sorted(manifest["files"].items())),
         inner_cv=est["inner_cv"],
+        mention_floor=f"{meta['mention_floor']:.2f}",
         params=json.dumps(est, sort_keys=True),
         scores=_scores(evaluation) if evaluation is not None else "",
         **meta["training_data"],

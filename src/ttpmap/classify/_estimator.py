@@ -18,6 +18,10 @@ How it works
    Only (article, technique) pairs of techniques that the labeled articles annotate train it: a
    corpus such as TRAM2 labels 77 techniques, and its silence about the others is no evidence (nor
    are its unlabeled sentences negatives for them).
+   A technique the article names (its ATT&CK name or an alias) gets at least `mention_floor_`: the
+   share of (article, named technique) pairs in the labeled articles where the article carries the
+   label. The sentence model alone under-rates techniques with few training sentences; naming them
+   is evidence a reader trusts.
 4. **Decisions.** ``threshold="tuned"`` picks a global cut that maximises micro F1 on held-out
    predictions, and per-technique cuts (shrunk toward it) for techniques with enough positive
    articles; techniques that no labeled article shows get the global cut. A technique is dropped
@@ -69,6 +73,7 @@ _FEATURES = (
     "log_train_examples",
     "log_n_sentences",
 )
+_NAME_COL = _FEATURES.index("log_name_mentions")
 _N_EVIDENCE = 3
 _BATCH = 32
 
@@ -150,6 +155,8 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         Minimum document frequency of a word n-gram.
     max_coef : int, default=1500
         Non-zero coefficients kept per technique (the largest in magnitude).
+    positive_weight : float, default=1.0
+        Weight of a technique's positive sentences in its SVM (negatives weigh 1).
     inner_cv : int, default=3
         Grouped folds over the multi-sentence labeled articles used to fit calibration and thresholds.
     threshold : "tuned" or float in [0, 1], default="tuned"
@@ -192,6 +199,8 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         features to a probability.
     mentions_ : MentionIndex
         IDs and phrases that count as explicit mentions.
+    mention_floor_ : float
+        Least probability of a technique the article names.
 
     Examples
     --------
@@ -213,6 +222,7 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         "min_examples": [Interval(int, 1, None)],
         "min_df": [Interval(int, 1, None)],
         "max_coef": [Interval(int, 1, None)],
+        "positive_weight": [Interval(float, 0.0, None, closed="neither")],
         "inner_cv": [Interval(int, 2, None)],
         "threshold": [Options("tuned"), Interval(float, 0.0, 1.0)],
         "parents": [Options("drop_redundant", "keep")],
@@ -229,6 +239,7 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         min_examples: int = 2,
         min_df: int = 2,
         max_coef: int = 1500,
+        positive_weight: float = 1.0,
         inner_cv: int = 3,
         threshold: str | float = "tuned",
         parents: str = "drop_redundant",
@@ -241,6 +252,7 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.min_examples = min_examples
         self.min_df = min_df
         self.max_coef = max_coef
+        self.positive_weight = positive_weight
         self.inner_cv = inner_cv
         self.threshold = threshold
         self.parents = parents
@@ -366,12 +378,15 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         F = F3.reshape(-1, F3.shape[2])
         yy = doc_y.ravel().astype(bool)
         self.calibrator_ = _calibrator_arrays(_new_calibrator().fit(F, yy))
+        named = F[:, _NAME_COL] > 0
+        self.mention_floor_ = float(yy[named].mean()) if named.any() else 0.0
         held_proba = np.empty(len(yy))
         width = len(cols)
         for held in folds:
             rows = np.concatenate([np.arange(k * width, (k + 1) * width) for k in held])
             train = np.setdiff1d(np.arange(len(yy)), rows)
             held_proba[rows] = _new_calibrator().fit(F[train], yy[train]).predict_proba(F[rows])[:, 1]
+        held_proba[named] = np.maximum(held_proba[named], self.mention_floor_)
         P = held_proba.reshape(len(docs), width)
         if self.threshold == "tuned":
             tuned = _tune_thresholds(P, doc_y)
@@ -403,7 +418,10 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         chunks = np.array_split(np.arange(Y.shape[1]), n_chunks)
         parts = Parallel(n_jobs=self.n_jobs, prefer="processes")(
             delayed(_fit_chunk)(
-                Xs, Y[:, js], self.C, self.max_negatives, self.max_coef, self.random_state + int(js[0])
+                Xs,
+                Y[:, js],
+                _SvmParams(self.C, self.max_negatives, self.max_coef, self.positive_weight),
+                self.random_state + int(js[0]),
             )
             for js in chunks
             if len(js)
@@ -495,7 +513,10 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def _calibrated(self, F: np.ndarray) -> np.ndarray:
         mean, scale, w, b = self.calibrator_
         z = ((F - mean) / scale) @ w + b
-        return np.asarray(1.0 / (1.0 + np.exp(-z)))
+        p = np.asarray(1.0 / (1.0 + np.exp(-z)))
+        named = F[:, _NAME_COL] > 0
+        p[named] = np.maximum(p[named], self.mention_floor_)
+        return p
 
     def _scored(self, X: Iterable[str]) -> Iterator[tuple[str, np.ndarray, _Scored]]:
         self._check_fitted()
@@ -787,29 +808,38 @@ def _group_folds(groups: np.ndarray, k: int, seed: int) -> list[np.ndarray]:
     return [np.flatnonzero([fold_of[g] == f for g in groups]) for f in range(k)]
 
 
+class _SvmParams(NamedTuple):
+    C: float
+    max_negatives: int
+    max_coef: int
+    positive_weight: float
+
+
 def _fit_chunk(
-    X: sp.csr_matrix, Y: np.ndarray, C: float, max_negatives: int, max_coef: int, seed: int
+    X: sp.csr_matrix, Y: np.ndarray, params: _SvmParams, seed: int
 ) -> list[tuple[np.ndarray, np.ndarray, float]]:
-    return [_fit_one(X, Y[:, k], C, max_negatives, max_coef, seed + k) for k in range(Y.shape[1])]
+    return [_fit_one(X, Y[:, k], params, seed + k) for k in range(Y.shape[1])]
 
 
 def _fit_one(
-    X: sp.csr_matrix, y: np.ndarray, C: float, max_negatives: int, max_coef: int, seed: int
+    X: sp.csr_matrix, y: np.ndarray, params: _SvmParams, seed: int
 ) -> tuple[np.ndarray, np.ndarray, float]:
     from sklearn.svm import LinearSVC
 
     pos = np.flatnonzero(y == 1)
     neg = np.flatnonzero(y == 0)
-    if len(neg) > max_negatives:
-        neg = np.sort(np.random.default_rng(seed).choice(neg, max_negatives, replace=False))
+    if len(neg) > params.max_negatives:
+        neg = np.sort(np.random.default_rng(seed).choice(neg, params.max_negatives, replace=False))
     rows = np.sort(np.concatenate([pos, neg]))
     if len(pos) == 0 or len(neg) == 0:
         return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), -1.0
-    svm = LinearSVC(C=C, tol=1e-2, random_state=seed % (2**31)).fit(X[rows], y[rows] == 1)
+    weight = {True: params.positive_weight, False: 1.0}
+    svm = LinearSVC(C=params.C, tol=1e-2, class_weight=weight, random_state=seed % (2**31))
+    svm.fit(X[rows], y[rows] == 1)
     w = svm.coef_[0]
     keep = np.flatnonzero(w)
-    if len(keep) > max_coef:
-        keep = np.sort(keep[np.argpartition(-np.abs(w[keep]), max_coef)[:max_coef]])
+    if len(keep) > params.max_coef:
+        keep = np.sort(keep[np.argpartition(-np.abs(w[keep]), params.max_coef)[: params.max_coef]])
     return keep.astype(np.int32), w[keep].astype(np.float32), float(svm.intercept_[0])
 
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["MentionIndex", "build_mention_index", "load_aliases"]
 
 _ID = re.compile(r"T1\d{3}(?:[./]\d{3})?\b")
-# Single-word technique names that are ordinary English or too generic to count as a mention.
+# Technique names that are ordinary English, product names or too generic to count as a mention.
 _GENERIC = frozenset(
     [
         "at",
@@ -47,8 +47,19 @@ _GENERIC = frozenset(
         "rootkit",
         "bootkit",
         "masquerading",
+        "credentials",
+        "software",
+        "firmware",
+        "hardware",
+        "compression",
+        "databases",
+        "confluence",
+        "sharepoint",
+        "shell history",
+        "component object model",
     ]
 )
+_PLAIN_NOUN_TACTICS = frozenset({"reconnaissance", "resource-development"})
 _MATCHERS: dict[str, Any] = {}
 _LOCK = threading.Lock()
 
@@ -153,10 +164,9 @@ def load_aliases() -> list[tuple[str, str]]:
 
 
 def _is_distinctive(name: str) -> bool:
-    words = name.split()
-    if len(words) > 1:
-        return True
-    return len(name) >= 6 and name.lower() not in _GENERIC
+    if name.lower() in _GENERIC:
+        return False
+    return len(name.split()) > 1 or len(name) >= 6
 
 
 def build_mention_index(
@@ -180,12 +190,21 @@ def build_mention_index(
             continue
         if target in index:
             ids[t.id] = index[target]
-    phrase_map: dict[tuple[str, ...], set[int]] = {}
+    by_name: dict[tuple[str, ...], set[int]] = {}
     for c in classes:
-        name = catalog.techniques[c].name
+        info = catalog.techniques[c]
+        name = info.name
         toks = tuple(tokenize(name))
+        # Reconnaissance and resource-development sub-techniques are named by plain nouns ("IP
+        # Addresses", "Domains", "Server") that reports use in every IOC section.
+        if info.parent is not None and set(info.tactics) <= _PLAIN_NOUN_TACTICS:
+            continue
         if toks and _is_distinctive(name):
-            phrase_map.setdefault(toks, set()).add(index[c])
+            by_name.setdefault(toks, set()).add(index[c])
+    # A name that several techniques share ("Local Account") names none of them, unless an alias
+    # says which one it means; an alias phrase maps only where the alias table says.
+    phrase_map = {p: js for p, js in by_name.items() if len(js) == 1}
+    by_alias: dict[tuple[str, ...], set[int]] = {}
     for phrase, tid in aliases:
         try:
             target = catalog.resolve(tid).id
@@ -193,7 +212,8 @@ def build_mention_index(
             continue
         toks = tuple(tokenize(phrase))
         if toks and target in index:
-            phrase_map.setdefault(toks, set()).add(index[target])
+            by_alias.setdefault(toks, set()).add(index[target])
+    phrase_map.update(by_alias)
     phrases = tuple((p, tuple(sorted(js))) for p, js in sorted(phrase_map.items()))
     rank = rarity if rarity is not None else len
     requires: dict[str, set[frozenset[str]]] = {}

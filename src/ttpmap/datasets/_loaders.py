@@ -211,21 +211,38 @@ def load_attack_procedures(catalog: Catalog | None = None) -> list[LabeledArticl
     return out
 
 
-def load_attack_descriptions(catalog: Catalog | None = None) -> list[LabeledArticle]:
-    """One record per active technique: its name and description, labeled with its own ID."""
+def load_attack_descriptions(
+    catalog: Catalog | None = None, *, by_sentence: bool = False
+) -> list[LabeledArticle]:
+    """Each active technique's name and description, labeled with its own ID.
+
+    One record per technique, or with ``by_sentence=True`` one per sentence of the description
+    (sentence-level training examples, like procedure examples).
+    """
+    from ttpmap._sentences import split_sentences
+
     cat = catalog if catalog is not None else default_catalog()
-    return [
-        LabeledArticle(
-            id=f"attack-description:{t.id}",
-            title=t.name,
-            text=f"{t.name}. {t.description}".strip(),
-            url=t.url,
-            labels=(t.id,),
-            extra={"source": "attack_descriptions"},
-        )
-        for t in cat.active_techniques()
-        if t.description.strip()
-    ]
+    out = []
+    for t in cat.active_techniques():
+        if not t.description.strip():
+            continue
+        text = f"{t.name}. {t.description}".strip()
+        if not by_sentence:
+            out.append(
+                LabeledArticle(
+                    id=f"attack-description:{t.id}",
+                    title=t.name,
+                    text=text,
+                    url=t.url,
+                    labels=(t.id,),
+                    extra={"source": "attack_descriptions"},
+                )
+            )
+            continue
+        for n, (a, b) in enumerate(split_sentences(text)):
+            if b - a >= 20:
+                out.append(_sentence(f"attack-description:{t.id}:{n}", text[a:b], (t.id,), "attack_descriptions", t.name))
+    return out
 
 
 def _sentence(rid: str, text: str, labels: tuple[str, ...], source: str, title: str = "") -> LabeledArticle:
