@@ -88,16 +88,23 @@ def train_model(
     extra_files: dict[str, object] | None = None,
     sources: Sequence[str] = SOURCES,
 ) -> tuple[Path, dict[str, Any]]:
-    """Train on every available source and write a model directory (manifest, catalog, classifier).
+    """Train on every available source and write a model directory (manifest, catalog, classifier, predictor).
 
     Returns the directory and the metadata written into the manifest.
     """
-    from ttpmap._model import CATALOG_FILE, CLASSIFIER_FILE, default_model_dir, write_model_dir
+    from ttpmap._model import (
+        CATALOG_FILE,
+        CLASSIFIER_FILE,
+        PREDICTOR_FILE,
+        default_model_dir,
+        write_model_dir,
+    )
     from ttpmap.attack import Catalog
     from ttpmap.classify._estimator import TechniqueClassifier
 
     if not overwrite:
-        taken = [n for n in (CLASSIFIER_FILE, "manifest.json") if (Path(out_dir) / n).exists()]
+        names = (CLASSIFIER_FILE, PREDICTOR_FILE, "manifest.json")
+        taken = [n for n in names if (Path(out_dir) / n).exists()]
         if taken:
             raise ModelError(
                 f"{out_dir} already holds {', '.join(taken)}; choose another --out or pass --force"
@@ -129,6 +136,11 @@ def train_model(
         },
         "estimator": {k: v for k, v in clf.get_params().items() if k != "catalog"},
     }
-    files: dict[str, object] = {CLASSIFIER_FILE: clf, CATALOG_FILE: cat_path, **(extra_files or {})}
+    files: dict[str, object] = {
+        CLASSIFIER_FILE: clf,
+        PREDICTOR_FILE: clf.predictor_,
+        CATALOG_FILE: cat_path,
+        **(extra_files or {}),
+    }
     root = write_model_dir(out_dir, files, meta, overwrite=overwrite)
     return root, meta
