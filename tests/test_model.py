@@ -72,14 +72,38 @@ def test_pinned_manifest_hash(model_dir):
         load_model(model_dir, sha256="0" * 64)
 
 
-def test_incompatible_sklearn_is_a_clear_error(tmp_path):
+def test_incompatible_sklearn_is_a_clear_error_when_the_joblib_file_is_loaded(tmp_path):
     root = tmp_path / "old"
-    write_model_dir(root, {CATALOG_FILE: default_model_dir() / CATALOG_FILE})
+    write_model_dir(root, {CATALOG_FILE: default_model_dir() / CATALOG_FILE, CLASSIFIER_FILE: {"w": 1}})
     manifest = json.loads((root / MANIFEST_FILE).read_text())
     manifest["versions"]["scikit-learn"] = "0.24.2"
     (root / MANIFEST_FILE).write_text(json.dumps(manifest))
+    model = load_model(root)  # the catalog (and a predictor) need no scikit-learn
     with pytest.raises(ModelError, match=r"scikit-learn 0\.24\.2.*retrain"):
-        load_model(root)
+        _ = model.classifier
+
+
+def test_joblib_files_are_unpickled_on_first_access_only(tmp_path):
+    marker = tmp_path / "unpickled"
+    root = write_model_dir(
+        tmp_path / "lazy",
+        {CATALOG_FILE: default_model_dir() / CATALOG_FILE, CLASSIFIER_FILE: _Canary(marker)},
+    )
+    model = load_model(root)
+    assert not marker.exists()
+    assert model.describe()["classifier"] is True
+    assert not marker.exists()
+    _ = model.classifier
+    assert marker.exists()
+
+
+def test_a_joblib_file_changed_after_load_model_is_refused(model_dir, tmp_path):
+    model = load_model(model_dir)
+    marker = tmp_path / "unpickled"
+    joblib.dump(_Canary(marker), model_dir / CLASSIFIER_FILE)
+    with pytest.raises(ModelIntegrityError):
+        _ = model.classifier
+    assert not marker.exists()
 
 
 def test_not_a_model_directory(tmp_path):

@@ -78,6 +78,8 @@ class Analyzer:
         self.max_bytes = max_bytes
         self._model = model if isinstance(model, Model) else load_model(model)
         self._catalog = self._model.catalog
+        self._techniques = self._model.techniques
+        self._severity_model = self._model.severity
         self._hunts = self._load_hunts(hunt_rules)
         self._severity = self._load_severity(severity_rules)
         self._stages = self._build_stages()
@@ -181,7 +183,7 @@ class Analyzer:
 
     def _find_techniques(self, doc: WorkDoc) -> None:
         explicit = _explicit_techniques(doc, self._catalog)
-        classifier = self._model.classifier
+        classifier = self._techniques
         if classifier is None:
             doc.techniques = explicit
             doc.tactics = _tactics_of(explicit, self._catalog)
@@ -206,7 +208,7 @@ class Analyzer:
         doc.hunts = self._hunts.hunts_for(doc.techniques)
 
     def _assess_severity(self, doc: WorkDoc) -> None:
-        model = self._model.severity
+        model = self._severity_model
         severity: Severity = model.assess(doc) if model is not None else self._severity.assess(doc)
         doc.severity = severity
 

@@ -1,14 +1,17 @@
 """Model directories: write them with a manifest of SHA-256s, verify them before anything is unpickled.
 
 A model directory holds ``manifest.json`` and the files it lists (``attack-catalog.json.gz``,
-``classifier.joblib``, optionally ``severity.joblib``). A joblib file runs code when loaded, so
-`load_model` hashes every listed file and compares it with the manifest first, refuses files the
-manifest does not list, and refuses a model built with another scikit-learn minor version.
+``predictor.npz``, ``classifier.joblib``, optionally ``severity.joblib``). A joblib file runs code when
+loaded, so `load_model` hashes every listed file and compares it with the manifest first and refuses
+files the manifest does not list. It loads the catalog and the predictor (plain arrays, no pickle,
+no scikit-learn) at once; a joblib file is loaded when its `Model` attribute is first read, after
+its SHA-256 is checked again and only with the scikit-learn minor version that built it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import platform
@@ -24,12 +27,14 @@ from ttpmap._exceptions import ModelError, ModelIntegrityError
 
 if TYPE_CHECKING:
     from ttpmap.attack import Catalog
+    from ttpmap.classify._predictor import TechniquePredictor
 
 __all__ = [
     "CATALOG_FILE",
     "CLASSIFIER_FILE",
     "MANIFEST_FILE",
     "MODEL_ENV",
+    "PREDICTOR_FILE",
     "SEVERITY_FILE",
     "Model",
     "default_model_dir",
@@ -43,21 +48,54 @@ MODEL_ENV = "TTPMAP_MODEL"
 MANIFEST_FILE = "manifest.json"
 CATALOG_FILE = "attack-catalog.json.gz"
 CLASSIFIER_FILE = "classifier.joblib"
+PREDICTOR_FILE = "predictor.npz"
 SEVERITY_FILE = "severity.joblib"
 _PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle", ".npy", ".npz")
 _DOC_FILES = frozenset({MANIFEST_FILE, "MODEL_CARD.md", "README.md", "LICENSE.txt", "ATTACK-LICENSE.txt"})
 
 
+_LAZY_LOCK = threading.Lock()
+
+
 @dataclass(frozen=True)
 class Model:
-    """A verified, loaded model directory: its manifest, ATT&CK catalog and fitted estimators."""
+    """A verified, loaded model directory: its manifest, ATT&CK catalog, predictor and estimators.
+
+    `predictor` (a `TechniquePredictor`, or None for a directory without ``predictor.npz``) is
+    loaded with the model; `classifier` and `severity` are unpickled on first access, once.
+    """
 
     path: Path
     manifest: Mapping[str, Any]
     catalog: Catalog
-    classifier: Any = None
-    severity: Any = None
+    predictor: TechniquePredictor | None = None
     files: Mapping[str, str] = field(default_factory=dict)
+    _loaded: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    @property
+    def classifier(self) -> Any:
+        """The fitted `TechniqueClassifier` of ``classifier.joblib`` (needs scikit-learn), or None."""
+        return self._joblib(CLASSIFIER_FILE)
+
+    @property
+    def severity(self) -> Any:
+        """The fitted severity model of ``severity.joblib``, or None."""
+        return self._joblib(SEVERITY_FILE)
+
+    @property
+    def techniques(self) -> Any:
+        """What maps articles to techniques: the predictor, else the classifier, else None."""
+        return self.predictor if self.predictor is not None else self.classifier
+
+    def _joblib(self, name: str) -> Any:
+        if name not in self.files:
+            return None
+        with _LAZY_LOCK:
+            if name not in self._loaded:
+                _check_versions(self.manifest, self.path)
+                data = _read_verified(self.path / name, self.files[name])
+                self._loaded[name] = _load_joblib(self.path / name, data)
+            return self._loaded[name]
 
     @property
     def attack_version(self) -> str:
@@ -73,8 +111,8 @@ class Model:
             "name": self.name,
             "attack_version": self.attack_version,
             "manifest_sha256": sha256_file(self.path / MANIFEST_FILE),
-            "classifier": self.classifier is not None,
-            "severity_model": self.severity is not None,
+            "classifier": self.predictor is not None or CLASSIFIER_FILE in self.files,
+            "severity_model": SEVERITY_FILE in self.files,
         }
 
 
@@ -118,7 +156,9 @@ def load_model(path: str | os.PathLike[str] | None = None, *, sha256: str | None
     ModelIntegrityError
         A listed file's SHA-256 differs from the manifest, or a file is not listed.
     ModelError
-        The directory is missing, incomplete, or was built with an incompatible scikit-learn.
+        The directory is missing or incomplete, or its predictor file is unreadable. A joblib file
+        built with another scikit-learn minor version raises it when `Model.classifier` or
+        `Model.severity` is first read.
     """
     root = Path(path).expanduser() if path is not None else default_model_dir()
     manifest_path = root / MANIFEST_FILE
@@ -156,34 +196,59 @@ def _load_verified(root: Path, pinned: str | None) -> Model:
     files = manifest.get("files")
     if not isinstance(files, dict) or CATALOG_FILE not in files:
         raise ModelError(f"{manifest_path}: lists no {CATALOG_FILE}; rebuild with 'ttpmap train'")
-    _verify_files(root, files)
-    _check_versions(manifest, root)
+    _verify_files(root, files, deferred={PREDICTOR_FILE})
 
     from ttpmap.attack import Catalog
 
     catalog = Catalog.load(root / CATALOG_FILE)
-    classifier = _load_joblib(root / CLASSIFIER_FILE) if CLASSIFIER_FILE in files else None
-    severity = _load_joblib(root / SEVERITY_FILE) if SEVERITY_FILE in files else None
-    return Model(root, manifest, catalog, classifier, severity, dict(files))
+    predictor = None
+    if PREDICTOR_FILE in files:
+        from ttpmap.classify._predictor import TechniquePredictor
+
+        path = root / PREDICTOR_FILE
+        data = _read_verified(path, files[PREDICTOR_FILE])
+        try:
+            predictor = TechniquePredictor.load(data)
+        except ModelError as exc:
+            raise ModelError(f"{path}: {exc}") from None
+    return Model(root, manifest, catalog, predictor, dict(files))
 
 
-def _verify_files(root: Path, files: Mapping[str, Any]) -> None:
+def _read_verified(path: Path, expected: str) -> bytes:
+    """The bytes of `path`, read once and checked against the manifest's SHA-256."""
+    data = path.read_bytes()
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected:
+        raise _integrity_error(path, expected, actual)
+    return data
+
+
+def _integrity_error(path: Path, expected: str, actual: str) -> ModelIntegrityError:
+    return ModelIntegrityError(
+        f"{path}: SHA-256 {actual[:16]}… differs from the manifest's {expected[:16]}…; the file was "
+        "changed or corrupted. Refusing to load it (a joblib file runs code when loaded); restore it "
+        "or retrain with 'ttpmap train'",
+        path,
+        expected,
+        actual,
+    )
+
+
+def _verify_files(
+    root: Path, files: Mapping[str, Any], deferred: frozenset[str] | set[str] = frozenset()
+) -> None:
+    """Check every listed file's SHA-256 (those in `deferred` are checked by `_read_verified` later)."""
     for name, expected in files.items():
         path = root / name
         if Path(name).name != name or not isinstance(expected, str):
             raise ModelIntegrityError(f"{root / MANIFEST_FILE}: bad entry {name!r}", root / MANIFEST_FILE)
         if not path.is_file():
             raise ModelError(f"{path}: listed in the manifest but missing; the model is incomplete")
+        if name in deferred:
+            continue
         actual = sha256_file(path)
         if actual != expected:
-            raise ModelIntegrityError(
-                f"{path}: SHA-256 {actual[:16]}… differs from the manifest's {expected[:16]}…; the file was "
-                "changed or corrupted. Refusing to load it (a joblib file runs code when loaded); restore it "
-                "or retrain with 'ttpmap train'",
-                path,
-                expected,
-                actual,
-            )
+            raise _integrity_error(path, expected, actual)
     for path in root.iterdir():
         if path.name not in files and path.suffix in _PICKLE_SUFFIXES:
             raise ModelIntegrityError(
@@ -204,11 +269,11 @@ def _check_versions(manifest: Mapping[str, Any], root: Path) -> None:
         )
 
 
-def _load_joblib(path: Path) -> Any:
+def _load_joblib(path: Path, data: bytes) -> Any:
     import joblib
 
     try:
-        return joblib.load(path)
+        return joblib.load(io.BytesIO(data))
     except Exception as exc:
         raise ModelError(
             f"{path}: cannot be loaded ({type(exc).__name__}: {exc}); retrain with 'ttpmap train'"
@@ -222,7 +287,8 @@ def write_model_dir(
     *,
     overwrite: bool = False,
 ) -> Path:
-    """Write a model directory: each value is joblib-dumped (or copied, if a `Path`), then the manifest.
+    """Write a model directory: each value is copied (a `Path`), saved in its own format (a
+    `TechniquePredictor`) or joblib-dumped; then the manifest.
 
     Existing files are never replaced unless ``overwrite=True``; every file is written to a
     temporary name first and renamed into place.
@@ -240,6 +306,8 @@ def write_model_dir(
     import joblib
     import sklearn
 
+    from ttpmap.classify._predictor import TechniquePredictor
+
     digests: dict[str, str] = {}
     for name, obj in files.items():
         final = root / name
@@ -248,6 +316,9 @@ def write_model_dir(
         try:
             if isinstance(obj, Path):
                 shutil.copyfile(obj, tmp_path)
+            elif isinstance(obj, TechniquePredictor):
+                with open(tmp_path, "wb") as fh:
+                    obj.save(fh)
             else:
                 joblib.dump(obj, tmp_path, compress=("xz", 3))
             os.chmod(tmp_path, 0o644)

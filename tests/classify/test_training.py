@@ -28,16 +28,16 @@ def test_train_model_writes_a_verified_model_dir(tiny_home, catalog_path, tmp_pa
         sources=SOURCES,
     )
     manifest = json.loads((root / "manifest.json").read_text())
-    assert set(manifest["files"]) == {"classifier.joblib", "attack-catalog.json.gz"}
+    assert set(manifest["files"]) == {"classifier.joblib", "predictor.npz", "attack-catalog.json.gz"}
     assert meta["attack_version"] == "18.1"
     assert meta["training_data"]["tram2_reports"] == 8
     assert meta["training_data"]["user_records"] == 8
     model = load_model(root)
-    techniques, tactics = model.classifier.explain(
-        ["Mimikatz was run to dump credentials from LSASS memory."]
-    )[0]
+    texts = ["Mimikatz was run to dump credentials from LSASS memory."]
+    techniques, tactics = model.predictor.explain(texts)[0]
     assert "T1003.001" in {t.id for t in techniques}
     assert tactics
+    np.testing.assert_allclose(model.predictor.predict_proba(texts), model.classifier.predict_proba(texts))
 
 
 def test_training_is_deterministic(tiny_home, catalog_path):

@@ -22,8 +22,8 @@ def register(subparsers: Any) -> None:
         "train",
         help="train the technique classifier on ../shared (and your data) and write a model directory",
         description="Train on ATT&CK procedure examples, TRAM2, TRAM bootstrap and TTPDrill sentences from "
-        "the data home (plus --data files) and write a model directory: classifier.joblib, the ATT&CK "
-        "catalog, manifest.json with SHA-256s.",
+        "the data home (plus --data files) and write a model directory: classifier.joblib, predictor.npz "
+        "(its predict side without pickle), the ATT&CK catalog, manifest.json with SHA-256s.",
     )
     train.add_argument("--out", required=True, type=Path, help="model directory to write")
     train.add_argument(

@@ -32,26 +32,34 @@ How it works
 
 from __future__ import annotations
 
-import math
 import os
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from ttpmap._exceptions import InputError, ModelError, NotFittedError, UnknownTechniqueError
-from ttpmap._results import Evidence, Tactic, Technique
+from ttpmap._exceptions import InputError, NotFittedError, UnknownTechniqueError
+from ttpmap._results import Tactic, Technique
 from ttpmap.classify._mentions import build_mention_index, load_aliases
 from ttpmap.classify._params import Check, Interval, Options, check_params
+from ttpmap.classify._predictor import (
+    NAME_COL,
+    TechniquePredictor,
+    _score,
+    _tactic_proba,
+    _tactic_vector,
+    _Weights,
+)
 from ttpmap.classify._text import check_texts, sentences_of
-from ttpmap.classify._vectorizer import SentenceVectorizer, split_tokens
+from ttpmap.classify._vectorizer import Csr, SentenceVectorizer
 
 if TYPE_CHECKING:
+    import scipy.sparse as sp
+
     from ttpmap.attack import Catalog
 
 __all__ = ["TechniqueClassifier", "progress_callback"]
@@ -61,63 +69,12 @@ progress_callback: ContextVar[Callable[[str, int, int], None] | None] = ContextV
     "ttpmap_classify_progress", default=None
 )
 _SENTENCE_EXAMPLE_MAX_CHARS = 1200
-_FEATURES = (
-    "max",
-    "second",
-    "top3_mean",
-    "log_n_above_0",
-    "log_n_above_-0.5",
-    "family_max",
-    "log_id_mentions",
-    "log_name_mentions",
-    "log_train_examples",
-    "log_n_sentences",
-)
-_NAME_COL = _FEATURES.index("log_name_mentions")
-_N_EVIDENCE = 3
-_BATCH = 32
 
 
 def _report(stage: str, done: int, total: int) -> None:
     cb = progress_callback.get()
     if cb is not None:
         cb(stage, done, total)
-
-
-class _Scored(NamedTuple):
-    features: np.ndarray
-    sentences: list[tuple[int, int]]
-    scores: np.ndarray
-    by_id: dict[int, list[int]]
-    by_name: dict[int, list[int]]
-
-
-class _Weights:
-    """Sentence-level weights: a dense block for the most used features, a sparse matrix for the rest.
-
-    The vectorizer's columns are renumbered so that the `hot` most used features come first.
-    """
-
-    def __init__(self, dense: np.ndarray, sparse: sp.csr_matrix) -> None:
-        self.dense = dense
-        self.sparse = sparse
-
-    @property
-    def nnz(self) -> int:
-        return int(np.count_nonzero(self.dense)) + int(self.sparse.nnz)
-
-    def scores(self, X: sp.csr_matrix) -> np.ndarray:
-        hot = len(self.dense)
-        n = X.shape[0]
-        is_hot = X.indices < hot
-        rows = np.repeat(np.arange(n), np.diff(X.indptr))
-        ptr_h = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows[is_hot], minlength=n), out=ptr_h[1:])
-        ptr_c = X.indptr - ptr_h
-        Xh = sp.csr_matrix((X.data[is_hot], X.indices[is_hot], ptr_h), shape=(n, hot))
-        Xc = sp.csr_matrix((X.data[~is_hot], X.indices[~is_hot] - hot, ptr_c), shape=(n, X.shape[1] - hot))
-        out: np.ndarray = np.asarray(Xh @ self.dense) + (Xc @ self.sparse).toarray()
-        return out
 
 
 def _split_hot(vec: SentenceVectorizer, W: sp.csr_matrix, max_hot: int = 2000, min_nnz: int = 32) -> _Weights:
@@ -133,7 +90,7 @@ def _split_hot(vec: SentenceVectorizer, W: sp.csr_matrix, max_hot: int = 2000, m
     vec.permute(perm)
     W = W[new_order]
     dense = np.ascontiguousarray(W[: len(hot)].toarray(), dtype=np.float32)
-    return _Weights(dense, W[len(hot) :].tocsr())
+    return _Weights(dense, Csr.of(W[len(hot) :]))
 
 
 class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
@@ -201,6 +158,9 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         IDs and phrases that count as explicit mentions.
     mention_floor_ : float
         Least probability of a technique the article names.
+    predictor_ : TechniquePredictor
+        The predict side of the fitted model, without scikit-learn (the predict methods delegate to
+        it); ``ttpmap train`` saves it as ``predictor.npz``.
 
     Examples
     --------
@@ -364,7 +324,9 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             held_docs = {docs[k] for k in held}
             keep = np.array([d not in held_docs for d in doc_idx])
             vec, W, b = self._fit_sentences([t for t, k in zip(sent_texts, keep, strict=True) if k], Y[keep])
-            for k, scored in zip(held, self._score([texts[docs[k]] for k in held], vec, W, b), strict=True):
+            held_texts = [texts[docs[k]] for k in held]
+            scored_held = _score(held_texts, vec, W, b, self.mentions_, self.family_, self.train_examples_)
+            for k, scored in zip(held, scored_held, strict=True):
                 feats[k] = scored.features
         _report("sentence model", self.inner_cv, steps)
         self.vectorizer_, self.coef_, self.intercept_ = self._fit_sentences(sent_texts, Y)
@@ -378,7 +340,7 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         F = F3.reshape(-1, F3.shape[2])
         yy = doc_y.ravel().astype(bool)
         self.calibrator_ = _calibrator_arrays(_new_calibrator().fit(F, yy))
-        named = F[:, _NAME_COL] > 0
+        named = F[:, NAME_COL] > 0
         self.mention_floor_ = float(yy[named].mean()) if named.any() else 0.0
         held_proba = np.empty(len(yy))
         width = len(cols)
@@ -398,14 +360,17 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         P_all[:, cols] = P
         Y_all = np.zeros((len(docs), len(classes)), dtype=np.int8)
         Y_all[:, cols] = doc_y
-        tac_true = np.vstack([self._tactic_vector(np.flatnonzero(Y_all[k])) for k in range(len(docs))])
-        tac_proba = np.vstack([self._tactic_proba(P_all[k]) for k in range(len(docs))])
+        info = (self.classes_, self.label_info_, self.tactics_)
+        tac_true = np.vstack([_tactic_vector(np.flatnonzero(Y_all[k]), *info) for k in range(len(docs))])
+        tac_proba = np.vstack([_tactic_proba(P_all[k], self.tactic_members_) for k in range(len(docs))])
         self.tactic_threshold_ = _best_cut(tac_proba.ravel(), tac_true.ravel().astype(bool))
+        self.predictor_ = TechniquePredictor.from_estimator(self)
         return self
 
     def _fit_sentences(
         self, texts: list[str], Y: np.ndarray
     ) -> tuple[SentenceVectorizer, _Weights, np.ndarray]:
+        import scipy.sparse as sp
         from joblib import Parallel, delayed
 
         vec = SentenceVectorizer(min_df=self.min_df)
@@ -443,132 +408,37 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         ).tocsr()
         return vec, _split_hot(vec, W), np.array(bias, dtype=np.float32)
 
-    # -- scoring ---------------------------------------------------------------------------------
+    # -- predicting: delegated to predictor_ -------------------------------------------------------
 
-    def _score(
-        self, texts: Sequence[str], vec: SentenceVectorizer, W: _Weights, b: np.ndarray
-    ) -> Iterator[_Scored]:
-        """Sentence scores, mentions and article features of each text, in batches of `_BATCH`."""
-        for lo in range(0, len(texts), _BATCH):
-            chunk = texts[lo : lo + _BATCH]
-            sents_list = [sentences_of(t) for t in chunk]
-            pieces = [t[s:e] for t, sents in zip(chunk, sents_list, strict=True) for s, e in sents]
-            flat = split_tokens(pieces)
-            X, ends = vec.transform_flat(flat, len(pieces))
-            S_all = W.scores(X)
-            S_all += b
-            row = 0
-            for text, sents in zip(chunk, sents_list, strict=True):
-                n = len(sents)
-                S = S_all[row : row + n]
-                tok_lo = int(ends[row - 1]) + 1 if row else 0
-                tok_hi = int(ends[row + n - 1]) + 1
-                by_id, by_name = self.mentions_.find(
-                    text, sents, flat[tok_lo:tok_hi], (ends[row : row + n] - tok_lo).tolist()
-                )
-                row += n
-                yield _Scored(self._doc_features(S, by_id, by_name), sents, S, by_id, by_name)
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        if "calibrator_" in state and "predictor_" not in state:  # pickled before the predictor existed
+            self.predictor_ = TechniquePredictor.from_estimator(self)
 
-    def _doc_features(
-        self, S: np.ndarray, by_id: Mapping[int, list[int]], by_name: Mapping[int, list[int]]
-    ) -> np.ndarray:
-        n, n_cls = S.shape
-        St = np.ascontiguousarray(S.T)
-        if n >= 3:
-            top = -np.sort(-np.partition(St, n - 3, axis=1)[:, n - 3 :], axis=1)
-        else:
-            top = -np.sort(-St, axis=1)
-            top = np.hstack([top, np.repeat(top[:, -1:], 3 - n, axis=1)])
-        ids = np.zeros(n_cls)
-        names = np.zeros(n_cls)
-        for j, hits in by_id.items():
-            ids[j] = len(hits)
-        for j, hits in by_name.items():
-            names[j] = len(hits)
-        best = top[:, 0]
-        starts, owner = self.family_
-        fam = np.maximum.reduceat(best, starts)[owner]
-        return np.column_stack(
-            [
-                best,
-                top[:, 1],
-                top.mean(axis=1),
-                np.log1p((St > 0).sum(axis=1)),
-                np.log1p((St > -0.5).sum(axis=1)),
-                fam,
-                np.log1p(ids),
-                np.log1p(names),
-                np.log1p(self.train_examples_),
-                np.full(n_cls, math.log(n)),
-            ]
-        )
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "calibrator_"):
+    def _check_fitted(self) -> TechniquePredictor:
+        predictor: TechniquePredictor | None = getattr(self, "predictor_", None)
+        if predictor is None:
             raise NotFittedError(
                 f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with labeled articles "
                 "first, or load a trained model with ttpmap._model.load_model()."
             )
-
-    def _calibrated(self, F: np.ndarray) -> np.ndarray:
-        mean, scale, w, b = self.calibrator_
-        z = ((F - mean) / scale) @ w + b
-        p = np.asarray(1.0 / (1.0 + np.exp(-z)))
-        named = F[:, _NAME_COL] > 0
-        p[named] = np.maximum(p[named], self.mention_floor_)
-        return p
-
-    def _scored(self, X: Iterable[str]) -> Iterator[tuple[str, np.ndarray, _Scored]]:
-        self._check_fitted()
-        texts = check_texts(X)
-        for text, scored in zip(
-            texts, self._score(texts, self.vectorizer_, self.coef_, self.intercept_), strict=True
-        ):
-            yield text, self._calibrated(scored.features), scored
+        return predictor
 
     def predict_proba(self, X: Iterable[str]) -> np.ndarray:
         """Calibrated probability of each class for each article, shape ``(n_articles, n_classes)``."""
-        return np.vstack([p for _, p, _ in self._scored(X)])
+        return self._check_fitted().predict_proba(X)
 
     def check_catalog(self, catalog: Catalog) -> None:
         """Raise `ModelError` unless `catalog` is the ATT&CK version this classifier was fitted with."""
-        self._check_fitted()
-        if catalog.version != self.attack_version_:
-            raise ModelError(
-                f"this classifier was trained on ATT&CK v{self.attack_version_} but the catalog is "
-                f"v{catalog.version}; load the catalog of its model directory or retrain with 'ttpmap train'"
-            )
-        missing = [c for c in self.classes_ if c not in catalog.techniques]
-        if missing:
-            raise ModelError(
-                f"the catalog lacks {len(missing)} of the classifier's techniques, e.g. {missing[0]}"
-            )
-
-    def _decide(self, p: np.ndarray) -> np.ndarray:
-        """Indices of the classes to report for an article with probabilities `p`."""
-        chosen = p >= self.thresholds_
-        if self.parents == "drop_redundant":
-            kids = chosen & (self.parent_of_ >= 0)
-            chosen[self.parent_of_[kids]] = False
-        return np.flatnonzero(chosen)
+        self._check_fitted().check_catalog(catalog)
 
     def predict(self, X: Iterable[str]) -> np.ndarray:
         """Binary indicator matrix over `classes_`: 1 where the article describes the technique."""
-        proba = self.predict_proba(X)
-        out = np.zeros(proba.shape, dtype=np.int64)
-        for n, p in enumerate(proba):
-            out[n, self._decide(p)] = 1
-        return out
+        return self._check_fitted().predict(X)
 
     def predict_tactics(self, X: Iterable[str]) -> tuple[list[str], np.ndarray]:
         """Tactic IDs (matrix order) and a ``(n_articles, n_tactics)`` indicator matrix."""
-        rows = []
-        for _, p, _ in self._scored(X):
-            pred = self._decide(p)
-            rows.append(
-                (self._tactic_proba(p) >= self.tactic_threshold_) | self._tactic_vector(pred).astype(bool)
-            )
-        return [t[0] for t in self.tactics_], np.vstack(rows).astype(np.int64)
+        return self._check_fitted().predict_tactics(X)
 
     def explain(self, X: Iterable[str]) -> list[tuple[list[Technique], list[Tactic]]]:
         """Predicted techniques (with evidence sentences) and tactics of each article.
@@ -580,63 +450,7 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             offsets into the article, and ``source="mention"`` when the article names its ID.
             Tactics in matrix order, including every tactic of a predicted technique.
         """
-        return [self._explain_one(text, p, scored) for text, p, scored in self._scored(X)]
-
-    def _explain_one(self, text: str, p: np.ndarray, scored: _Scored) -> tuple[list[Technique], list[Tactic]]:
-        sents, S, by_id, by_name = scored.sentences, scored.scores, scored.by_id, scored.by_name
-        chosen = self._decide(p)
-        techniques = []
-        for j in sorted(chosen.tolist(), key=lambda j: (-p[j], j)):
-            cid = str(self.classes_[j])
-            name, tactics, url = self.label_info_[cid]
-            col = S[:, j]
-            order = [int(k) for k in np.argsort(-col, kind="stable")[:_N_EVIDENCE] if col[k] > 0]
-            picks = list(
-                dict.fromkeys([*order[:2], *by_name.get(j, [])[:1], *by_id.get(j, [])[:1], *order[2:]])
-            )
-            if not picks:
-                picks = [int(np.argmax(col))]
-            evidence = tuple(
-                Evidence(text[sents[k][0] : sents[k][1]], sents[k][0], sents[k][1])
-                for k in sorted(picks[:_N_EVIDENCE])
-                if sents[k][1] > sents[k][0]
-            )
-            techniques.append(
-                Technique(
-                    id=cid,
-                    name=name,
-                    tactics=tactics,
-                    confidence=float(p[j]),
-                    evidence=evidence,
-                    url=url,
-                    source="mention" if j in by_id else "model",
-                )
-            )
-        tac_p = self._tactic_proba(p)
-        implied = self._tactic_vector(chosen)
-        tactics_out = []
-        for k, (tid, short, name) in enumerate(self.tactics_):
-            conf = float(tac_p[k])
-            if implied[k]:
-                conf = max(
-                    conf, max(float(p[j]) for j in chosen if short in self.label_info_[self.classes_[j]][1])
-                )
-            if implied[k] or conf >= self.tactic_threshold_:
-                tactics_out.append(Tactic(id=tid, shortname=short, name=name, confidence=conf))
-        return techniques, tactics_out
-
-    # -- tactics ---------------------------------------------------------------------------------
-
-    def _tactic_proba(self, p: np.ndarray) -> np.ndarray:
-        out = np.zeros(len(self.tactics_))
-        for k, idx in enumerate(self.tactic_members_):
-            if len(idx):
-                out[k] = float(p[idx].max())
-        return out
-
-    def _tactic_vector(self, chosen: Iterable[int]) -> np.ndarray:
-        shorts = {s for j in chosen for s in self.label_info_[self.classes_[j]][1]}
-        return np.array([short in shorts for _, short, _ in self.tactics_], dtype=np.int64)
+        return self._check_fitted().explain(X)
 
 
 # -- helpers ---------------------------------------------------------------------------------------

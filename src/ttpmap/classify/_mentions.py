@@ -1,9 +1,9 @@
 """Explicit mentions of techniques: ATT&CK IDs (a regex) and technique names or aliases (spaCy PhraseMatcher).
 
 A report that writes ``T1059.001`` or "scheduled task" names a technique outright. A spaCy
-``PhraseMatcher`` (vocabulary of ``spacy.blank("en")``) runs over the sentences that hold a phrase's
-rarest token; words outside the phrases are replaced by ``"_"`` first, so the shared vocabulary does
-not grow with every article read.
+``PhraseMatcher`` (on a bare `Vocab`: phrases and sentences arrive tokenized, so no language data
+is loaded) runs over the sentences that hold a phrase's rarest token; words outside the phrases are
+replaced by ``"_"`` first, so the shared vocabulary does not grow with every article read.
 """
 
 from __future__ import annotations
@@ -102,8 +102,8 @@ class MentionIndex:
             pos = text.find("T1", pos + 2)
         by_name: dict[int, list[int]] = {}
         anchors = self.anchors
-        at = [i for i, w in enumerate(flat) if w in anchors]
-        seen = np.unique(np.searchsorted(np.asarray(ends), at, side="right")).tolist() if at else []
+        at = np.flatnonzero(np.fromiter(map(anchors.__contains__, flat), dtype=bool, count=len(flat)))
+        seen = sorted(set(np.searchsorted(np.asarray(ends), at, side="right").tolist())) if len(at) else []
         candidates: list[tuple[int, Sequence[str]]] = []
         for k in seen:
             lo = int(ends[k - 1]) + 1 if k else 0
@@ -115,7 +115,7 @@ class MentionIndex:
             return by_id, by_name
         from spacy.tokens import Doc
 
-        nlp, matcher = self._matcher()
+        vocab, matcher = self._matcher()
         words = self.words
         joined: list[str] = []
         bounds: list[int] = []
@@ -123,8 +123,8 @@ class MentionIndex:
             joined.extend(w if w in words else "_" for w in toks)
             joined.append("|")
             bounds.append(len(joined))
-        doc = Doc(nlp.vocab, words=joined)
-        strings = nlp.vocab.strings
+        doc = Doc(vocab, words=joined)
+        strings = vocab.strings
         for match_id, start, _ in matcher(doc):
             k = candidates[bisect_right(bounds, start)][0]
             for j in self.phrases[int(strings[match_id])][1]:
@@ -139,15 +139,15 @@ class MentionIndex:
         with _LOCK:
             cached = _MATCHERS.get(self.key)
             if cached is None:
-                import spacy
                 from spacy.matcher import PhraseMatcher
                 from spacy.tokens import Doc
+                from spacy.vocab import Vocab
 
-                nlp = spacy.blank("en")
-                matcher = PhraseMatcher(nlp.vocab)
+                vocab = Vocab()
+                matcher = PhraseMatcher(vocab)
                 for n, (phrase, _) in enumerate(self.phrases):
-                    matcher.add(str(n), [Doc(nlp.vocab, words=list(phrase))])
-                cached = (nlp, matcher)
+                    matcher.add(str(n), [Doc(vocab, words=list(phrase))])
+                cached = (vocab, matcher)
                 _MATCHERS[self.key] = cached
             return cached
 

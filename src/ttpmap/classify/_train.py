@@ -25,7 +25,14 @@ if TYPE_CHECKING:
     from ttpmap.attack import Catalog
     from ttpmap.classify._estimator import TechniqueClassifier
 
-__all__ = ["OPTIONAL_SOURCES", "SOURCES", "default_corpus", "fit_inputs", "train_model", "tram2_sentence_texts"]
+__all__ = [
+    "OPTIONAL_SOURCES",
+    "SOURCES",
+    "default_corpus",
+    "fit_inputs",
+    "train_model",
+    "tram2_sentence_texts",
+]
 
 DataHome = str | os.PathLike[str] | None
 
@@ -96,16 +103,23 @@ def train_model(
     extra_files: dict[str, object] | None = None,
     sources: Sequence[str] = SOURCES,
 ) -> tuple[Path, dict[str, Any]]:
-    """Train on every available source and write a model directory (manifest, catalog, classifier).
+    """Train on every available source and write a model directory (manifest, catalog, classifier, predictor).
 
     Returns the directory and the metadata written into the manifest.
     """
-    from ttpmap._model import CATALOG_FILE, CLASSIFIER_FILE, default_model_dir, write_model_dir
+    from ttpmap._model import (
+        CATALOG_FILE,
+        CLASSIFIER_FILE,
+        PREDICTOR_FILE,
+        default_model_dir,
+        write_model_dir,
+    )
     from ttpmap.attack import Catalog
     from ttpmap.classify._estimator import TechniqueClassifier
 
     if not overwrite:
-        taken = [n for n in (CLASSIFIER_FILE, "manifest.json") if (Path(out_dir) / n).exists()]
+        names = (CLASSIFIER_FILE, PREDICTOR_FILE, "manifest.json")
+        taken = [n for n in names if (Path(out_dir) / n).exists()]
         if taken:
             raise ModelError(
                 f"{out_dir} already holds {', '.join(taken)}; choose another --out or pass --force"
@@ -131,7 +145,9 @@ def train_model(
         "mention_floor": round(float(clf.mention_floor_), 4),
         "training_data": {
             "attack_procedures": sum(1 for r in sentences if r.extra.get("source") == "attack_procedures"),
-            "attack_descriptions": sum(1 for r in sentences if r.extra.get("source") == "attack_descriptions"),
+            "attack_descriptions": sum(
+                1 for r in sentences if r.extra.get("source") == "attack_descriptions"
+            ),
             "bootstrap": sum(1 for r in sentences if r.extra.get("source") == "bootstrap"),
             "ttpdrill": sum(1 for r in sentences if r.extra.get("source") == "ttpdrill"),
             "tram2_reports": len(reports),
@@ -139,6 +155,11 @@ def train_model(
         },
         "estimator": {k: v for k, v in clf.get_params().items() if k != "catalog"},
     }
-    files: dict[str, object] = {CLASSIFIER_FILE: clf, CATALOG_FILE: cat_path, **(extra_files or {})}
+    files: dict[str, object] = {
+        CLASSIFIER_FILE: clf,
+        PREDICTOR_FILE: clf.predictor_,
+        CATALOG_FILE: cat_path,
+        **(extra_files or {}),
+    }
     root = write_model_dir(out_dir, files, meta, overwrite=overwrite)
     return root, meta

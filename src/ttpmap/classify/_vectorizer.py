@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from itertools import pairwise
+from itertools import pairwise, repeat
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
-import scipy.sparse as sp
 
-__all__ = ["SEPARATOR", "SentenceVectorizer", "split_tokens", "tokenize"]
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+__all__ = ["SEPARATOR", "Csr", "SentenceVectorizer", "split_tokens", "tokenize"]
 
 #: Token that separates texts in `split_tokens` (articles never hold NUL: `check_texts` refuses them).
 SEPARATOR = "\x00"
@@ -25,6 +28,26 @@ _TABLE = bytes(c if c == 0 or (c < 128 and chr(c).isalnum()) else 32 for c in ra
 
 def _fold(text: str) -> str:
     return text.lower().encode("ascii", "replace").translate(_TABLE).decode("ascii")
+
+
+class Csr(NamedTuple):
+    """A CSR matrix as plain arrays, so that scoring needs NumPy only."""
+
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    shape: tuple[int, int]
+
+    @classmethod
+    def of(cls, m: Any) -> Csr:
+        """The arrays of a `scipy.sparse` matrix (converted to CSR)."""
+        m = m.tocsr()
+        return cls(m.data, m.indices, m.indptr, (int(m.shape[0]), int(m.shape[1])))
+
+    def to_scipy(self) -> sp.csr_matrix:
+        import scipy.sparse as sp
+
+        return sp.csr_matrix((self.data, self.indices, self.indptr), shape=self.shape)
 
 
 def tokenize(text: str) -> list[str]:
@@ -80,7 +103,37 @@ class SentenceVectorizer:
         n_docs = len(texts)
         doc_freq = np.array([df[w] for w in words] + [bdf[p] for p in pairs], dtype=np.float64)
         self.idf_ = (np.log((1 + n_docs) / (1 + doc_freq)) + 1.0).astype(np.float32)
-        return self.transform_flat(flat, len(texts))[0]
+        return self.transform_flat(flat, len(texts))[0].to_scipy()
+
+    @classmethod
+    def from_state(
+        cls,
+        *,
+        min_df: int,
+        words: Sequence[str],
+        unigram_col: np.ndarray,
+        bigram_keys: np.ndarray,
+        bigram_cols: np.ndarray,
+        idf: np.ndarray,
+    ) -> SentenceVectorizer:
+        """A fitted vectorizer from its state (`words` in token-ID order), as `words` returns it."""
+        vec = cls(min_df=min_df)
+        vec.tokens_ = {w: i for i, w in enumerate(words)}
+        vec.tokens_[SEPARATOR] = -2
+        vec.n_tokens_ = len(words)
+        vec.unigram_col_ = unigram_col
+        vec.bigram_keys_ = bigram_keys
+        vec.bigram_cols_ = bigram_cols
+        vec.idf_ = idf
+        return vec
+
+    @property
+    def words(self) -> list[str]:
+        """The vocabulary in token-ID order."""
+        words = sorted((i, w) for w, i in self.tokens_.items() if i >= 0)
+        if [i for i, _ in words] != list(range(self.n_tokens_)):
+            raise ValueError("token IDs are not 0..n-1; refit the vectorizer")
+        return [w for _, w in words]
 
     @property
     def n_features(self) -> int:
@@ -92,7 +145,8 @@ class SentenceVectorizer:
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """The TF-IDF matrix of `texts`, one row each."""
-        return self.transform_flat(split_tokens([t.replace(SEPARATOR, " ") for t in texts]), len(texts))[0]
+        flat = split_tokens([t.replace(SEPARATOR, " ") for t in texts])
+        return self.transform_flat(flat, len(texts))[0].to_scipy()
 
     def permute(self, perm: np.ndarray) -> None:
         """Renumber the columns: old column ``c`` becomes ``perm[c]``."""
@@ -107,10 +161,9 @@ class SentenceVectorizer:
         t = self.tokens_.get(token)
         return float("inf") if t is None or t < 0 else float(self.idf_[self.unigram_col_[t]])
 
-    def transform_flat(self, flat: list[str], n: int) -> tuple[sp.csr_matrix, np.ndarray]:
+    def transform_flat(self, flat: list[str], n: int) -> tuple[Csr, np.ndarray]:
         """The matrix of `n` texts tokenized by `split_tokens`, and the end of each text in `flat`."""
-        get = self.tokens_.get
-        ids = np.array([get(w, -1) for w in flat], dtype=np.int64)
+        ids = np.fromiter(map(self.tokens_.get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
         sep = ids == -2
         ends = np.flatnonzero(sep)
         row = np.cumsum(sep) - sep
@@ -141,5 +194,4 @@ class SentenceVectorizer:
         data /= norms[r].astype(np.float32)
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(r, minlength=n), out=indptr[1:])
-        m = sp.csr_matrix((data, c, indptr), shape=(n, n_feat))
-        return m, ends
+        return Csr(data, c, indptr, (n, n_feat)), ends

@@ -241,7 +241,11 @@ def load_attack_descriptions(
             continue
         for n, (a, b) in enumerate(split_sentences(text)):
             if b - a >= 20:
-                out.append(_sentence(f"attack-description:{t.id}:{n}", text[a:b], (t.id,), "attack_descriptions", t.name))
+                out.append(
+                    _sentence(
+                        f"attack-description:{t.id}:{n}", text[a:b], (t.id,), "attack_descriptions", t.name
+                    )
+                )
     return out
 
 

@@ -13,6 +13,8 @@ __all__ = ["KeyPath", "LineMap", "read_yaml"]
 
 KeyPath = tuple[str | int, ...]
 LineMap = dict[KeyPath, int]
+# libyaml's parser when PyYAML was built with it (about 10x faster); the same safe constructor.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_yaml(path: str | Path) -> tuple[Any, LineMap]:
@@ -25,8 +27,8 @@ def read_yaml(path: str | Path) -> tuple[Any, LineMap]:
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(f"cannot read the file ({exc}); pass a UTF-8 YAML file", path) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = None if mark is None else mark.line + 1

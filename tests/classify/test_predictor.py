@@ -1,0 +1,195 @@
+"""`TechniquePredictor`: the estimator's predictions without scikit-learn, saved without pickle."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import ttpmap
+from ttpmap import ModelError, ModelIntegrityError
+from ttpmap._model import (
+    CATALOG_FILE,
+    MANIFEST_FILE,
+    PREDICTOR_FILE,
+    default_model_dir,
+    load_model,
+    write_model_dir,
+)
+from ttpmap.classify import TechniqueClassifier
+from ttpmap.classify._predictor import TechniquePredictor, _Weights
+from ttpmap.classify._train import fit_inputs
+from ttpmap.classify._vectorizer import Csr, SentenceVectorizer, split_tokens
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = sorted((ROOT / "datasets" / "samples").glob("*.md"))
+TINY = {"inner_cv": 2, "max_negatives": 200, "min_df": 1, "n_jobs": 1}
+
+
+class _Canary:
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+@pytest.fixture(scope="module")
+def texts():
+    assert SAMPLES, "datasets/samples/*.md is missing"
+    return [p.read_text(encoding="utf-8") for p in SAMPLES]
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    model = load_model(default_model_dir())
+    if model.predictor is None or model.classifier is None:
+        pytest.skip(f"{default_model_dir()} lacks predictor.npz or classifier.joblib: run 'ttpmap train'")
+    return model
+
+
+@pytest.fixture(scope="module")
+def tiny(catalog_path, sample_records):
+    X, y, spans, groups = fit_inputs(sample_records)
+    return TechniqueClassifier(catalog=catalog_path, **TINY).fit(X, y, spans=spans, groups=groups)
+
+
+def _saved(predictor: TechniquePredictor) -> bytes:
+    buf = io.BytesIO()
+    predictor.save(buf)
+    return buf.getvalue()
+
+
+def _round_trip(predictor: TechniquePredictor) -> TechniquePredictor:
+    return TechniquePredictor.load(_saved(predictor))
+
+
+def _same_explanations(a, b) -> None:
+    assert len(a) == len(b)
+    for (ta, ka), (tb, kb) in zip(a, b, strict=True):
+        assert [(t.id, t.name, t.tactics, t.evidence, t.url, t.source) for t in ta] == [
+            (t.id, t.name, t.tactics, t.evidence, t.url, t.source) for t in tb
+        ]
+        np.testing.assert_allclose([t.confidence for t in ta], [t.confidence for t in tb], rtol=1e-6)
+        assert [t.id for t in ka] == [t.id for t in kb]
+        np.testing.assert_allclose([t.confidence for t in ka], [t.confidence for t in kb], rtol=1e-6)
+
+
+def test_shipped_predictor_file_matches_the_estimator(shipped, texts):
+    clf, loaded = shipped.classifier, shipped.predictor
+    np.testing.assert_allclose(loaded.predict_proba(texts), clf.predict_proba(texts), rtol=1e-6, atol=1e-9)
+    _same_explanations(loaded.explain(texts), clf.explain(texts))
+    np.testing.assert_array_equal(loaded.predict(texts), clf.predict(texts))
+    assert loaded.predict_tactics(texts)[0] == clf.predict_tactics(texts)[0]
+    np.testing.assert_array_equal(loaded.predict_tactics(texts)[1], clf.predict_tactics(texts)[1])
+    assert any(techniques for techniques, _ in loaded.explain(texts))
+
+
+def test_a_fitted_estimator_round_trips(tiny, texts):
+    again = _round_trip(tiny.predictor_)
+    np.testing.assert_array_equal(again.predict_proba(texts), tiny.predict_proba(texts))
+    _same_explanations(again.explain(texts), tiny.explain(texts))
+    np.testing.assert_array_equal(again.thresholds_, tiny.thresholds_)
+    assert list(again.classes_) == list(tiny.classes_)
+    assert again.label_info_ == tiny.label_info_
+    assert again.mentions_ == tiny.mentions_
+    assert _saved(again) == _saved(tiny.predictor_)  # deterministic bytes: a stable SHA-256
+
+
+def test_estimator_attributes_stay_readable(tiny):
+    for name in (
+        "classes_",
+        "thresholds_",
+        "calibrator_",
+        "coef_",
+        "vectorizer_",
+        "mentions_",
+        "label_info_",
+    ):
+        assert getattr(tiny, name) is getattr(tiny.predictor_, name)
+
+
+def test_numpy_scores_match_scipy():
+    W = sp.random(300, 7, density=0.2, random_state=1, dtype=np.float32, format="csr")
+    X = sp.random(40, 300, density=0.05, random_state=2, dtype=np.float32, format="csr")
+    hot = 50
+    weights = _Weights(np.ascontiguousarray(W[:hot].toarray()), Csr.of(W[hot:]))
+    expected = (X @ W).toarray()
+    np.testing.assert_allclose(weights.scores(Csr.of(X)), expected, rtol=1e-5, atol=1e-6)
+    empty = sp.csr_matrix((3, 300), dtype=np.float32)
+    np.testing.assert_array_equal(weights.scores(Csr.of(empty)), np.zeros((3, 7), dtype=np.float32))
+
+
+def test_transform_flat_is_the_scipy_transform():
+    docs = ["cmd.exe was run", "cmd.exe ran PowerShell", "", "run the cmd.exe cmd.exe"]
+    vec = SentenceVectorizer(min_df=1)
+    X = vec.fit_transform(docs)
+    flat, _ = vec.transform_flat(split_tokens(docs), len(docs))
+    np.testing.assert_array_equal(flat.to_scipy().toarray(), X.toarray())
+
+
+def test_a_fresh_analyzer_imports_no_scikit_learn_scipy_or_joblib(shipped):
+    code = (
+        "import sys, ttpmap\n"
+        f"ttpmap.Analyzer().analyze(ttpmap.Article.from_file({str(SAMPLES[0])!r}))\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy', 'joblib'}))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TTPMAP_MODEL"}
+    env["PYTHONPATH"] = str(Path(ttpmap.__file__).resolve().parents[1])
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env, timeout=300
+    )
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.fixture
+def predictor_dir(tiny, tmp_path):
+    files = {CATALOG_FILE: default_model_dir() / CATALOG_FILE, PREDICTOR_FILE: tiny.predictor_}
+    return write_model_dir(tmp_path / "m", files, {"name": "p"})
+
+
+def test_a_model_dir_with_only_a_predictor_works(predictor_dir, texts):
+    model = load_model(predictor_dir)
+    assert model.classifier is None
+    assert model.techniques is model.predictor
+    assert model.describe()["classifier"] is True
+    brief = ttpmap.Analyzer(model).analyze(texts[0])
+    assert brief.techniques
+
+
+def test_a_tampered_predictor_file_is_refused(predictor_dir):
+    path = predictor_dir / PREDICTOR_FILE
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelIntegrityError) as info:
+        load_model(predictor_dir)
+    assert info.value.path == path
+
+
+def test_a_pickle_posing_as_the_predictor_runs_no_code(predictor_dir, tmp_path):
+    marker = tmp_path / "unpickled"
+    path = predictor_dir / PREDICTOR_FILE
+    path.write_bytes(pickle.dumps(_Canary(marker)))
+    manifest = json.loads((predictor_dir / MANIFEST_FILE).read_text())
+    manifest["files"][PREDICTOR_FILE] = hashlib.sha256(path.read_bytes()).hexdigest()
+    (predictor_dir / MANIFEST_FILE).write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match="not a readable ttpmap-predictor/1 file"):
+        load_model(predictor_dir)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("cut", [0, 100, -5000])
+def test_a_damaged_predictor_is_a_model_error(tiny, cut):
+    data = _saved(tiny.predictor_)
+    with pytest.raises(ModelError, match="rebuild the model"):
+        TechniquePredictor.load(data[:cut] if cut else b"not a zip")
