@@ -57,3 +57,24 @@ def test_quiet_on_a_post_without_a_threat(model):
 
 def test_catalog_check(model):
     model.classifier.check_catalog(model.catalog)
+
+
+def test_sample_articles_outside_tram2(model):
+    """Our own sample articles (not TRAM2): most of what an analyst labels, little else."""
+    import json
+    from pathlib import Path
+
+    from ttpmap import Article
+
+    root = Path(__file__).resolve().parents[2] / "datasets" / "samples"
+    gold = json.loads((root / "labels.json").read_text(encoding="utf-8"))["labels"]
+    predictor = model.techniques
+    tp = fp = fn = 0
+    for name, labels in gold.items():
+        techniques, _ = predictor.explain([Article.from_file(root / name).text])[0]
+        found = {t.id for t in techniques}
+        tp += len(found & set(labels))
+        fp += len(found - set(labels))
+        fn += len(set(labels) - found)
+    assert tp / (tp + fp) >= 0.85
+    assert tp / (tp + fn) >= 0.5
