@@ -441,14 +441,9 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         return self._check_fitted().predict_tactics(X)
 
     def explain(self, X: Iterable[str]) -> list[tuple[list[Technique], list[Tactic]]]:
-        """Predicted techniques (with evidence sentences) and tactics of each article.
+        """Predicted techniques (with up to three evidence sentences each) and tactics of each article.
 
-        Returns
-        -------
-        list of (list of Technique, list of Tactic)
-            Techniques by decreasing confidence; each carries up to three evidence sentences with
-            offsets into the article, and ``source="mention"`` when the article names its ID.
-            Tactics in matrix order, including every tactic of a predicted technique.
+        See `TechniquePredictor.explain`, which this delegates to.
         """
         return self._check_fitted().explain(X)
 
