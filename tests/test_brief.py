@@ -88,6 +88,7 @@ def test_compromised_build_dependency_yields_the_supply_chain_hunt(briefs):
     supply = [t for t in brief.techniques if t.id.startswith("T1195")]
     assert supply, [t.id for t in brief.techniques]
     assert any("supply chain compromise" in e.text for e in supply[0].evidence)
+    assert supply[0].source == "name"
     hunt = next(h for h in brief.hunts if h.id == "UC_SUPPLY_CHAIN")
     assert set(hunt.techniques) & {t.id for t in supply}
     assert hunt.spl.startswith("| tstats ")

@@ -90,7 +90,12 @@ class Ioc:
 
 @dataclass(frozen=True, slots=True)
 class Technique:
-    """An ATT&CK technique or sub-technique that the article describes."""
+    """An ATT&CK technique or sub-technique that the article describes.
+
+    `source` says what reported it: ``"model"`` (the classifier's evidence), ``"name"`` (the article
+    names it, by its ATT&CK name or a common alias, and that carried the confidence) or
+    ``"mention"`` (the article writes its ATT&CK ID).
+    """
 
     id: str
     name: str

@@ -223,6 +223,19 @@ def _tactic_vector(
     return np.array([short in shorts for _, short, _ in tactics], dtype=np.int64)
 
 
+def _source(
+    j: int,
+    p: np.ndarray,
+    by_id: Mapping[int, list[int]],
+    by_name: Mapping[int, list[int]],
+    floor: float,
+) -> str:
+    """``"mention"`` (its ID is written), ``"name"`` (named, and the name carried it) or ``"model"``."""
+    if j in by_id:
+        return "mention"
+    return "name" if j in by_name and p[j] <= floor else "model"
+
+
 class TechniquePredictor:
     """The predict side of a fitted `TechniqueClassifier`: same methods, same results, NumPy only.
 
@@ -381,7 +394,7 @@ class TechniquePredictor:
         -------
         list of (list of Technique, list of Tactic)
             Techniques by decreasing confidence; each carries up to three evidence sentences with
-            offsets into the article, and ``source="mention"`` when the article names its ID.
+            offsets into the article, and its `Technique.source`.
             Tactics in matrix order, including every tactic of a predicted technique.
         """
         return [self._explain_one(text, p, scored) for text, p, scored in self._scored(X)]
@@ -413,7 +426,7 @@ class TechniquePredictor:
                     confidence=float(p[j]),
                     evidence=evidence,
                     url=url,
-                    source="mention" if j in by_id else "model",
+                    source=_source(j, p, by_id, by_name, self.mention_floor_),
                 )
             )
         tac_p = _tactic_proba(p, self.tactic_members_)
