@@ -67,6 +67,16 @@ def test_name_and_alias_mentions(mentions):
     assert by_name == {0: [1], 2: [2], 1: [3]}
 
 
+def test_names_in_advice_are_no_mentions(mentions):
+    text = (
+        "Defenders should restrict PowerShell and train staff against spearphishing attachments. "
+        "The actor ran PowerShell. We recommend auditing T1053.005."
+    )
+    by_id, by_name = _find(mentions, text)
+    assert by_name == {1: [1]}
+    assert by_id == {0: [2]}
+
+
 def test_ambiguous_and_plain_noun_names_are_no_mentions(catalog_path):
     cat = Catalog.load(catalog_path)
     classes = ["T1087.001", "T1136.001", "T1566.001", "T1598.002", "T1590.005", "T1589.001", "T1195.002"]

@@ -4,6 +4,8 @@ A report that writes ``T1059.001`` or "scheduled task" names a technique outrigh
 ``PhraseMatcher`` (on a bare `Vocab`: phrases and sentences arrive tokenized, so no language data
 is loaded) runs over the sentences that hold a phrase's rarest token; words outside the phrases are
 replaced by ``"_"`` first, so the shared vocabulary does not grow with every article read.
+Names in a sentence that gives advice ("should", "recommend", ...) do not count: advice names
+techniques that the article does not say happened. IDs always count.
 """
 
 from __future__ import annotations
@@ -59,6 +61,28 @@ _GENERIC = frozenset(
         "component object model",
     ]
 )
+# A sentence with one of these words gives advice ("train staff to recognise phishing", "we recommend
+# blocking PsExec"): a technique it names is not one the article says happened.
+_ADVICE = frozenset(
+    [
+        "should",
+        "recommend",
+        "recommends",
+        "recommended",
+        "recommendation",
+        "recommendations",
+        "mitigate",
+        "mitigation",
+        "mitigations",
+        "protect",
+        "defend",
+        "defenders",
+        "awareness",
+        "educate",
+        "ensure",
+        "consider",
+    ]
+)
 _PLAIN_NOUN_TACTICS = frozenset({"reconnaissance", "resource-development"})
 _MATCHERS: dict[str, Any] = {}
 _LOCK = threading.Lock()
@@ -109,6 +133,8 @@ class MentionIndex:
             lo = int(ends[k - 1]) + 1 if k else 0
             toks = flat[lo : int(ends[k])]
             present = set(toks)
+            if present & _ADVICE:
+                continue
             if any(need <= present for a in present & anchors for need in self.requires[a]):
                 candidates.append((k, toks))
         if not candidates:
