@@ -19,6 +19,16 @@ def median_ms(fn: Callable[[], object], repeat: int) -> float:
     return statistics.median(times) * 1000
 
 
+def best_s(fn: Callable[[], object], repeat: int) -> float:
+    """Best wall time of `fn()` over `repeat` calls, in seconds."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def cold_ms(code: str, repeat: int) -> float:
     """Median wall time of a fresh `python -c code` process, in milliseconds."""
     return median_ms(

@@ -12,18 +12,9 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-
-def _best(fn: Callable[[], object], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+from _timing import best_s
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,9 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     clf.explain(texts[:3])
     baseline.predict(texts[:3])
 
-    t_base = _best(lambda: baseline.predict(texts), args.repeat)
-    t_ours = _best(lambda: clf.explain(texts), args.repeat)
-    t_proba = _best(lambda: clf.predict_proba(texts), args.repeat)
+    t_base = best_s(lambda: baseline.predict(texts), args.repeat)
+    t_ours = best_s(lambda: clf.explain(texts), args.repeat)
+    t_proba = best_s(lambda: clf.predict_proba(texts), args.repeat)
     n = len(texts)
     print(f"TRAM2: {n} reports, {chars / n / 1000:.1f} k characters on average")
     print(f"python {platform.python_version()}, {platform.machine()}")

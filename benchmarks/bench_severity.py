@@ -12,22 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from collections import Counter
 
+from _timing import best_s
 from ttpmap._article import Article
 from ttpmap._datahome import require_data_file
 from ttpmap._document import WorkDoc
 from ttpmap.severity import SeverityRules
-
-
-def _best_of(repeat: int, func) -> float:  # type: ignore[no-untyped-def]
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def main() -> None:
@@ -45,8 +36,8 @@ def main() -> None:
     rules.assess(docs[0])  # build the matchers once, as an Analyzer does
     nlp = rules._matchers.nlp  # type: ignore[union-attr]
 
-    base = _best_of(3, lambda: [nlp.make_doc(t) for t in texts])
-    sev = _best_of(3, lambda: [rules.assess(d) for d in docs])
+    base = best_s(lambda: [nlp.make_doc(t) for t in texts], 3)
+    sev = best_s(lambda: [rules.assess(d) for d in docs], 3)
     levels = Counter(rules.assess(d).level for d in docs)
 
     print(f"{len(texts)} TRAM2 reports, {size / 1e6:.2f} MB of text")
@@ -57,8 +48,8 @@ def main() -> None:
 
     one = WorkDoc.from_article(Article(text="\n".join(texts[:10])))
     ten = WorkDoc.from_article(Article(text="\n".join(texts[:10] * 10)))
-    t1 = _best_of(3, lambda: rules.assess(one))
-    t10 = _best_of(3, lambda: rules.assess(ten))
+    t1 = best_s(lambda: rules.assess(one), 3)
+    t10 = best_s(lambda: rules.assess(ten), 3)
     print(f"1x input {t1 * 1000:.0f} ms, 10x input {t10 * 1000:.0f} ms: ratio {t10 / t1:.1f} (linear = 10)")
 
 

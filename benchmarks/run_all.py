@@ -41,21 +41,12 @@ def _articles_per_s(fn: object, texts: list[str], budget: float) -> tuple[float,
 
 
 def _tfidf_svc(data_home: str | None, texts: list[str], budget: float) -> tuple[float, int, float]:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.multiclass import OneVsRestClassifier
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import MultiLabelBinarizer
-    from sklearn.svm import LinearSVC
-
+    from ttpmap.classify import TfidfSvcBaseline
     from ttpmap.datasets import load_tram2
 
-    train = [a for a in load_tram2(data_home) if a.labels]
-    y = MultiLabelBinarizer().fit_transform([a.labels for a in train])
-    model = make_pipeline(
-        TfidfVectorizer(sublinear_tf=True, min_df=2, ngram_range=(1, 2)), OneVsRestClassifier(LinearSVC())
-    )
+    train = load_tram2(data_home)
     start = time.perf_counter()
-    model.fit([a.text for a in train], y)
+    model = TfidfSvcBaseline().fit([a.text for a in train], [a.labels for a in train])
     fit_s = time.perf_counter() - start
     rate, done = _articles_per_s(lambda t: model.predict([t]), texts, budget)
     return rate, done, fit_s

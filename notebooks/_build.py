@@ -260,26 +260,6 @@ Next: `02-retrain.ipynb` trains a classifier on your own labels, `03-evaluate.ip
 ]
 
 
-FIT_INPUTS = '''
-def fit_inputs(records):
-    """(texts, labels, spans, groups) for TechniqueClassifier.fit from labeled records."""
-    texts = [r.text for r in records]
-    labels = [list(r.labels) for r in records]
-    spans = [list(r.spans) or None for r in records]
-    groups = [r.group or r.id for r in records]
-    return texts, labels, spans, groups
-'''
-
-LOAD_SENTENCES = """
-tram2_sentences = [s.text for s in load_tram2_sentences(DATA_HOME, catalog=catalog)]
-sentences = [
-    *load_attack_procedures(catalog),
-    *load_bootstrap(DATA_HOME, catalog=catalog, exclude=tram2_sentences),
-    *load_ttpdrill(DATA_HOME, catalog=catalog),
-]
-"""
-
-
 RETRAIN: list[Cell] = [
     md(
         """
@@ -305,15 +285,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import ttpmap
-from ttpmap.classify import TechniqueClassifier
-from ttpmap.datasets import (
-    load_attack_procedures,
-    load_bootstrap,
-    load_tram2,
-    load_tram2_sentences,
-    load_ttpdrill,
-    read_articles,
-)
+from ttpmap.classify import TechniqueClassifier, default_corpus, fit_inputs
+from ttpmap.datasets import read_articles
 
 DATA_HOME = os.environ.get("TTPMAP_DATA_HOME")  # None: the `shared` folder beside this checkout
 REPO = Path("..")
@@ -348,7 +321,7 @@ them on the same side.
         """
 from sklearn.model_selection import GroupShuffleSplit
 
-reports = load_tram2(DATA_HOME, catalog=catalog)
+sentences, reports = default_corpus(DATA_HOME, catalog=catalog)
 split = GroupShuffleSplit(n_splits=1, test_size=0.25, random_state=0)
 train_idx, test_idx = next(split.split(reports, groups=[r.group for r in reports]))
 train_reports = [reports[i] for i in train_idx]
@@ -367,14 +340,14 @@ pd.DataFrame(
         """
 ## Sentence-level training data
 
-Short texts are sentence-level examples of their labels. TRAM's bootstrap set repeats thousands of TRAM2
-sentences verbatim, so those are excluded (`exclude=`): otherwise the held-back reports would leak into
-training.
+Short texts are sentence-level examples of their labels: ATT&CK procedure examples, TRAM's bootstrap
+sentences and TTPDrill, which `default_corpus` (above) loaded with the same rules as `ttpmap train`.
+TRAM's bootstrap set repeats thousands of TRAM2 sentences verbatim, so `default_corpus` drops those:
+otherwise the held-back reports would leak into training.
 """
     ),
     code(
-        LOAD_SENTENCES
-        + """
+        """
 pd.Series([s.extra["source"] for s in sentences]).value_counts().rename("sentences")
 """
     ),
@@ -409,7 +382,6 @@ down (fewer sampled negatives per technique, two internal calibration folds inst
 trains about three times faster for a small loss.
 """
     ),
-    code(FIT_INPUTS),
     code(
         """
 import time
@@ -590,14 +562,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import ttpmap
-from ttpmap.classify import TechniqueClassifier
-from ttpmap.datasets import (
-    load_attack_procedures,
-    load_bootstrap,
-    load_tram2,
-    load_tram2_sentences,
-    load_ttpdrill,
-)
+from ttpmap.classify import TechniqueClassifier, default_corpus, fit_inputs
 
 DATA_HOME = os.environ.get("TTPMAP_DATA_HOME")  # None: the `shared` folder beside this checkout
 """
@@ -607,10 +572,7 @@ DATA_HOME = os.environ.get("TTPMAP_DATA_HOME")  # None: the `shared` folder besi
 shipped = ttpmap.load_model()
 catalog = shipped.catalog
 CATALOG_FILE = shipped.path / "attack-catalog.json.gz"
-reports = load_tram2(DATA_HOME, catalog=catalog)
-"""
-        + LOAD_SENTENCES
-        + """
+sentences, reports = default_corpus(DATA_HOME, catalog=catalog)
 print(f"{len(reports)} TRAM2 reports, {len(sentences):,} training sentences, ATT&CK v{catalog.version}")
 """
     ),
@@ -625,7 +587,6 @@ technique's tuned threshold are gathered into one table over every technique; on
 space gets probability 0 there and is never predicted.
 """
     ),
-    code(FIT_INPUTS),
     code(
         """
 import time

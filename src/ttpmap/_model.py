@@ -16,13 +16,13 @@ import json
 import os
 import platform
 import shutil
-import tempfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ttpmap._atomic import atomic_open, atomic_write
 from ttpmap._exceptions import ModelError, ModelIntegrityError
 
 if TYPE_CHECKING:
@@ -311,20 +311,14 @@ def write_model_dir(
     digests: dict[str, str] = {}
     for name, obj in files.items():
         final = root / name
-        with tempfile.NamedTemporaryFile(dir=root, prefix=f".{name}.", delete=False) as tmp:
-            tmp_path = Path(tmp.name)
-        try:
+        with atomic_open(final, "wb") as fh:
             if isinstance(obj, Path):
-                shutil.copyfile(obj, tmp_path)
+                with open(obj, "rb") as src:
+                    shutil.copyfileobj(src, fh)
             elif isinstance(obj, TechniquePredictor):
-                with open(tmp_path, "wb") as fh:
-                    obj.save(fh)
+                obj.save(fh)
             else:
-                joblib.dump(obj, tmp_path, compress=("xz", 3))
-            os.chmod(tmp_path, 0o644)
-            os.replace(tmp_path, final)
-        finally:
-            tmp_path.unlink(missing_ok=True)
+                joblib.dump(obj, fh, compress=("xz", 3))
         digests[name] = sha256_file(final)
     manifest = {
         "format": MODEL_FORMAT,
@@ -337,9 +331,9 @@ def write_model_dir(
             "python": platform.python_version(),
         },
     }
-    tmp_manifest = root / f".{MANIFEST_FILE}.tmp"
-    tmp_manifest.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp_manifest, root / MANIFEST_FILE)
+    atomic_write(
+        root / MANIFEST_FILE, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    )
     return root
 
 

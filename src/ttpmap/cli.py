@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ttpmap._atomic import atomic_write
 from ttpmap._exceptions import TtpmapError
 
 __all__ = ["main"]
@@ -97,7 +97,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(text)
     else:
-        _write_atomic(args.out, text)
+        atomic_write(args.out, text.encode("utf-8"))
     return 0
 
 
@@ -110,13 +110,6 @@ def _read_stdin(max_bytes: int | None) -> bytes:
     if len(data) > limit:
         raise InputError(f"standard input is over the {limit:,}-byte limit; raise it with --max-bytes")
     return data
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 if __name__ == "__main__":

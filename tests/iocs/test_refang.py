@@ -49,6 +49,14 @@ def test_refang_leaves_what_is_not_a_defang(text: str) -> None:
     assert "[.]" not in text or refang(text) == text
 
 
+@pytest.mark.parametrize("text", ["0.FXP:", "0\uff0eFXP:", "a[.]fxp: b", "x-hxxp: y"])
+def test_a_scheme_lookalike_inside_a_host_name_stays(text: str) -> None:
+    # found by Hypothesis: the label "FXP" before a colon is no defanged "ftp" scheme
+    assert refang(text).replace("[.]", ".").replace("\uff0e", ".") == text.replace("[.]", ".").replace(
+        "\uff0e", "."
+    )
+
+
 TRICKY = st.text(alphabet=list("[](){}<>.:/\\@ atdoATDhxpsHXPS*_-1e\uff0e\u3002"), max_size=60)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final, Literal
 
+from ttpmap._atomic import atomic_write
 from ttpmap._exceptions import CatalogError, UnknownTechniqueError
 from ttpmap.attack._ids import backward_moves, forward_moves, is_tactic_id, normalize_id
 
@@ -343,12 +344,9 @@ class Catalog:
         buf = io.BytesIO()
         with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:
             gz.write(raw.encode("utf-8"))
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
-            tmp.write_bytes(buf.getvalue())
-            os.replace(tmp, target)
+            atomic_write(target, buf.getvalue())
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
             raise CatalogError(f"cannot write the catalog: {exc.strerror or exc}", target) from exc
 
     @classmethod

@@ -6,7 +6,6 @@ import gzip
 import hashlib
 import os
 import re
-import tempfile
 import urllib.error
 import urllib.request
 import zlib
@@ -15,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, Final
 
+from ttpmap._atomic import atomic_open
 from ttpmap._exceptions import CatalogError, InvalidParameterError
 
 __all__ = ["DEFAULT_SOURCE", "download_bundle", "pinned_sha256"]
@@ -93,23 +93,16 @@ def download_bundle(
     gz_source = url.endswith(".gz")
     target = Path(out) if out is not None else Path(f"enterprise-attack-{version}.json" + (".gz" * gz_source))
     target = target.expanduser()
-    target.parent.mkdir(parents=True, exist_ok=True)
-
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            _fetch(url, fh, timeout, target)
-        actual = _sha256_uncompressed(tmp, target)
+    with atomic_open(target, "wb", suffix=".part") as fh:
+        _fetch(url, fh, timeout, target)
+        fh.flush()
+        actual = _sha256_uncompressed(Path(fh.name), target)
         if actual != expected:
             raise CatalogError(
                 f"SHA-256 mismatch for {url}: got {actual}, expected {expected}; the download was discarded "
                 "(a changed or tampered file). Check the source, or pass --sha256 with a hash you verified",
                 target,
             )
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
     return target
 
 

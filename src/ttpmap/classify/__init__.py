@@ -18,15 +18,24 @@ if TYPE_CHECKING:
     from ttpmap.classify._baseline import TfidfSvcBaseline
     from ttpmap.classify._estimator import TechniqueClassifier
     from ttpmap.classify._evaluate import evaluate_tram2
-    from ttpmap.classify._train import train_model
+    from ttpmap.classify._train import default_corpus, fit_inputs, train_model
 
-__all__ = ["TechniqueClassifier", "TfidfSvcBaseline", "evaluate_tram2", "train_model"]
+__all__ = [
+    "TechniqueClassifier",
+    "TfidfSvcBaseline",
+    "default_corpus",
+    "evaluate_tram2",
+    "fit_inputs",
+    "train_model",
+]
 
 _WHERE = {
     "TechniqueClassifier": "ttpmap.classify._estimator",
     "TfidfSvcBaseline": "ttpmap.classify._baseline",
     "evaluate_tram2": "ttpmap.classify._evaluate",
     "train_model": "ttpmap.classify._train",
+    "default_corpus": "ttpmap.classify._train",
+    "fit_inputs": "ttpmap.classify._train",
 }
 
 

@@ -8,16 +8,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["write_model_card"]
+from ttpmap.classify._evaluate import SCORE_METRICS, SCORE_ROWS
 
-_ROWS = (
-    ("tram50_exact", "TRAM-50 techniques, exact ID"),
-    ("tram50_parent", "TRAM-50 techniques, parent level"),
-    ("full_exact", "all techniques, exact ID"),
-    ("full_parent", "all techniques, parent level"),
-    ("tactics", "tactics"),
-)
-_METRICS = ("precision", "recall", "f1", "f0.5")
+__all__ = ["write_model_card"]
 
 
 def write_model_card(
@@ -65,10 +58,10 @@ def _scores(evaluation: str | os.PathLike[str]) -> str:
         "| report-level scores | avg | P | R | F1 | F0.5 | baseline P | R | F1 | F0.5 |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for key, title in _ROWS:
+    for key, title in SCORE_ROWS:
         for avg in ("micro", "macro"):
             ours = result["scores"]["ttpmap"][key][avg]
             base = result["scores"]["baseline"][key][avg]
-            cells = " | ".join(f"{m[k]:.3f}" for m in (ours, base) for k in _METRICS)
+            cells = " | ".join(f"{m[k]:.3f}" for m in (ours, base) for k in SCORE_METRICS)
             lines.append(f"| {title if avg == 'micro' else ''} | {avg} | {cells} |")
     return "\n".join(lines) + "\n\n"

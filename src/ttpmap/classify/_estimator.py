@@ -36,7 +36,6 @@ import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -457,12 +456,12 @@ def _id_key(tid: str) -> tuple[str, str]:
 
 
 def _get_catalog(value: Any) -> Catalog:
-    from ttpmap.datasets._loaders import _default_catalog_cached, default_catalog
+    from ttpmap.datasets._loaders import catalog_at, default_catalog
 
     if value is None:
         return default_catalog()
     if isinstance(value, str | os.PathLike):
-        return _default_catalog_cached(str(Path(value).expanduser().resolve()))
+        return catalog_at(value)
     return value  # type: ignore[no-any-return]
 
 

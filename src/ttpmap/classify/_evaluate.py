@@ -21,7 +21,7 @@ from ttpmap.datasets import LabeledArticle, tram50_label
 if TYPE_CHECKING:
     from ttpmap.attack import Catalog
 
-__all__ = ["evaluate_tram2", "format_table", "grouped_folds", "save_report"]
+__all__ = ["SCORE_METRICS", "SCORE_ROWS", "evaluate_tram2", "format_table", "grouped_folds", "save_report"]
 
 Progress = Callable[[str, int, int], None]
 
@@ -60,10 +60,10 @@ def evaluate_tram2(
     tactics) for both systems, computed on the pooled out-of-fold predictions.
     """
     from ttpmap._model import CATALOG_FILE, default_model_dir
-    from ttpmap.attack import Catalog
+    from ttpmap.datasets._loaders import catalog_at
 
     cat_path = Path(catalog_path) if catalog_path is not None else default_model_dir() / CATALOG_FILE
-    catalog = Catalog.load(cat_path)
+    catalog = catalog_at(cat_path)
     base_est = estimator if estimator is not None else TechniqueClassifier(catalog=str(cat_path), n_jobs=2)
     t0 = time.perf_counter()
     sentences, reports = default_corpus(data_home, catalog=catalog, sources=sources)
@@ -150,7 +150,10 @@ def evaluate_tram2(
     }
 
 
-_ROWS = (
+#: The columns of the score table, for each system.
+SCORE_METRICS = ("precision", "recall", "f1", "f0.5")
+#: The rows of the score table: (key in the evaluation's scores, title), as printed and in model cards.
+SCORE_ROWS = (
     ("tram50_exact", "TRAM-50 techniques, exact ID"),
     ("tram50_parent", "TRAM-50 techniques, parent level"),
     ("full_exact", "all techniques, exact ID"),
@@ -167,12 +170,12 @@ def format_table(result: dict[str, Any]) -> str:
         f"{'':34} {'avg':5} | {'ttpmap':^27} | {'baseline (rcATT)':^27}",
         f"{'':34} {'':5} | {'P':>6} {'R':>6} {'F1':>6} {'F0.5':>6} | {'P':>6} {'R':>6} {'F1':>6} {'F0.5':>6}",
     ]
-    for key, title in _ROWS:
+    for key, title in SCORE_ROWS:
         for avg in ("micro", "macro"):
             cells = []
             for system in ("ttpmap", "baseline"):
                 m = result["scores"][system][key][avg]
-                cells.append(" ".join(f"{m[k]:6.3f}" for k in ("precision", "recall", "f1", "f0.5")))
+                cells.append(" ".join(f"{m[k]:6.3f}" for k in SCORE_METRICS))
             label = title if avg == "micro" else ""
             lines.append(f"{label:34} {avg:5} | {cells[0]} | {cells[1]}")
     return "\n".join(lines)

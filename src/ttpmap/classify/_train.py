@@ -114,8 +114,8 @@ def train_model(
         default_model_dir,
         write_model_dir,
     )
-    from ttpmap.attack import Catalog
     from ttpmap.classify._estimator import TechniqueClassifier
+    from ttpmap.datasets._loaders import catalog_at
 
     if not overwrite:
         names = (CLASSIFIER_FILE, PREDICTOR_FILE, "manifest.json")
@@ -125,7 +125,7 @@ def train_model(
                 f"{out_dir} already holds {', '.join(taken)}; choose another --out or pass --force"
             )
     cat_path = Path(catalog_path) if catalog_path is not None else default_model_dir() / CATALOG_FILE
-    catalog = Catalog.load(cat_path)
+    catalog = catalog_at(cat_path)
     t0 = time.perf_counter()
     sentences, reports = default_corpus(data_home, catalog=catalog, sources=sources)
     user: list[LabeledArticle] = []

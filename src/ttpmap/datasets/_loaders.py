@@ -12,6 +12,7 @@ import json
 import os
 from collections.abc import Iterable
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ttpmap._datahome import require_data_file
@@ -46,18 +47,23 @@ TRAM50_FOLDED = frozenset({"T1027", "T1055", "T1078", "T1090", "T1110"})
 _NEAR_DUPLICATE_PREFIX = "AA22320A "
 
 
+def catalog_at(path: str | os.PathLike[str]) -> Catalog:
+    """The catalog file at `path`, loaded once per process (training and evaluation share it)."""
+    return _load_catalog(str(Path(path).expanduser().resolve()))
+
+
 @cache
-def _default_catalog_cached(path: str) -> Catalog:
+def _load_catalog(resolved: str) -> Catalog:
     from ttpmap.attack import Catalog
 
-    return Catalog.load(path)
+    return Catalog.load(resolved)
 
 
 def default_catalog() -> Catalog:
     """The ATT&CK catalog of the default model directory (loaded once)."""
     from ttpmap._model import CATALOG_FILE, default_model_dir
 
-    return _default_catalog_cached(str(default_model_dir() / CATALOG_FILE))
+    return catalog_at(default_model_dir() / CATALOG_FILE)
 
 
 def resolve_labels(ids: Iterable[str], catalog: Catalog) -> tuple[str, ...]:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
-from pathlib import Path
 from typing import IO, Any
 
+from ttpmap._atomic import atomic_open
 from ttpmap._exceptions import InvalidParameterError
 from ttpmap.export._common import brief_dicts
 
@@ -38,19 +37,8 @@ def to_jsonl(briefs: Any, path_or_file: str | os.PathLike[str] | IO[str]) -> int
         raise InvalidParameterError(
             f"to_jsonl() writes to a path or an open text file, got {type(path_or_file).__name__}"
         )
-    path = Path(path_or_file)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            count = _write_lines(briefs, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return count
+    with atomic_open(path_or_file, "w") as fh:
+        return _write_lines(briefs, fh)
 
 
 def _write_lines(briefs: Any, fh: IO[str]) -> int:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from ttpmap._atomic import atomic_open, atomic_write
 from ttpmap._batch import BatchError, LazyAnalyzer, analyze_many
 from ttpmap._exceptions import InputError, InvalidParameterError
 
@@ -103,7 +104,6 @@ def _backend(address: str | None) -> Iterator[None]:
 
 
 def _write_json(path: Path, data: Any) -> None:
-    from ttpmap.feeds._state import atomic_write
 
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
@@ -204,7 +204,7 @@ def _run_batch(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as stack:
         sink: IO[str] | None = sys.stdout if to_stdout else None
         if args.jsonl not in (None, "-"):
-            sink = stack.enter_context(_AtomicText(Path(args.jsonl)))
+            sink = stack.enter_context(atomic_open(Path(args.jsonl), "w"))
         stack.enter_context(_backend(args.dask))
         items = ((path, path) for path in article_paths(args.paths))
         results = analyze_many(
@@ -235,35 +235,3 @@ def _check_jobs(args: argparse.Namespace) -> None:
         raise InvalidParameterError("--jobs must be a positive number of workers, or -1 for all cores")
     if args.batch_size < 1:
         raise InvalidParameterError("--batch-size must be at least 1")
-
-
-class _AtomicText:
-    """A text file that appears at `path` only once it is complete."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._fh: IO[str] | None = None
-        self._tmp: Path | None = None
-
-    def __enter__(self) -> IO[str]:
-        import tempfile
-
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        self._tmp = Path(tmp)
-        self._fh = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
-        return self._fh
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        assert self._fh is not None
-        assert self._tmp is not None
-        try:
-            if exc_type is None:
-                self._fh.flush()
-                os.fsync(self._fh.fileno())
-        finally:
-            self._fh.close()
-        if exc_type is None:
-            os.replace(self._tmp, self.path)
-        else:
-            self._tmp.unlink(missing_ok=True)

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal
 
+from ttpmap._atomic import atomic_write, fsync_dir
 from ttpmap._batch import BatchError, analyze_many
 from ttpmap._exceptions import InputError, InvalidParameterError
 from ttpmap.export._jsonl import brief_line
 from ttpmap.feeds._reader import FeedEntry, Fetch, read_feed
-from ttpmap.feeds._state import TMP_PREFIX, TMP_SUFFIX, FeedState, atomic_write, fsync_dir, locked
+from ttpmap.feeds._state import TMP_PREFIX, TMP_SUFFIX, FeedState, locked
 
 if TYPE_CHECKING:
     from ttpmap._brief import Brief
@@ -237,7 +238,7 @@ class _Run:
         else:
             path = self.out / output_name(entry.title, entry.key, _EXTENSIONS[self.fmt])
             text = result.to_markdown() if self.fmt == "markdown" else result.to_json()
-            atomic_write(path, (text.rstrip("\n") + "\n").encode("utf-8"))
+            atomic_write(path, (text.rstrip("\n") + "\n").encode("utf-8"), prefix=TMP_PREFIX)
             self.state.commit(entry.key, {**record, "file": path.name})
             self.outputs[path] = None
         self.keys.append(entry.key)

@@ -13,47 +13,19 @@ import contextlib
 import datetime as _dt
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from ttpmap._atomic import atomic_write
 from ttpmap._exceptions import InputError
 
-__all__ = ["STATE_FORMAT", "FeedState", "atomic_write", "locked"]
+__all__ = ["STATE_FORMAT", "TMP_PREFIX", "TMP_SUFFIX", "FeedState", "locked"]
 
 STATE_FORMAT = "ttpmap-feed-state/1"
+#: Temporary files of the runner's outputs (`ttpmap._atomic`), swept when a run starts.
 TMP_PREFIX = ".ttpmap-"
 TMP_SUFFIX = ".tmp"
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to `path` whole or not at all: temporary file, fsync, rename, fsync the folder."""
-    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=TMP_SUFFIX, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    fsync_dir(path.parent)
-
-
-def fsync_dir(folder: Path) -> None:
-    """Make a rename in `folder` durable (a no-op where folders cannot be opened)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 @contextlib.contextmanager
@@ -154,7 +126,11 @@ class FeedState:
         if self._fh is None:
             if not self.path.exists():
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                atomic_write(self.path, (json.dumps({"format": STATE_FORMAT}) + "\n").encode("utf-8"))
+                atomic_write(
+                    self.path,
+                    (json.dumps({"format": STATE_FORMAT}) + "\n").encode("utf-8"),
+                    prefix=TMP_PREFIX,
+                )
             self._fh = open(self.path, "ab")  # noqa: SIM115 - kept open for the run, closed in close()
         self._fh.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
         self._fh.flush()

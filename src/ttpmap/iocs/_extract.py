@@ -61,6 +61,9 @@ _HEX_COLON = frozenset("0123456789abcdefABCDEF")
 _TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
 _REPORT_EXTS = frozenset({"pdf", "json", "xml", "csv", "stix", "txt", "xlsx", "zip"})
 _CITATION_TAIL_RE = re.compile(r"(?:\[\d{1,3}\])+$")
+_PATH_SEGMENT_END_RE = re.compile(r"[\s,;:()\[\]]")
+_CIDR_SUFFIX_RE = re.compile(r"/([0-9]{1,2})(?![0-9A-Za-z./])")
+_DETECTION_PREFIX_RE = re.compile(r"([A-Za-z-]{2,24}):$")
 _PAIRS = {")": "(", "]": "[", "}": "{", ">": "<"}
 _LIST_LINE_JUNK = frozenset(" \t-*•·|,;:0123456789.)(#>[]\u00a0")
 
@@ -496,7 +499,7 @@ class _Run:
                     segments.append(seg)
                     pos = s.end()
                     continue
-                last = re.split(r"[\s,;:()\[\]]", seg, maxsplit=1)[0].rstrip(".'\"")
+                last = _PATH_SEGMENT_END_RE.split(seg, maxsplit=1)[0].rstrip(".'\"")
                 if last:
                     segments.append(last)
                     pos = s.start() + 1 + len(last)
@@ -710,7 +713,7 @@ class _Run:
             reason = None if cat is None else f"well-known {cat} address"
         value = host
         if path:
-            cidr = re.match(r"/([0-9]{1,2})(?![0-9A-Za-z./])", path)
+            cidr = _CIDR_SUFFIX_RE.match(path)
             if cidr and int(cidr.group(1)) <= 32:
                 value = f"{host}/{cidr.group(1)}"
                 end += len(cidr.group(0))
@@ -976,7 +979,7 @@ def _hash_context_reason(before: str) -> str | None:
 
 def _detection_prefix(f: str, hs: int) -> bool:
     """True for ``HEUR:Trojan...``-style detection names: an alphabetic word glued to a colon."""
-    word = re.search(r"([A-Za-z-]{2,24}):$", f[max(0, hs - 26) : hs])
+    word = _DETECTION_PREFIX_RE.search(f[max(0, hs - 26) : hs])
     return bool(word) and word.group(1).lower() in {  # type: ignore[union-attr]
         "heur",
         "gen",
