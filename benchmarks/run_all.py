@@ -4,8 +4,8 @@
 
 Baselines are measured in the same run on the same TRAM2 reports: ``iocextract.extract_iocs``
 alone (in a child process stopped after the budget: it is super-linear on some reports, so its
-rate is over the reports it finished) and a TF-IDF + LinearSVC classifier fitted on TRAM2 in-run.
-Runs in about 5 minutes on 2 cores.
+rate is over the reports it finished) and rcATT's TF-IDF + LinearSVC (``TfidfSvcBaseline``, the
+baseline ``ttpmap evaluate`` scores) fitted on TRAM2 in-run.
 """
 
 from __future__ import annotations
