@@ -92,6 +92,31 @@ def test_ambiguous_and_plain_noun_names_are_no_mentions(catalog_path):
     assert named == {"T1195.002", "T1566.001"}
 
 
+def test_phrase_starts_from_token_ids_match_the_string_path(mentions):
+    from ttpmap.classify._predictor import _phrase_starts
+
+    text = (
+        "PowerShell ran; then powershell again. A scheduled task and a spearphishing attachment "
+        "followed, and xyzzyunknown scheduled plugh."
+    )
+    flat = split_tokens([text[s:e] for s, e in sentences_of(text)])
+    # A vocabulary that lacks some phrase words, as a real one does: their starts go by string.
+    vec = SentenceVectorizer(min_df=1)
+    vec.fit_transform(["powershell ran then", "a scheduled", "spearphishing"])
+    at, lengths = _phrase_starts(flat, vec.token_ids(flat), vec, mentions)
+    ref_at, ref_lengths = mentions.phrase_starts(flat)
+    np.testing.assert_array_equal(at, ref_at)
+    np.testing.assert_array_equal(lengths, ref_lengths)
+    starts = {flat[p] for p in at.tolist()}
+    assert {"powershell", "scheduled", "spearphishing"} <= starts
+
+
+def test_phrases_at_sentence_edges_and_side_by_side_are_found(mentions):
+    text = "Scheduled task. PowerShell scheduled task spearphishing attachment PowerShell"
+    _, by_name = _find(mentions, text)
+    assert by_name == {0: [0, 1], 1: [1], 2: [1]}
+
+
 def test_metrics():
     s = set_scores([["T1059.001", "T1105"], ["T1486"]], [["T1059.003", "T1105"], []])
     assert s["micro"]["precision"] == 0.5

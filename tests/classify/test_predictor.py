@@ -122,11 +122,45 @@ def test_numpy_scores_match_scipy():
     W = sp.random(300, 7, density=0.2, random_state=1, dtype=np.float32, format="csr")
     X = sp.random(40, 300, density=0.05, random_state=2, dtype=np.float32, format="csr")
     hot = 50
-    weights = _Weights(np.ascontiguousarray(W[:hot].toarray()), Csr.of(W[hot:]))
+    weights = _Weights(Csr.of(W[:hot]), Csr.of(W[hot:]))
     expected = (X @ W).toarray()
     np.testing.assert_allclose(weights.scores(Csr.of(X)), expected, rtol=1e-5, atol=1e-6)
     empty = sp.csr_matrix((3, 300), dtype=np.float32)
     np.testing.assert_array_equal(weights.scores(Csr.of(empty)), np.zeros((3, 7), dtype=np.float32))
+
+
+def test_large_batches_score_the_same_through_scipy(monkeypatch):
+    import ttpmap.classify._predictor as predictor_module
+
+    W = sp.random(300, 7, density=0.2, random_state=1, dtype=np.float32, format="csr")
+    X = sp.random(2000, 300, density=0.05, random_state=2, dtype=np.float32, format="csr")
+    weights = _Weights(Csr.of(W[:50]), Csr.of(W[50:]))
+    monkeypatch.setattr(predictor_module, "_SCIPY_MIN_NNZ", 10**12)
+    numpy_only = weights.scores(Csr.of(X))
+    monkeypatch.setattr(predictor_module, "_SCIPY_MIN_NNZ", 1)
+    np.testing.assert_allclose(weights.scores(Csr.of(X)), numpy_only, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(numpy_only, (X @ W).toarray(), rtol=1e-5, atol=1e-6)
+
+
+def test_weights_pickle_without_their_dense_block(tiny):
+    W = tiny.coef_
+    assert W.dense.shape == W.hot.shape
+    again = pickle.loads(pickle.dumps(W))
+    assert again._dense is None
+    np.testing.assert_array_equal(again.dense, W.dense)
+    assert np.count_nonzero(W.dense) == len(W.hot.data)
+
+
+def test_scores_below_the_floor_pool_to_constants():
+    from ttpmap.classify._predictor import _FEATURES, _doc_features
+
+    S = np.array([[-2.0, 0.5, -0.9], [-1.5, -0.2, 0.3], [-3.0, -1.0, -0.95]], dtype=np.float32)
+    family = (np.arange(3), np.arange(3))
+    F = _doc_features(S, {}, {}, family, np.ones(3), -0.8)
+    # The same as pooling the clipped scores; the first class has no sentence above the floor.
+    np.testing.assert_allclose(F, _doc_features(np.maximum(S, -0.8), {}, {}, family, np.ones(3)), rtol=1e-6)
+    cols = [_FEATURES.index(f) for f in ("max", "second", "top3_mean", "family_max")]
+    np.testing.assert_allclose(F[0, cols], -0.8)
 
 
 def test_transform_flat_is_the_scipy_transform():

@@ -11,6 +11,8 @@ How it works
    second best, mean of the top three, how many sentences score above 0 and -0.5), together with the
    best score in the technique's family (parent and sub-techniques), explicit mentions of its ID and
    of its name or an alias, how much training evidence the technique has, and the article's length.
+   Sentence scores below `score_floor` count as the floor (they say "no evidence"), so only the
+   techniques with a sentence above it are pooled.
 3. **Calibration.** One logistic regression over those features, shared by all techniques, is fitted on
    articles the sentence model did not see (internal grouped cross-validation over the multi-sentence
    labeled articles), so its probabilities are calibrated and it applies to techniques that no
@@ -32,6 +34,7 @@ How it works
 
 from __future__ import annotations
 
+import math
 import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -76,7 +79,9 @@ def _report(stage: str, done: int, total: int) -> None:
         cb(stage, done, total)
 
 
-def _split_hot(vec: SentenceVectorizer, W: sp.csr_matrix, max_hot: int = 2000, min_nnz: int = 32) -> _Weights:
+def _split_hot(
+    vec: SentenceVectorizer, W: sp.csr_matrix, max_hot: int = 12000, min_nnz: int = 20
+) -> _Weights:
     """Move the features with at least `min_nnz` non-zero weights (at most `max_hot`) into a dense block."""
     row_nnz = np.diff(W.indptr)
     order = np.argsort(-row_nnz, kind="stable")
@@ -88,8 +93,7 @@ def _split_hot(vec: SentenceVectorizer, W: sp.csr_matrix, max_hot: int = 2000, m
     perm[new_order] = np.arange(W.shape[0])
     vec.permute(perm)
     W = W[new_order]
-    dense = np.ascontiguousarray(W[: len(hot)].toarray(), dtype=np.float32)
-    return _Weights(dense, Csr.of(W[len(hot) :]))
+    return _Weights(Csr.of(W[: len(hot)]), Csr.of(W[len(hot) :]))
 
 
 class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
@@ -113,6 +117,10 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         Non-zero coefficients kept per technique (the largest in magnitude).
     positive_weight : float, default=1.0
         Weight of a technique's positive sentences in its SVM (negatives weigh 1).
+    score_floor : float <= -0.5, default=-0.8
+        Sentence scores below this count as this when they are pooled into article features: far
+        below the SVM margin a score says "no evidence", and its exact value is noise. Only
+        techniques with a sentence above it are pooled (``-inf``: no floor).
     inner_cv : int, default=3
         Grouped folds over the multi-sentence labeled articles used to fit calibration and thresholds.
     threshold : "tuned" or float in [0, 1], default="tuned"
@@ -182,6 +190,7 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         "min_df": [Interval(int, 1, None)],
         "max_coef": [Interval(int, 1, None)],
         "positive_weight": [Interval(float, 0.0, None, closed="neither")],
+        "score_floor": [Interval(float, None, -0.5, closed="right")],
         "inner_cv": [Interval(int, 2, None)],
         "threshold": [Options("tuned"), Interval(float, 0.0, 1.0)],
         "parents": [Options("drop_redundant", "keep")],
@@ -199,6 +208,7 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         min_df: int = 2,
         max_coef: int = 1500,
         positive_weight: float = 1.0,
+        score_floor: float = -0.8,
         inner_cv: int = 3,
         threshold: str | float = "tuned",
         parents: str = "drop_redundant",
@@ -212,6 +222,7 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.min_df = min_df
         self.max_coef = max_coef
         self.positive_weight = positive_weight
+        self.score_floor = score_floor
         self.inner_cv = inner_cv
         self.threshold = threshold
         self.parents = parents
@@ -324,12 +335,14 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             keep = np.array([d not in held_docs for d in doc_idx])
             vec, W, b = self._fit_sentences([t for t, k in zip(sent_texts, keep, strict=True) if k], Y[keep])
             held_texts = [texts[docs[k]] for k in held]
-            scored_held = _score(held_texts, vec, W, b, self.mentions_, self.family_, self.train_examples_)
+            scored_held = _score(
+                held_texts, vec, W, b, self.mentions_, self.family_, self.train_examples_, self.score_floor
+            )
             for k, scored in zip(held, scored_held, strict=True):
                 feats[k] = scored.features
         _report("sentence model", self.inner_cv, steps)
         self.vectorizer_, self.coef_, self.intercept_ = self._fit_sentences(sent_texts, Y)
-        self.mentions_ = build_mention_index(classes, catalog, load_aliases(), self.vectorizer_.rarity)
+        self.mentions_ = build_mention_index(classes, catalog, load_aliases())
         _report("calibration", steps, steps)
 
         # Calibration and thresholds learn from the (article, technique) pairs the articles annotate.
@@ -410,6 +423,7 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     # -- predicting: delegated to predictor_ -------------------------------------------------------
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        state.setdefault("score_floor", -math.inf)  # pickled before the floor existed: none
         super().__setstate__(state)
         if "calibrator_" in state and "predictor_" not in state:  # pickled before the predictor existed
             self.predictor_ = TechniquePredictor.from_estimator(self)

