@@ -26,10 +26,14 @@ ATT&CK is (c) The MITRE Corporation; every saved catalog carries MITRE's copyrig
 licence in its ``copyright`` field.
 """
 
-from ttpmap.attack._build import build_catalog
+from typing import TYPE_CHECKING, Any
+
 from ttpmap.attack._catalog import Catalog, Procedure, TacticInfo, TechniqueInfo, load_catalog
 from ttpmap.attack._ids import normalize_id
 from ttpmap.attack._killchain import KILL_CHAIN_PHASES, phase_for_tactic, phases_for
+
+if TYPE_CHECKING:
+    from ttpmap.attack._build import build_catalog
 
 __all__ = [
     "KILL_CHAIN_PHASES",
@@ -43,3 +47,15 @@ __all__ = [
     "phase_for_tactic",
     "phases_for",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "build_catalog":  # STIX building is for `ttpmap attack build`; loading never needs it
+        from ttpmap.attack._build import build_catalog
+
+        return build_catalog
+    raise AttributeError(f"module 'ttpmap.attack' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

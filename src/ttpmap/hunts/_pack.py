@@ -8,7 +8,6 @@ warning that the cache is stale), so the cache can never silently serve an old q
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import re
@@ -154,6 +153,8 @@ def load_pack() -> tuple[tuple[RuleInfo, Conversion], ...]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Rebuild ``pack.json`` (or, with ``--check``, exit 1 when it is out of date)."""
+    import argparse
+
     parser = argparse.ArgumentParser(prog="python -m ttpmap.hunts._pack", description=main.__doc__)
     parser.add_argument("--check", action="store_true", help="only compare; do not write")
     args = parser.parse_args(argv)

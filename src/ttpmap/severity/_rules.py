@@ -126,7 +126,8 @@ class SeverityRules:
     @classmethod
     def default(cls) -> SeverityRules:
         """The rules shipped with ttpmap (``ttpmap/severity/rules.yaml``)."""
-        return cls.from_file(_shipped_path("rules.yaml"))
+        data, lines = _shipped_rules()
+        return cls._from_data(copy.deepcopy(data), lines, _shipped_path("rules.yaml"))
 
     @classmethod
     def from_file(cls, path: str | Path) -> SeverityRules:
@@ -138,7 +139,10 @@ class SeverityRules:
             With ``.path`` and ``.line`` of the first bad rule or value, and what is wrong with it.
         """
         path = Path(path)
-        data, lines = read_yaml(path)
+        return cls._from_data(*read_yaml(path), path)
+
+    @classmethod
+    def _from_data(cls, data: Any, lines: LineMap, path: Path) -> SeverityRules:
         if not isinstance(data, Mapping):
             raise RuleError(f"a rules file is a mapping with the keys {', '.join(_TOP_KEYS)}", path, 1)
         for key in data:
@@ -529,8 +533,13 @@ def _shipped_path(name: str) -> Path:
 
 
 @cache
+def _shipped_rules() -> tuple[Any, LineMap]:
+    return read_yaml(_shipped_path("rules.yaml"))
+
+
+@cache
 def _shipped_settings() -> dict[str, Any]:
-    data, _ = read_yaml(_shipped_path("rules.yaml"))
+    data = copy.deepcopy(_shipped_rules()[0])
     return {k: data[k] for k in ("scoring", "confidence", "cues")}
 
 

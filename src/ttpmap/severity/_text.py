@@ -20,7 +20,7 @@ from ttpmap._sentences import split_sentences
 if TYPE_CHECKING:
     from ttpmap._document import WorkDoc
 
-__all__ = ["CveMention", "Matchers", "Span", "TextView", "dehyphenate"]
+__all__ = ["CveMention", "Matchers", "Span", "TextView", "Tokenizer", "dehyphenate"]
 
 _HYPHEN = re.compile(r"(?<=[0-9A-Za-z])[-\u2010\u2011\u2013](?=[0-9A-Za-z])")
 _LONG_WORD = re.compile(r"\S{64}")
@@ -43,7 +43,7 @@ _CVSS = (
         r"(?<![\d.v])" + _SCORE + r"(?:\s{0,2}/\s{0,2}10(?:\.0)?)?\s{0,2}(?:on\s{1,2}the\s{1,2})?CVSS\b", re.I
     ),
 )
-_MAX_CHARS = 200_000_000  # tokenizer only: spaCy's 1M default guards the parser, which we never run
+_EAGER_AFTER_CHARS = 100_000
 _BEFORE_CHARS = 400
 _AFTER_CHARS = 150
 _BAND_FLOOR = {"critical": 9.0, "high": 7.0, "important": 7.0, "medium": 4.0, "moderate": 4.0, "low": 0.1}
@@ -109,6 +109,68 @@ class CveMention:
         return f"rated {self.band}" if self.band else "no CVSS rating quoted"
 
 
+class Tokenizer:
+    """The tokenizer of ``spacy.blank("en")``, built without the pipeline and its registries.
+
+    English has 1,347 special cases (``don't`` -> ``do`` + ``n't`` with NORM ``not``, ``a.m.``,
+    emoticons), and adding them all to a tokenizer takes about 0.1 s. A special case can take part in
+    tokenizing a text only if its string occurs in the text (whitespace left out of both), so
+    `make_doc` first adds the cases that occur and gives the same tokens, NORMs and offsets as
+    ``spacy.blank("en")``. Scanning costs about 1 ms per 1,000 characters: once the texts seen add
+    up to `_EAGER_AFTER_CHARS`, which is about the cost of adding every case, the rest are added and
+    the scan stops. Adding a case changes the tokenizer, so callers share one under a lock, as
+    `SeverityRules` does.
+    """
+
+    def __init__(self) -> None:
+        from spacy.lang.en import English
+        from spacy.tokenizer import Tokenizer as SpacyTokenizer
+        from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+        from spacy.vocab import create_vocab
+
+        defaults: Any = English.Defaults
+        self.vocab = create_vocab("en", defaults)
+        self._spacy = SpacyTokenizer(
+            self.vocab,
+            prefix_search=compile_prefix_regex(defaults.prefixes).search,
+            suffix_search=compile_suffix_regex(defaults.suffixes).search,
+            infix_finditer=compile_infix_regex(defaults.infixes).finditer,
+            token_match=defaults.token_match,
+            url_match=defaults.url_match,
+        )
+        self._pending: dict[str, Any] = dict(defaults.tokenizer_exceptions)
+        self._needles = [("".join(key.split()), key) for key in sorted(self._pending)]
+        self._scanned = 0
+        self._add([key for needle, key in self._needles if not needle])
+
+    def make_doc(self, text: str) -> Any:
+        """Tokenize `text` into a spaCy `Doc`."""
+        self._prepare(text)
+        return self._spacy(text)
+
+    def make_docs(self, texts: Sequence[str]) -> list[Any]:
+        """Tokenize each of `texts` (one scan for special cases, however many texts)."""
+        self._prepare("\n".join(texts))
+        return [self._spacy(text) for text in texts]
+
+    def _prepare(self, text: str) -> None:
+        if not self._pending:
+            return
+        flat = "".join(text.split())
+        self._scanned += len(flat)
+        if self._scanned > _EAGER_AFTER_CHARS:
+            self._add(list(self._pending))
+        else:
+            self._add([key for needle, key in self._needles if needle in flat])
+
+    def _add(self, keys: list[str]) -> None:
+        if not keys:
+            return
+        for key in sorted(keys):
+            self._spacy.add_special_case(key, self._pending.pop(key))
+        self._needles = [(needle, key) for needle, key in self._needles if key in self._pending]
+
+
 _CUE_KINDS = ("negation_before", "negation_after", "hedge_before", "hedge_after", "terminators")
 
 
@@ -126,32 +188,28 @@ class Matchers:
         name_keys: dict[str, Sequence[str]],
         cues: dict[str, Any],
     ) -> None:
-        import spacy
         from spacy.matcher import Matcher, PhraseMatcher
 
-        self.nlp = spacy.blank("en")
-        self.nlp.max_length = _MAX_CHARS
-        vocab = self.nlp.vocab
+        self.tokenizer = Tokenizer()
+        vocab = self.tokenizer.vocab
         self.window: int = cues["window"]
         self._phrases = PhraseMatcher(vocab, attr="NORM")
-        for key, phrases in phrase_keys.items():
+        self._names = PhraseMatcher(vocab, attr="ORTH")
+        self._cues = PhraseMatcher(vocab, attr="NORM")
+        lists = [
+            *((self._phrases, key, phrases) for key, phrases in phrase_keys.items()),
+            *((self._names, key, names) for key, names in name_keys.items()),
+            *((self._cues, kind, cues[kind]) for kind in _CUE_KINDS),
+        ]
+        docs = iter(self.tokenizer.make_docs([dehyphenate(p) for _, _, phrases in lists for p in phrases]))
+        for matcher, key, phrases in lists:
             if phrases:
-                self._phrases.add(key, list(self._docs(phrases)))
-        self._patterns = Matcher(vocab, validate=True)
+                matcher.add(key, [next(docs) for _ in phrases])
+        # Patterns reach here through `parse_rule`, which ran spaCy's validation on each already.
+        self._patterns = Matcher(vocab, validate=False)
         for key, patterns in pattern_keys.items():
             if patterns:
                 self._patterns.add(key, [list(p) for p in patterns])
-        self._names = PhraseMatcher(vocab, attr="ORTH")
-        for key, names in name_keys.items():
-            if names:
-                self._names.add(key, list(self._docs(names)))
-        self._cues = PhraseMatcher(vocab, attr="NORM")
-        for kind in _CUE_KINDS:
-            if cues[kind]:
-                self._cues.add(kind, list(self._docs(cues[kind])))
-
-    def _docs(self, phrases: Iterable[str]) -> Iterable[Any]:
-        return (self.nlp.make_doc(dehyphenate(p)) for p in phrases)
 
     def view(self, doc: WorkDoc) -> TextView:
         """Tokenize and match the article once."""
@@ -167,8 +225,8 @@ class TextView:
         self.sentences = list(doc.sentences) or [Evidence(text[s:e], s, e) for s, e in split_sentences(text)]
         self._sent_starts = [s.start for s in self.sentences]
         self._window = matchers.window
-        self.sdoc = sdoc = matchers.nlp.make_doc(dehyphenate(text))
-        strings = matchers.nlp.vocab.strings
+        self.sdoc = sdoc = matchers.tokenizer.make_doc(dehyphenate(text))
+        strings = matchers.tokenizer.vocab.strings
         self._token_sentence = self._map_tokens()
         n = len(sdoc)
         cues: dict[str, list[tuple[int, int]]] = {k: [] for k in _CUE_KINDS}

@@ -26,18 +26,27 @@ def read_yaml(path: str | Path) -> tuple[Any, LineMap]:
         raise RuleError("file not found; pass the path of a YAML rules file", path) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(f"cannot read the file ({exc}); pass a UTF-8 YAML file", path) from None
+    lines: LineMap = {}
+    bad_key: RuleError | None = None
+    loader = _Loader(text)
     try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)
+        node = loader.get_single_node()
+        if node is not None:
+            try:
+                _walk(node, (), lines, path)  # before construction, which merges ``<<`` keys in place
+            except RuleError as exc:
+                bad_key = exc
+        data = None if node is None else loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = None if mark is None else mark.line + 1
         raise RuleError(f"not valid YAML: {exc.problem or exc.context}", path, line) from None
     except yaml.YAMLError as exc:
         raise RuleError(f"not valid YAML: {exc}", path) from None
-    lines: LineMap = {}
-    if node is not None:
-        _walk(node, (), lines, path)
+    finally:
+        loader.dispose()
+    if bad_key is not None:
+        raise bad_key
     return data, lines
 
 
