@@ -117,6 +117,32 @@ def test_phrases_at_sentence_edges_and_side_by_side_are_found(mentions):
     assert by_name == {0: [0, 1], 1: [1], 2: [1]}
 
 
+def test_a_mention_index_pickles_to_the_same_bytes_in_every_process(catalog_path):
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib, pickle\n"
+        "from ttpmap.attack import Catalog\n"
+        "from ttpmap.classify._mentions import build_mention_index, load_aliases\n"
+        f"cat = Catalog.load({catalog_path!r})\n"
+        "index = build_mention_index(['T1053.005', 'T1059.001', 'T1566.001'], cat, load_aliases())\n"
+        "print(hashlib.sha256(pickle.dumps(index)).hexdigest())\n"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(digests) == 1
+
+
 def test_metrics():
     s = set_scores([["T1059.001", "T1105"], ["T1486"]], [["T1059.003", "T1105"], []])
     assert s["micro"]["precision"] == 0.5

@@ -103,6 +103,15 @@ class MentionIndex:
     words: frozenset[str]
     key: str
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Sorted, so that the same index pickles to the same bytes in every process (set order
+        # follows string hashing, which Python seeds per process).
+        return {"ids": dict(self.ids), "phrases": self.phrases, "words": sorted(self.words), "key": self.key}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        fields = {k: state[k] for k in ("ids", "phrases", "key")}
+        self.__dict__.update(fields, words=frozenset(state["words"]))
+
     @cached_property
     def starts(self) -> dict[tuple[str, str | None], int]:
         """``(first token, second token or None)`` -> length of the longest phrase that starts so."""
