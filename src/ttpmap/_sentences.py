@@ -87,7 +87,7 @@ _BOUNDARIES = tuple(
     )
     for mark in ".!?"
 )
-_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]{0,9})$")
+_WORD_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz."
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -122,8 +122,12 @@ def _boundaries(text: str) -> list[re.Match[str]]:
 
 
 def _after_abbreviation(text: str, first: int, at: int) -> bool:
-    before = _WORD_BEFORE.search(text, max(first, at - 10), at)
-    return before is not None and before.group(1).lower().rstrip(".") in _ABBREVIATIONS
+    """Whether the word of letters and dots (at most 10 characters) before `at` is an abbreviation."""
+    window = text[max(first, at - 10) : at]
+    if window.endswith("\n"):  # as a regular expression's `$` would, look past one final newline
+        window = window[:-1]
+    word = window[len(window.rstrip(_WORD_CHARS)) :].lstrip(".")
+    return bool(word) and word.lower().rstrip(".") in _ABBREVIATIONS
 
 
 def _append(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:

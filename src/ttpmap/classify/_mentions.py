@@ -149,13 +149,14 @@ class MentionIndex:
         `starts`, if given, what `phrase_starts` returns for `flat`.
         """
         by_id: dict[int, list[int]] = {}
-        first_chars = [s for s, _ in sentences]
+        first_chars: list[int] = []
         pos = text.find("T1")
         while pos != -1:
             m = _ID.match(text, pos)
             if m is not None and (pos == 0 or not (text[pos - 1].isalnum() or text[pos - 1] == "_")):
                 j = self.ids.get(m.group().replace("/", "."))
                 if j is not None:
+                    first_chars = first_chars or [s for s, _ in sentences]
                     hits = by_id.setdefault(j, [])
                     k = max(bisect_right(first_chars, pos) - 1, 0)
                     if not hits or hits[-1] != k:

@@ -15,6 +15,7 @@ import os
 import weakref
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import cached_property
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -298,33 +299,23 @@ def _doc_features(
     else:
         top = -np.sort(-St, axis=1)
         top = np.hstack([top, np.repeat(top[:, -1:], 3 - n, axis=1)])
-    pooled = np.empty((n_cls, 5))
-    pooled[:, :3] = floor if math.isfinite(floor) else 0.0
-    pooled[:, 3:] = 0.0
+    F = np.zeros((n_cls, len(_FEATURES)))
+    if math.isfinite(floor):
+        F[:, :3] = floor
     np.maximum(top, floor, out=top)
-    pooled[live, 0] = top[:, 0]
-    pooled[live, 1] = top[:, 1]
-    pooled[live, 2] = top.mean(axis=1)
-    pooled[live, 3] = np.log1p(np.count_nonzero(St > 0, axis=1))
-    pooled[live, 4] = np.log1p(np.count_nonzero(St > -0.5, axis=1))
-    ids = np.zeros(n_cls)
-    names = np.zeros(n_cls)
-    for j, hits in by_id.items():
-        ids[j] = len(hits)
-    for j, hits in by_name.items():
-        names[j] = len(hits)
+    F[live, 0] = top[:, 0]
+    F[live, 1] = top[:, 1]
+    F[live, 2] = top.mean(axis=1)
+    F[live, 3] = np.log1p(np.count_nonzero(St > 0, axis=1))
+    F[live, 4] = np.log1p(np.count_nonzero(St > -0.5, axis=1))
     starts, owner = family
-    fam = np.maximum.reduceat(pooled[:, 0], starts)[owner]
-    return np.column_stack(
-        [
-            pooled,
-            fam,
-            np.log1p(ids),
-            np.log1p(names),
-            np.log1p(train_examples),
-            np.full(n_cls, math.log(n)),
-        ]
-    )
+    F[:, 5] = np.maximum.reduceat(F[:, 0], starts)[owner]
+    for col, mentions in ((6, by_id), (7, by_name)):
+        if mentions:
+            F[list(mentions), col] = np.log1p([len(hits) for hits in mentions.values()])
+    F[:, 8] = np.log1p(train_examples)
+    F[:, 9] = math.log(n)
+    return F
 
 
 def _top_rows(S: np.ndarray, m: int) -> np.ndarray:
@@ -354,19 +345,6 @@ def _tactic_vector(
     """1 for each tactic (matrix order) of a chosen class."""
     shorts = {s for j in chosen for s in info[classes[j]][1]}
     return np.array([short in shorts for _, short, _ in tactics], dtype=np.int64)
-
-
-def _source(
-    j: int,
-    p: np.ndarray,
-    by_id: Mapping[int, list[int]],
-    by_name: Mapping[int, list[int]],
-    floor: float,
-) -> str:
-    """``"mention"`` (its ID is written), ``"name"`` (named, and the name carried it) or ``"model"``."""
-    if j in by_id:
-        return "mention"
-    return "name" if j in by_name and p[j] <= floor else "model"
 
 
 class TechniquePredictor:
@@ -440,6 +418,9 @@ class TechniquePredictor:
         self.mention_floor_ = mention_floor
         self.parents = parents
         self.score_floor = score_floor
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_labels"}  # a cache, built on use
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         state.setdefault("score_floor", -math.inf)  # pickled before the floor existed: none
@@ -540,45 +521,41 @@ class TechniquePredictor:
         """
         return [self._explain_one(text, p, scored) for text, p, scored in self._scored(X)]
 
+    @cached_property
+    def _labels(self) -> list[tuple[str, str, tuple[str, ...], str]]:
+        """``(id, name, tactic shortnames, url)`` of each class, by class index."""
+        return [(str(c), *self.label_info_[str(c)]) for c in self.classes_]
+
     def _explain_one(self, text: str, p: np.ndarray, scored: _Scored) -> tuple[list[Technique], list[Tactic]]:
         sents, S, by_id, by_name = scored.sentences, scored.scores, scored.by_id, scored.by_name
         chosen = sorted(self._decide(p).tolist(), key=lambda j: (-p[j], j))
         sub = S[:, chosen]
         best = _top_rows(sub, _N_EVIDENCE)
         positive = (np.take_along_axis(sub, best, axis=0) > 0).T.tolist()
+        labels, floor = self._labels, self.mention_floor_
         techniques = []
-        for j, top, pos in zip(chosen, best.T.tolist(), positive, strict=True):
-            cid = str(self.classes_[j])
-            name, tactics, url = self.label_info_[cid]
+        implied: dict[str, float] = {}
+        for j, conf, top, pos in zip(chosen, p[chosen].tolist(), best.T.tolist(), positive, strict=True):
+            cid, name, tactics, url = labels[j]
             order = [k for k, ok in zip(top, pos, strict=True) if ok]
             picks = (
                 list(dict.fromkeys([*order[:2], *by_name.get(j, [])[:1], *by_id.get(j, [])[:1], *order[2:]]))
                 or top[:1]
             )
-            evidence = tuple(
-                Evidence(text[sents[k][0] : sents[k][1]], sents[k][0], sents[k][1])
-                for k in sorted(picks[:_N_EVIDENCE])
-                if sents[k][1] > sents[k][0]
-            )
-            techniques.append(
-                Technique(
-                    id=cid,
-                    name=name,
-                    tactics=tactics,
-                    confidence=float(p[j]),
-                    evidence=evidence,
-                    url=url,
-                    source=_source(j, p, by_id, by_name, self.mention_floor_),
-                )
-            )
-        tac_p = _tactic_proba(p, self.tactic_members_)
-        implied: dict[str, float] = {}
-        for t in techniques:
-            for short in t.tactics:
-                implied[short] = max(implied.get(short, 0.0), t.confidence)
+            evidence = []
+            for k in sorted(picks[:_N_EVIDENCE]):
+                start, end = sents[k]
+                if end > start:
+                    evidence.append(Evidence(text[start:end], start, end))
+            source = "mention" if j in by_id else "name" if j in by_name and conf <= floor else "model"
+            techniques.append(Technique(cid, name, tactics, conf, tuple(evidence), url, source))
+            for short in tactics:
+                if conf > implied.get(short, -1.0):
+                    implied[short] = conf
+        tac_p = _tactic_proba(p, self.tactic_members_).tolist()
         tactics_out = []
         for k, (tid, short, name) in enumerate(self.tactics_):
-            conf = max(float(tac_p[k]), implied.get(short, 0.0))
+            conf = max(tac_p[k], implied.get(short, 0.0))
             if short in implied or conf >= self.tactic_threshold_:
                 tactics_out.append(Tactic(id=tid, shortname=short, name=name, confidence=conf))
         return techniques, tactics_out

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from itertools import pairwise, repeat
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -62,6 +62,17 @@ def tokenize(text: str) -> list[str]:
 def split_tokens(texts: Sequence[str]) -> list[str]:
     """The `tokenize` tokens of all `texts` in one pass, each text followed by `SEPARATOR`."""
     return _fold(_JOIN.join(texts) + _JOIN).split()
+
+
+class _Lookup(dict[str, int]):
+    """`tokens_` answering -1 for a missing token: a lookup without a default argument is faster."""
+
+    def __init__(self, source: dict[str, int]) -> None:
+        super().__init__(source)
+        self.source = source
+
+    def __missing__(self, key: str) -> int:
+        return -1
 
 
 class SentenceVectorizer:
@@ -162,7 +173,13 @@ class SentenceVectorizer:
 
     def token_ids(self, flat: Sequence[str]) -> np.ndarray:
         """The ID of each token: -1 outside the vocabulary, -2 for `SEPARATOR`."""
-        return np.fromiter(map(self.tokens_.get, flat, repeat(-1)), dtype=np.int64, count=len(flat))
+        lookup = self.__dict__.get("_lookup")
+        if lookup is None or lookup.source is not self.tokens_:
+            lookup = self.__dict__["_lookup"] = _Lookup(self.tokens_)
+        return np.fromiter(map(lookup.__getitem__, flat), dtype=np.int64, count=len(flat))
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_lookup"}
 
     def transform_ids(self, ids: np.ndarray, n: int) -> tuple[Csr, np.ndarray]:
         """`transform_flat` from the `token_ids` of the tokens."""
