@@ -27,7 +27,12 @@ _TABLE = bytes(c if c == 0 or (c < 128 and chr(c).isalnum()) else 32 for c in ra
 
 
 def _fold(text: str) -> str:
-    return text.lower().encode("ascii", "replace").translate(_TABLE).decode("ascii")
+    # `str.lower` on a text with any non-ASCII character is slow (Unicode case mapping); lower-casing
+    # the ASCII bytes is not. Non-ASCII characters become spaces either way, except the only two whose
+    # lower case holds an ASCII letter, which are lower-cased first.
+    if not text.isascii():
+        text = text.replace("\u0130", "i\u0307").replace("\u212a", "k")
+    return text.encode("ascii", "replace").lower().translate(_TABLE).decode("ascii")
 
 
 class Csr(NamedTuple):
