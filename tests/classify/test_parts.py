@@ -31,6 +31,16 @@ def test_vectorizer_matches_scikit_learn():
     np.testing.assert_allclose(np.sort(ours, axis=1), np.sort(ref.toarray(), axis=1), atol=1e-6)
 
 
+def test_span_tokens_are_the_tokens_of_the_pieces():
+    from ttpmap.classify._vectorizer import split_span_tokens
+
+    texts = ["Run cmd.exe. Then PowerShell ran.", "İstanbul 5K café — ÉTÉ. Next one.", ""]
+    spans = [sentences_of(t) for t in texts]
+    pieces = [t[s:e] for t, bounds in zip(texts, spans, strict=True) for s, e in bounds]
+    assert split_span_tokens(texts, spans) == split_tokens(pieces)
+    assert split_span_tokens(texts[1:2], spans[1:2])[:3] == ["i", "stanbul", "5k"]
+
+
 def test_vectorizer_transform_equals_fit_transform():
     v = SentenceVectorizer(min_df=1)
     X = v.fit_transform(DOCS)

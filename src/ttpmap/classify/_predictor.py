@@ -24,7 +24,7 @@ from ttpmap._exceptions import ModelError
 from ttpmap._results import Evidence, Tactic, Technique
 from ttpmap.classify._mentions import MentionIndex
 from ttpmap.classify._text import check_texts, sentences_of
-from ttpmap.classify._vectorizer import Csr, SentenceVectorizer, split_tokens
+from ttpmap.classify._vectorizer import Csr, SentenceVectorizer, split_span_tokens
 
 if TYPE_CHECKING:
     from ttpmap.attack import Catalog
@@ -175,10 +175,9 @@ def _score(
     for lo in range(0, len(texts), _BATCH):
         chunk = texts[lo : lo + _BATCH]
         sents_list = [sentences_of(t) for t in chunk]
-        pieces = [t[s:e] for t, sents in zip(chunk, sents_list, strict=True) for s, e in sents]
-        flat = split_tokens(pieces)
+        flat = split_span_tokens(chunk, sents_list)
         ids = vec.token_ids(flat)
-        X, ends = vec.transform_ids(ids, len(pieces))
+        X, ends = vec.transform_ids(ids, sum(map(len, sents_list)))
         at, lengths = _phrase_starts(flat, ids, vec, mentions)
         S_all = W.scores(X)
         S_all += b

@@ -17,7 +17,7 @@ import numpy as np
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
-__all__ = ["SEPARATOR", "Csr", "SentenceVectorizer", "split_tokens", "tokenize"]
+__all__ = ["SEPARATOR", "Csr", "SentenceVectorizer", "split_span_tokens", "split_tokens", "tokenize"]
 
 #: Token that separates texts in `split_tokens` (articles never hold NUL: `check_texts` refuses them).
 SEPARATOR = "\x00"
@@ -67,6 +67,18 @@ def tokenize(text: str) -> list[str]:
 def split_tokens(texts: Sequence[str]) -> list[str]:
     """The `tokenize` tokens of all `texts` in one pass, each text followed by `SEPARATOR`."""
     return _fold(_JOIN.join(texts) + _JOIN).split()
+
+
+def split_span_tokens(texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]) -> list[str]:
+    """`split_tokens` of the pieces ``text[start:end]`` of each text, folding each text once."""
+    pieces: list[str] = []
+    for text, bounds in zip(texts, spans, strict=True):
+        if "\u0130" in text:  # its lower case is two characters: offsets would move
+            pieces.extend(_fold(text[s:e]) for s, e in bounds)
+        else:
+            folded = _fold(text)
+            pieces.extend(folded[s:e] for s, e in bounds)
+    return (_JOIN.join(pieces) + _JOIN).split()
 
 
 class _Lookup(dict[str, int]):
