@@ -103,8 +103,6 @@ def test_ambiguous_and_plain_noun_names_are_no_mentions(catalog_path):
 
 
 def test_phrase_starts_from_token_ids_match_the_string_path(mentions):
-    from ttpmap.classify._predictor import _phrase_starts
-
     text = (
         "PowerShell ran; then powershell again. A scheduled task and a spearphishing attachment "
         "followed, and xyzzyunknown scheduled plugh."
@@ -113,7 +111,7 @@ def test_phrase_starts_from_token_ids_match_the_string_path(mentions):
     # A vocabulary that lacks some phrase words, as a real one does: their starts go by string.
     vec = SentenceVectorizer(min_df=1)
     vec.fit_transform(["powershell ran then", "a scheduled", "spearphishing"])
-    at, lengths = _phrase_starts(flat, vec.token_ids(flat), vec, mentions)
+    at, lengths = mentions.phrase_starts(flat, vec.token_ids(flat), vec)
     ref_at, ref_lengths = mentions.phrase_starts(flat)
     np.testing.assert_array_equal(at, ref_at)
     np.testing.assert_array_equal(lengths, ref_lengths)

@@ -14,12 +14,13 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import weakref
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -28,6 +29,7 @@ from ttpmap.classify._vectorizer import tokenize
 
 if TYPE_CHECKING:
     from ttpmap.attack import Catalog
+    from ttpmap.classify._vectorizer import SentenceVectorizer
 
 __all__ = ["MentionIndex", "build_mention_index", "load_aliases"]
 
@@ -87,6 +89,9 @@ _ADVICE = frozenset(
 )
 _PLAIN_NOUN_TACTICS = frozenset({"reconnaissance", "resource-development"})
 _MATCHERS: dict[str, Any] = {}
+_START_TABLES: weakref.WeakKeyDictionary[SentenceVectorizer, dict[str, _StartTable]] = (
+    weakref.WeakKeyDictionary()
+)
 _LOCK = threading.Lock()
 
 
@@ -100,17 +105,24 @@ class MentionIndex:
 
     ids: Mapping[str, int]
     phrases: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...]
-    words: frozenset[str]
-    key: str
 
     def __getstate__(self) -> dict[str, Any]:
-        # Sorted, so that the same index pickles to the same bytes in every process (set order
-        # follows string hashing, which Python seeds per process).
-        return {"ids": dict(self.ids), "phrases": self.phrases, "words": sorted(self.words), "key": self.key}
+        # Only the fields: the caches below hold sets, whose order (string hashing is seeded per
+        # process) would make the same index pickle to different bytes.
+        return {"ids": dict(self.ids), "phrases": self.phrases}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        fields = {k: state[k] for k in ("ids", "phrases", "key")}
-        self.__dict__.update(fields, words=frozenset(state["words"]))
+        self.__dict__.update(ids=state["ids"], phrases=state["phrases"])
+
+    @cached_property
+    def words(self) -> frozenset[str]:
+        """Every token of every phrase."""
+        return frozenset(w for p, _ in self.phrases for w in p)
+
+    @cached_property
+    def key(self) -> str:
+        """A digest of the phrases, naming the matcher built from them."""
+        return hashlib.sha256(repr(self.phrases).encode()).hexdigest()[:16]
 
     @cached_property
     def starts(self) -> dict[tuple[str, str | None], int]:
@@ -121,8 +133,16 @@ class MentionIndex:
             out[head] = max(out.get(head, 0), len(phrase))
         return out
 
-    def phrase_starts(self, flat: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Positions in `flat` where a phrase may start, and the longest such phrase's length."""
+    def phrase_starts(
+        self, flat: Sequence[str], ids: np.ndarray | None = None, vectorizer: SentenceVectorizer | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Positions in `flat` where a phrase may start, and the longest such phrase's length.
+
+        Given the `vectorizer` and its `token_ids` of `flat` (`ids`), the search runs on the IDs in
+        NumPy, with the same result.
+        """
+        if ids is not None and vectorizer is not None:
+            return _StartTable.of(vectorizer, self).find(flat, ids, self.starts)
         starts = self.starts
         firsts = {w for w, _ in starts}
         at, lengths = [], []
@@ -224,6 +244,81 @@ class MentionIndex:
             return cached
 
 
+class _StartTable(NamedTuple):
+    """Where phrases start, in a vectorizer's token IDs: one-token phrases, first bigrams, and the
+    phrases with a word outside its vocabulary by string."""
+
+    single: np.ndarray
+    first: np.ndarray
+    keys: np.ndarray
+    key_lengths: np.ndarray
+    unknown_first: frozenset[str]
+    unknown_second: dict[tuple[str, str], int]
+
+    @classmethod
+    def of(cls, vec: SentenceVectorizer, index: MentionIndex) -> _StartTable:
+        """The table of `index` over `vec`'s vocabulary, built once per pair."""
+        per_vec = _START_TABLES.setdefault(vec, {})
+        table = per_vec.get(index.key)
+        if table is None:
+            table = per_vec[index.key] = cls.build(vec, index)
+        return table
+
+    @classmethod
+    def build(cls, vec: SentenceVectorizer, index: MentionIndex) -> _StartTable:
+        tokens, n_tok = vec.tokens_, vec.n_tokens_
+        single = np.zeros(n_tok + 2, dtype=np.int64)
+        pairs: dict[int, int] = {}
+        unknown_first: set[str] = set()
+        unknown_second: dict[tuple[str, str], int] = {}
+        for (head, second), n in index.starts.items():
+            a = tokens.get(head, -1)
+            if a < 0:
+                unknown_first.add(head)
+            elif second is None:
+                single[a] = max(single[a], n)
+            elif (b := tokens.get(second, -1)) < 0:
+                unknown_second[head, second] = max(unknown_second.get((head, second), 0), n)
+            else:
+                key = a * n_tok + b
+                pairs[key] = max(pairs.get(key, 0), n)
+        keys = np.array(sorted(pairs), dtype=np.int64)
+        first = np.zeros(n_tok + 2, dtype=bool)
+        first[keys // n_tok] = True
+        return cls(
+            single,
+            first,
+            keys,
+            np.array([pairs[k] for k in keys.tolist()], dtype=np.int64),
+            frozenset(unknown_first),
+            unknown_second,
+        )
+
+    def find(
+        self, flat: Sequence[str], ids: np.ndarray, starts: Mapping[tuple[str, str | None], int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        n_tok = len(self.single) - 2
+        lengths = self.single[ids]  # IDs -1 and -2 index the two zero cells at the end
+        a, b = ids[:-1], ids[1:]
+        pair = np.flatnonzero(self.first[a] & (b >= 0))
+        if len(self.keys) and len(pair):
+            keys = a[pair] * n_tok + b[pair]
+            pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+            hit = self.keys[pos] == keys
+            np.maximum.at(lengths, pair[hit], self.key_lengths[pos[hit]])
+        if self.unknown_first:
+            for p in np.flatnonzero(ids == -1).tolist():
+                w = flat[p]
+                if w in self.unknown_first:
+                    nxt = flat[p + 1] if p + 1 < len(flat) else ""
+                    lengths[p] = max(lengths[p], starts.get((w, None), 0), starts.get((w, nxt), 0))
+        if self.unknown_second:
+            for p in np.flatnonzero((a >= 0) & (b == -1)).tolist():
+                lengths[p] = max(lengths[p], self.unknown_second.get((flat[p], flat[p + 1]), 0))
+        at = np.flatnonzero(lengths)
+        return at, lengths[at]
+
+
 def load_aliases() -> list[tuple[str, str]]:
     """The shipped alias table (``classify/data/aliases.tsv``): ``(phrase, technique ID)`` pairs."""
     raw = resources.files("ttpmap.classify").joinpath("data/aliases.tsv").read_text(encoding="utf-8")
@@ -283,11 +378,4 @@ def build_mention_index(
             by_alias.setdefault(toks, set()).add(index[target])
     phrase_map.update(by_alias)
     phrases = tuple((p, tuple(sorted(js))) for p, js in sorted(phrase_map.items()))
-    words = frozenset(w for p, _ in phrases for w in p)
-    key = hashlib.sha256(repr(phrases).encode()).hexdigest()[:16]
-    return MentionIndex(
-        ids=ids,
-        phrases=phrases,
-        words=words,
-        key=key,
-    )
+    return MentionIndex(ids=ids, phrases=phrases)

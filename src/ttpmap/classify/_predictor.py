@@ -12,7 +12,6 @@ import io
 import json
 import math
 import os
-import weakref
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
@@ -50,9 +49,6 @@ NAME_COL = _FEATURES.index("log_name_mentions")
 _N_EVIDENCE = 3
 _BATCH = 32
 _ROW_BLOCK = 8192
-_PHRASE_STARTS: weakref.WeakKeyDictionary[SentenceVectorizer, dict[str, _StartTable]] = (
-    weakref.WeakKeyDictionary()
-)
 #: Batches with at least this many TF-IDF entries (about ten long reports) use SciPy.
 _SCIPY_MIN_NNZ = 40_000
 
@@ -178,7 +174,7 @@ def _score(
         flat = split_span_tokens(chunk, sents_list)
         ids = vec.token_ids(flat)
         X, ends = vec.transform_ids(ids, sum(map(len, sents_list)))
-        at, lengths = _phrase_starts(flat, ids, vec, mentions)
+        at, lengths = mentions.phrase_starts(flat, ids, vec)
         S_all = W.scores(X)
         S_all += b
         row = 0
@@ -200,82 +196,6 @@ def _score(
             yield _Scored(features, sents, S, by_id, by_name)
 
 
-def _phrase_starts(
-    flat: Sequence[str], ids: np.ndarray, vec: SentenceVectorizer, mentions: MentionIndex
-) -> tuple[np.ndarray, np.ndarray]:
-    """`MentionIndex.phrase_starts` of `flat`, computed on the token IDs (`ids`) in NumPy."""
-    per_vec = _PHRASE_STARTS.setdefault(vec, {})
-    table = per_vec.get(mentions.key)
-    if table is None:
-        table = per_vec[mentions.key] = _StartTable.build(vec, mentions)
-    n_tok = vec.n_tokens_
-    lengths = table.single[ids]  # IDs -1 and -2 index the two zero cells at the end
-    a, b = ids[:-1], ids[1:]
-    pair = np.flatnonzero(table.first[a] & (b >= 0))
-    if len(table.keys) and len(pair):
-        keys = a[pair] * n_tok + b[pair]
-        pos = np.minimum(np.searchsorted(table.keys, keys), len(table.keys) - 1)
-        hit = table.keys[pos] == keys
-        np.maximum.at(lengths, pair[hit], table.key_lengths[pos[hit]])
-    if table.unknown:
-        starts = mentions.starts
-        for p in np.flatnonzero(ids == -1).tolist() if table.unknown_first else []:
-            w = flat[p]
-            if w in table.unknown_first:
-                nxt = flat[p + 1] if p + 1 < len(flat) else ""
-                lengths[p] = max(lengths[p], starts.get((w, None), 0), starts.get((w, nxt), 0))
-        for p in np.flatnonzero((a >= 0) & (b == -1)).tolist() if table.unknown_second else []:
-            n = table.unknown_second.get((flat[p], flat[p + 1]), 0)
-            lengths[p] = max(lengths[p], n)
-    at = np.flatnonzero(lengths)
-    return at, lengths[at]
-
-
-class _StartTable(NamedTuple):
-    """Where phrases start, in token IDs: one-token phrases, first bigrams, and the rest by string."""
-
-    single: np.ndarray
-    first: np.ndarray
-    keys: np.ndarray
-    key_lengths: np.ndarray
-    unknown_first: frozenset[str]
-    unknown_second: dict[tuple[str, str], int]
-
-    @property
-    def unknown(self) -> bool:
-        return bool(self.unknown_first or self.unknown_second)
-
-    @classmethod
-    def build(cls, vec: SentenceVectorizer, mentions: MentionIndex) -> _StartTable:
-        tokens, n_tok = vec.tokens_, vec.n_tokens_
-        single = np.zeros(n_tok + 2, dtype=np.int64)
-        pairs: dict[int, int] = {}
-        unknown_first: set[str] = set()
-        unknown_second: dict[tuple[str, str], int] = {}
-        for (head, second), n in mentions.starts.items():
-            a = tokens.get(head, -1)
-            if a < 0:
-                unknown_first.add(head)
-            elif second is None:
-                single[a] = max(single[a], n)
-            elif (b := tokens.get(second, -1)) < 0:
-                unknown_second[head, second] = max(unknown_second.get((head, second), 0), n)
-            else:
-                key = a * n_tok + b
-                pairs[key] = max(pairs.get(key, 0), n)
-        keys = np.array(sorted(pairs), dtype=np.int64)
-        first = np.zeros(n_tok + 2, dtype=bool)
-        first[keys // n_tok] = True
-        return cls(
-            single,
-            first,
-            keys,
-            np.array([pairs[k] for k in keys.tolist()], dtype=np.int64),
-            frozenset(unknown_first),
-            unknown_second,
-        )
-
-
 def _doc_features(
     S: np.ndarray,
     by_id: Mapping[int, list[int]],
@@ -292,7 +212,7 @@ def _doc_features(
     n, n_cls = S.shape
     best = S.max(axis=0)
     live = np.flatnonzero(best > floor)
-    St = S[:, live].T if len(live) < n_cls else np.ascontiguousarray(S.T)
+    St = S[:, live].T
     if n >= 3:
         top = -np.sort(-np.partition(St, n - 3, axis=1)[:, n - 3 :], axis=1)
     else:
@@ -583,8 +503,6 @@ class TechniquePredictor:
             "mentions": {
                 "ids": dict(m.ids),
                 "phrases": [[list(p), list(js)] for p, js in m.phrases],
-                "words": sorted(m.words),
-                "key": m.key,
             },
         }
         arrays = {
@@ -671,8 +589,6 @@ class TechniquePredictor:
         mentions = MentionIndex(
             ids={str(k): int(v) for k, v in mt["ids"].items()},
             phrases=tuple((tuple(p), tuple(int(j) for j in js)) for p, js in mt["phrases"]),
-            words=frozenset(mt["words"]),
-            key=str(mt["key"]),
         )
         return cls(
             vectorizer=vec,
