@@ -114,3 +114,21 @@ def test_not_a_model_directory(tmp_path):
 def test_the_shipped_model_verifies():
     model = load_model()
     assert model.catalog.version == "18.1"
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_creating_an_analyzer_leaves_the_garbage_collector_as_it_was(tmp_path, collecting):
+    import gc
+
+    import ttpmap
+
+    was = gc.isenabled()
+    try:
+        gc.enable() if collecting else gc.disable()
+        with pytest.raises(ModelError):
+            ttpmap.Analyzer(tmp_path)  # fails half-way through loading
+        assert gc.isenabled() is collecting
+        ttpmap.Analyzer()
+        assert gc.isenabled() is collecting
+    finally:
+        gc.enable() if was else gc.disable()

@@ -14,6 +14,7 @@ from ttpmap._article import Article, check_text
 from ttpmap._brief import Brief
 from ttpmap._document import WorkDoc
 from ttpmap._exceptions import InputError, InvalidParameterError, UnknownTechniqueError
+from ttpmap._gc import gc_paused
 from ttpmap._model import Model, load_model
 from ttpmap._results import Severity, Tactic, Technique
 
@@ -76,12 +77,13 @@ class Analyzer:
         self.hunt_rules = hunt_rules
         self.severity_rules = severity_rules
         self.max_bytes = max_bytes
-        self._model = model if isinstance(model, Model) else load_model(model)
-        self._catalog = self._model.catalog
-        self._techniques = self._model.techniques
-        self._severity_model = self._model.severity
-        self._hunts = self._load_hunts(hunt_rules)
-        self._severity = self._load_severity(severity_rules)
+        with gc_paused():
+            self._model = model if isinstance(model, Model) else load_model(model)
+            self._catalog = self._model.catalog
+            self._techniques = self._model.techniques
+            self._severity_model = self._model.severity
+            self._hunts = self._load_hunts(hunt_rules)
+            self._severity = self._load_severity(severity_rules)
         self._stages = self._build_stages()
 
     @property

@@ -152,15 +152,45 @@ def test_weights_pickle_without_their_dense_block(tiny):
 
 
 def test_scores_below_the_floor_pool_to_constants():
-    from ttpmap.classify._predictor import _FEATURES, _doc_features
+    from ttpmap.classify._predictor import _FEATURES, _pooled
 
     S = np.array([[-2.0, 0.5, -0.9], [-1.5, -0.2, 0.3], [-3.0, -1.0, -0.95]], dtype=np.float32)
-    family = (np.arange(3), np.arange(3))
-    F = _doc_features(S, {}, {}, family, np.ones(3), -0.8)
+    bounds = np.array([0, 3])
+    F = _pooled(S, bounds, -0.8)[0]
     # The same as pooling the clipped scores; the first class has no sentence above the floor.
-    np.testing.assert_allclose(F, _doc_features(np.maximum(S, -0.8), {}, {}, family, np.ones(3)), rtol=1e-6)
-    cols = [_FEATURES.index(f) for f in ("max", "second", "top3_mean", "family_max")]
+    np.testing.assert_allclose(F, _pooled(np.maximum(S, -0.8), bounds)[0], rtol=1e-6)
+    cols = [_FEATURES.index(f) for f in ("max", "second", "top3_mean")]
     np.testing.assert_allclose(F[0, cols], -0.8)
+    np.testing.assert_allclose(F[1, cols], [0.5, -0.2, (0.5 - 0.2 - 0.8) / 3], rtol=1e-6)
+    nothing = _pooled(np.full((2, 3), -5.0, dtype=np.float32), np.array([0, 1, 2]), -0.8)
+    np.testing.assert_array_equal(nothing[:, :, :3], -0.8)
+    np.testing.assert_array_equal(nothing[:, :, 3:], 0.0)
+
+
+@pytest.mark.parametrize("floor", [-0.5, -0.8, -2.0])
+def test_batch_pooling_equals_pooling_each_article(monkeypatch, floor):
+    from ttpmap.classify import _predictor
+
+    rng = np.random.default_rng(7)
+    sizes = [1, 2, 3, 5, 40, 1, 2, 17]
+    S = rng.normal(-1.6, 0.7, size=(sum(sizes), 30)).astype(np.float32)
+    S[rng.random(S.shape) < 0.05] = np.float32(floor)  # ties at the floor itself
+    bounds = np.r_[0, np.cumsum(sizes)]
+    monkeypatch.setattr(_predictor, "_SPARSE_POOL", 1.0)  # the whole batch at once
+    batch = _predictor._pooled(S, bounds, floor)
+    monkeypatch.setattr(_predictor, "_SPARSE_POOL", 0.0)  # every article on its own
+    each = _predictor._pooled(S, bounds, floor)
+    np.testing.assert_array_equal(batch, each)
+    assert np.all(batch[:, :, :3] >= np.float32(floor))
+
+
+def test_float_bits_sort_like_the_floats():
+    from ttpmap.classify._predictor import _ordered_bits
+
+    rng = np.random.default_rng(3)
+    x = np.r_[rng.normal(0, 3, 5000), [0.0, -0.0, 1e-45, -1e-45, 3e38, -3e38, np.inf, -np.inf]]
+    x = np.r_[x, x[:100]].astype(np.float32)
+    np.testing.assert_array_equal(np.sort(x), x[np.argsort(_ordered_bits(x), kind="stable")])
 
 
 def test_transform_flat_is_the_scipy_transform():

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from ttpmap._exceptions import UnknownTechniqueError
+from ttpmap._gc import gc_paused
 from ttpmap.classify._vectorizer import tokenize
 
 if TYPE_CHECKING:
@@ -231,14 +232,15 @@ class MentionIndex:
         with _LOCK:
             cached = _MATCHERS.get(self.key)
             if cached is None:
-                from spacy.matcher import PhraseMatcher
-                from spacy.tokens import Doc
-                from spacy.vocab import Vocab
+                with gc_paused():
+                    from spacy.matcher import PhraseMatcher
+                    from spacy.tokens import Doc
+                    from spacy.vocab import Vocab
 
-                vocab = Vocab()
-                matcher = PhraseMatcher(vocab)
-                for n, (phrase, _) in enumerate(self.phrases):
-                    matcher.add(str(n), [Doc(vocab, words=list(phrase))])
+                    vocab = Vocab()
+                    matcher = PhraseMatcher(vocab)
+                    for n, (phrase, _) in enumerate(self.phrases):
+                        matcher.add(str(n), [Doc(vocab, words=list(phrase))])
                 cached = (vocab, matcher)
                 _MATCHERS[self.key] = cached
             return cached

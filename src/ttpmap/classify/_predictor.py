@@ -46,11 +46,14 @@ _FEATURES = (
 )
 #: Column of the name-mention count in the article features.
 NAME_COL = _FEATURES.index("log_name_mentions")
+_POOLED = 5  # the features pooled from sentence scores come first
 _N_EVIDENCE = 3
 _BATCH = 32
 _ROW_BLOCK = 8192
 #: Batches with at least this many TF-IDF entries (about ten long reports) use SciPy.
 _SCIPY_MIN_NNZ = 40_000
+#: Pool scores batch-wide while at most this share of them rise above the floor.
+_SPARSE_POOL = 0.05
 
 LabelInfo = Mapping[str, tuple[str, tuple[str, ...], str]]
 TacticRow = tuple[str, str, str]
@@ -177,58 +180,108 @@ def _score(
         at, lengths = mentions.phrase_starts(flat, ids, vec)
         S_all = W.scores(X)
         S_all += b
-        row = 0
-        for text, sents in zip(chunk, sents_list, strict=True):
-            n = len(sents)
-            S = S_all[row : row + n]
+        bounds = np.zeros(len(chunk) + 1, dtype=np.int64)
+        np.cumsum([len(s) for s in sents_list], out=bounds[1:])
+        pooled = _pooled(S_all, bounds, floor)
+        for i, (text, sents) in enumerate(zip(chunk, sents_list, strict=True)):
+            row, end = int(bounds[i]), int(bounds[i + 1])
             tok_lo = int(ends[row - 1]) + 1 if row else 0
-            tok_hi = int(ends[row + n - 1]) + 1
+            tok_hi = int(ends[end - 1]) + 1
             first, last = np.searchsorted(at, [tok_lo, tok_hi]).tolist()
             by_id, by_name = mentions.find(
                 text,
                 sents,
                 flat[tok_lo:tok_hi],
-                (ends[row : row + n] - tok_lo).tolist(),
+                (ends[row:end] - tok_lo).tolist(),
                 (at[first:last] - tok_lo, lengths[first:last]),
             )
-            row += n
-            features = _doc_features(S, by_id, by_name, family, train_examples, floor)
-            yield _Scored(features, sents, S, by_id, by_name)
+            features = _doc_features(pooled[i], end - row, by_id, by_name, family, train_examples)
+            yield _Scored(features, sents, S_all[row:end], by_id, by_name)
 
 
-def _doc_features(
-    S: np.ndarray,
-    by_id: Mapping[int, list[int]],
-    by_name: Mapping[int, list[int]],
-    family: tuple[np.ndarray, np.ndarray],
-    train_examples: np.ndarray,
-    floor: float = -math.inf,
-) -> np.ndarray:
-    """The `_FEATURES` of every class for one article with sentence scores `S`.
+def _pooled(scores: np.ndarray, bounds: np.ndarray, floor: float = -math.inf) -> np.ndarray:
+    """The first `_POOLED` features of every class for each article; article ``i`` has the sentence
+    score rows ``bounds[i]:bounds[i + 1]`` of `scores`.
 
     Sentence scores below `floor` count as `floor`: a class whose best sentence scores no higher
-    gets constant pooled features, so only the others are pooled.
+    gets constant pooled features. Few scores rise above a floor (under 1 % on TRAM2), so those are
+    pooled for the whole batch at once; when many do, each article's scores are partitioned.
     """
-    n, n_cls = S.shape
-    best = S.max(axis=0)
-    live = np.flatnonzero(best > floor)
+    a, k = len(bounds) - 1, scores.shape[1]
+    out = np.zeros((a, k, _POOLED))
+    if math.isfinite(floor):
+        out[:, :, :3] = floor
+    counted = min(floor, -0.5)  # every score above the floor, and above -0.5 for the last count
+    cells = np.flatnonzero(scores > counted)
+    if len(cells) > _SPARSE_POOL * scores.size:
+        for i in range(a):
+            _pool_dense(scores[bounds[i] : bounds[i + 1]], floor, out[i])
+        return out
+    if not len(cells):
+        return out
+    values = scores.reshape(-1)[cells]
+    rows, cols = np.divmod(cells, k)
+    group = (np.searchsorted(bounds, rows, side="right") - 1) * k + cols
+    order = np.argsort((group << 32) - _ordered_bits(values))  # by group, best score first
+    group, values = group[order], values[order]
+    first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    size = np.diff(np.r_[first, len(group)])
+    live = values[first] > floor
+    first, size, g = first[live], size[live], group[first[live]]
+    n_rows = np.diff(bounds)[g // k]
+    # The three best, each clipped to the floor; missing ones are sentences below the floor, or,
+    # in an article of fewer than three sentences, a repeat of its last.
+    pad = np.where(size < n_rows, np.float32(floor), values[first + size - 1])
+    top = np.empty((len(g), 3), dtype=np.float32)
+    for r in range(3):
+        top[:, r] = np.where(size > r, values[np.minimum(first + r, len(values) - 1)], pad)
+    np.maximum(top, floor, out=top)
+    flat = out.reshape(a * k, _POOLED)
+    flat[g, 0] = top[:, 0]
+    flat[g, 1] = top[:, 1]
+    flat[g, 2] = top.mean(axis=1)
+    flat[g, 3] = np.log1p(np.bincount(group, weights=values > 0, minlength=a * k)[g])
+    flat[g, 4] = np.log1p(np.bincount(group, weights=values > -0.5, minlength=a * k)[g])
+    return out
+
+
+def _ordered_bits(x: np.ndarray) -> np.ndarray:
+    """Integers in the order of the float32 values `x` (which hold no NaN), in ``[-2**31, 2**31)``."""
+    bits = x.astype(np.float32, copy=False).view(np.int32).astype(np.int64)
+    return np.where(bits < 0, bits ^ 0x7FFFFFFF, bits)
+
+
+def _pool_dense(S: np.ndarray, floor: float, out: np.ndarray) -> None:
+    n = len(S)
+    live = np.flatnonzero(S.max(axis=0) > floor)
     St = S[:, live].T
     if n >= 3:
         top = -np.sort(-np.partition(St, n - 3, axis=1)[:, n - 3 :], axis=1)
     else:
         top = -np.sort(-St, axis=1)
         top = np.hstack([top, np.repeat(top[:, -1:], 3 - n, axis=1)])
-    F = np.zeros((n_cls, len(_FEATURES)))
-    if math.isfinite(floor):
-        F[:, :3] = floor
     np.maximum(top, floor, out=top)
-    F[live, 0] = top[:, 0]
-    F[live, 1] = top[:, 1]
-    F[live, 2] = top.mean(axis=1)
-    F[live, 3] = np.log1p(np.count_nonzero(St > 0, axis=1))
-    F[live, 4] = np.log1p(np.count_nonzero(St > -0.5, axis=1))
+    out[live, 0] = top[:, 0]
+    out[live, 1] = top[:, 1]
+    out[live, 2] = top.mean(axis=1)
+    out[live, 3] = np.log1p(np.count_nonzero(St > 0, axis=1))
+    out[live, 4] = np.log1p(np.count_nonzero(St > -0.5, axis=1))
+
+
+def _doc_features(
+    pooled: np.ndarray,
+    n: int,
+    by_id: Mapping[int, list[int]],
+    by_name: Mapping[int, list[int]],
+    family: tuple[np.ndarray, np.ndarray],
+    train_examples: np.ndarray,
+) -> np.ndarray:
+    """The `_FEATURES` of every class for one article of `n` sentences, from its `_pooled` ones."""
+    F = np.empty((len(pooled), len(_FEATURES)))
+    F[:, :_POOLED] = pooled
     starts, owner = family
     F[:, 5] = np.maximum.reduceat(F[:, 0], starts)[owner]
+    F[:, 6:8] = 0.0
     for col, mentions in ((6, by_id), (7, by_name)):
         if mentions:
             F[list(mentions), col] = np.log1p([len(hits) for hits in mentions.values()])
@@ -251,10 +304,12 @@ def _top_rows(S: np.ndarray, m: int) -> np.ndarray:
 
 def _tactic_proba(p: np.ndarray, members: Sequence[np.ndarray]) -> np.ndarray:
     """Each tactic's probability: the best of its techniques'."""
+    sizes = np.array([len(idx) for idx in members])
     out = np.zeros(len(members))
-    for k, idx in enumerate(members):
-        if len(idx):
-            out[k] = float(p[idx].max())
+    if sizes.any():
+        has = sizes > 0
+        starts = np.cumsum(sizes) - sizes
+        out[has] = np.maximum.reduceat(p[np.concatenate(members)], starts[has])
     return out
 
 
@@ -447,22 +502,25 @@ class TechniquePredictor:
 
     def _explain_one(self, text: str, p: np.ndarray, scored: _Scored) -> tuple[list[Technique], list[Tactic]]:
         sents, S, by_id, by_name = scored.sentences, scored.scores, scored.by_id, scored.by_name
-        chosen = sorted(self._decide(p).tolist(), key=lambda j: (-p[j], j))
+        decided = self._decide(p)
+        chosen = decided[np.lexsort((decided, -p[decided]))]  # by confidence, then class index
         sub = S[:, chosen]
         best = _top_rows(sub, _N_EVIDENCE)
         positive = (np.take_along_axis(sub, best, axis=0) > 0).T.tolist()
         labels, floor = self._labels, self.mention_floor_
         techniques = []
         implied: dict[str, float] = {}
-        for j, conf, top, pos in zip(chosen, p[chosen].tolist(), best.T.tolist(), positive, strict=True):
+        for j, conf, top, pos in zip(
+            chosen.tolist(), p[chosen].tolist(), best.T.tolist(), positive, strict=True
+        ):
             cid, name, tactics, url = labels[j]
             order = [k for k, ok in zip(top, pos, strict=True) if ok]
-            picks = (
-                list(dict.fromkeys([*order[:2], *by_name.get(j, [])[:1], *by_id.get(j, [])[:1], *order[2:]]))
-                or top[:1]
-            )
+            if j in by_name or j in by_id:
+                order = list(
+                    dict.fromkeys([*order[:2], *by_name.get(j, [])[:1], *by_id.get(j, [])[:1], *order[2:]])
+                )
             evidence = []
-            for k in sorted(picks[:_N_EVIDENCE]):
+            for k in sorted(order[:_N_EVIDENCE] or top[:1]):
                 start, end = sents[k]
                 if end > start:
                     evidence.append(Evidence(text[start:end], start, end))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from ttpmap._exceptions import RuleError
+from ttpmap._gc import gc_paused
 from ttpmap._results import SEVERITY_LEVELS, Evidence, Reason, Severity, SeverityLevel
 from ttpmap.severity._schema import (
     BANDS,
@@ -325,7 +326,8 @@ class SeverityRules:
         with self._lock:
             rules = list(self._rules)
             if self._matchers is None:
-                self._matchers = self._build_matchers(rules)
+                with gc_paused():
+                    self._matchers = self._build_matchers(rules)
             return rules, self._matchers.view(doc)
 
     def _build_matchers(self, rules: Sequence[Rule]) -> Matchers:
