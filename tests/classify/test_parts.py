@@ -165,3 +165,76 @@ def test_baseline_contract():
     y = [["T1059.001"], ["T1053.005"], ["T1059.001"], ["T1053.005"]]
     b = TfidfSvcBaseline(min_df=1).fit(texts, y)
     assert b.predict_labels(["powershell"]) == [["T1059.001"]]
+
+
+def _reference_rows(vec, ids, n):
+    """`transform_ids` the slow way: count each row's unigram and bigram columns in Python."""
+    n_tok = vec.n_tokens_
+    bigrams = dict(zip(vec.bigram_keys_.tolist(), vec.bigram_cols_.tolist(), strict=True))
+    rows: list[dict[int, int]] = [{} for _ in range(n)]
+    row = 0
+    for i, a in enumerate(ids.tolist()):
+        if a == -2:
+            row += 1
+            continue
+        cols = []
+        if a >= 0 and vec.unigram_col_[a] >= 0:
+            cols.append(int(vec.unigram_col_[a]))
+        b = int(ids[i + 1]) if i + 1 < len(ids) else -1
+        if a >= 0 and b >= 0 and a * n_tok + b in bigrams:
+            cols.append(bigrams[a * n_tok + b])
+        for c in cols:
+            rows[row][c] = rows[row].get(c, 0) + 1
+    data, indices, indptr = [], [], [0]
+    for counts in rows:
+        cols = sorted(counts)
+        values = [np.float32((np.log(counts[c]) + 1.0) * np.float64(vec.idf_[c])) for c in cols]
+        norm = 0.0
+        for v in values:
+            norm += float(v) ** 2
+        norm = np.float32(np.sqrt(norm) or 1.0)
+        data += [v / norm for v in values]
+        indices += cols
+        indptr.append(len(indices))
+    return np.array(data, dtype=np.float32), np.array(indices, dtype=np.int32), np.array(indptr)
+
+
+@pytest.mark.parametrize("lookup", ["search", "hash"])
+@pytest.mark.parametrize("case", ["fitted", "permuted", "no_bigrams"])
+def test_transform_ids_counts_like_the_slow_way(monkeypatch, case, lookup):
+    from ttpmap.classify import _vectorizer
+
+    monkeypatch.setattr(_vectorizer, "_HASH_MIN_TOKENS", 0 if lookup == "hash" else 10**9)
+    docs = ["run", "cmd", "exe", "the"] if case == "no_bigrams" else [*DOCS, "run run the cmd.exe cmd exe"]
+    vec = SentenceVectorizer(min_df=1)
+    vec.fit_transform(docs)
+    rng = np.random.default_rng(7)
+    if case == "permuted":
+        vec.permute(rng.permutation(vec.n_features))
+    if case == "no_bigrams":
+        assert len(vec.bigram_keys_) == 0
+    for _ in range(20):
+        ids = rng.choice([-2, -1, *range(vec.n_tokens_)], size=int(rng.integers(0, 60)))
+        ids = np.append(ids, -2).astype(np.int64)
+        n = int((ids == -2).sum())
+        X, ends = vec.transform_ids(ids, n)
+        data, indices, indptr = _reference_rows(vec, ids, n)
+        np.testing.assert_array_equal(ends, np.flatnonzero(ids == -2))
+        np.testing.assert_array_equal(X.indptr, indptr)
+        np.testing.assert_array_equal(X.indices, indices)
+        np.testing.assert_array_equal(X.data, data)
+        assert (X.data.dtype, X.indices.dtype, X.indptr.dtype) == (np.float32, np.int32, np.int64)
+
+
+def test_int_map_finds_its_keys_and_nothing_else():
+    from ttpmap.classify._vectorizer import _IntMap
+
+    rng = np.random.default_rng(3)
+    for size in (0, 1, 50, 5000):
+        keys = rng.choice(10**7, size=size, replace=False)
+        values = rng.integers(0, 10**6, size=size)
+        index = _IntMap(keys, values)
+        queries = np.concatenate([keys, rng.integers(0, 10**7, size=2000), [0, 2**40]])
+        expected = dict(zip(keys.tolist(), values.tolist(), strict=True))
+        got = index.get(queries)
+        assert got.tolist() == [expected.get(q, -1) for q in queries.tolist()]

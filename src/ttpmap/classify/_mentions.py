@@ -189,30 +189,26 @@ class MentionIndex:
             return by_id, by_name
         ends_arr = np.asarray(ends, dtype=np.int64)
         sent_of = np.searchsorted(ends_arr, at, side="right")
-        stop = np.minimum(at + lengths, ends_arr[sent_of])
-        advice: dict[int, bool] = {}
-        windows: list[tuple[int, int, int]] = []
-        for p, q, k in zip(at.tolist(), stop.tolist(), sent_of.tolist(), strict=True):
-            if k not in advice:
-                lo = int(ends_arr[k - 1]) + 1 if k else 0
-                advice[k] = not _ADVICE.isdisjoint(flat[lo : int(ends_arr[k])])
-            if advice[k]:
-                continue
-            if windows and windows[-1][2] == k and p <= windows[-1][1]:
-                windows[-1] = (windows[-1][0], max(windows[-1][1], q), k)
-            else:
-                windows.append((p, q, k))
+        advice = {
+            k: not _ADVICE.isdisjoint(flat[int(ends_arr[k - 1]) + 1 if k else 0 : int(ends_arr[k])])
+            for k in dict.fromkeys(sent_of.tolist())
+        }
+        keep = np.array([not advice[k] for k in sent_of.tolist()], dtype=bool)
+        at, sent_of = at[keep], sent_of[keep]
+        if not len(at):
+            return by_id, by_name
+        # Overlapping windows merge; a window never crosses its sentence's end, so none spans two.
+        stop = np.maximum.accumulate(np.minimum(at + lengths[keep], ends_arr[sent_of]))
+        opens = np.flatnonzero(np.r_[True, at[1:] > stop[:-1]])
+        closes = np.r_[opens[1:], len(at)] - 1
         words = self.words
         joined: list[str] = []
         bounds: list[int] = []
-        owner: list[int] = []
-        for a, b, k in windows:
-            joined.extend(w if w in words else "_" for w in flat[a:b])
+        owner = sent_of[opens].tolist()
+        for a, b in zip(at[opens].tolist(), stop[closes].tolist(), strict=True):
+            joined.extend([w if w in words else "_" for w in flat[a:b]])
             joined.append("|")
             bounds.append(len(joined))
-            owner.append(k)
-        if not owner:
-            return by_id, by_name
         from spacy.tokens import Doc
 
         vocab, matcher = self._matcher()

@@ -92,6 +92,109 @@ class _Lookup(dict[str, int]):
         return -1
 
 
+def _small_int(*arrays: np.ndarray) -> type[np.signedinteger[Any]]:
+    """int32 if every value of `arrays` fits in it (which makes passes over them cheaper), else int64."""
+    fits = all(not len(x) or (int(x.min()) >= -(2**31) and int(x.max()) < 2**31) for x in arrays)
+    return np.int32 if fits else np.int64
+
+
+class _IntMap:
+    """A hash map from distinct non-negative int64 keys to values, built and looked up in NumPy.
+
+    Open addressing with linear probing in a table at most a quarter full: most lookups end at the
+    first slot, and the others take a few more vectorized rounds.
+    """
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray) -> None:
+        bits = max(4, (4 * len(keys)).bit_length())
+        self.shift = 64 - bits
+        self.mask = (1 << bits) - 1
+        dtype = _small_int(keys, values)
+        self.keys = np.full(1 << bits, -1, dtype=dtype)
+        self.values = np.full(1 << bits, -1, dtype=dtype)
+        slot = self._slot(keys)
+        todo = np.arange(len(keys))
+        while len(todo):
+            free = todo[self.keys[slot[todo]] == -1]
+            taken, first = np.unique(slot[free], return_index=True)  # one key per free slot
+            self.keys[taken] = keys[free[first]]
+            self.values[taken] = values[free[first]]
+            todo = np.setdiff1d(todo, free[first], assume_unique=True)
+            slot[todo] = (slot[todo] + 1) & self.mask
+
+    def _slot(self, keys: np.ndarray) -> np.ndarray:
+        # Fibonacci hashing: the top bits of the key times 2**64 / golden ratio (wrapping around).
+        slot = keys * _GOLDEN
+        slot >>= self.shift
+        slot &= self.mask
+        return slot
+
+    def get(self, keys: np.ndarray) -> np.ndarray:
+        """The value of each int64 key, -1 for a key that is not in the map."""
+        slot = self._slot(keys)
+        found = self.keys[slot]
+        out: np.ndarray = self.values[slot]
+        todo = np.flatnonzero((found != keys) & (found >= 0))
+        while len(todo):
+            slot_todo = slot[todo]
+            slot_todo += 1
+            slot_todo &= self.mask
+            slot[todo] = slot_todo
+            found = self.keys[slot_todo]
+            hit = found == keys[todo]
+            out[todo] = np.where(hit, self.values[slot_todo], -1)
+            todo = todo[~hit & (found >= 0)]
+        return out
+
+
+_GOLDEN = np.int64(0x9E3779B97F4A7C15 - (1 << 64))
+#: Inputs of at least this many tokens (a few reports) look bigrams up in a hash table.
+_HASH_MIN_TOKENS = 20_000
+
+
+class _Columns:
+    """A fitted vectorizer's columns by token ID plus 2, so that -2 (separator) and -1 index too.
+
+    `unigram` maps ``id + 2`` to a column, -1 for none. `bigrams` gives the column of each pair of
+    neighbouring IDs: by binary search in the sorted `bigram_keys_`, or, once an input of
+    `_HASH_MIN_TOKENS` tokens comes, through an `_IntMap` built then (about 30 ms for 85,000
+    bigrams), which is faster for large batches. Built from the fitted state, which it does not change.
+    """
+
+    def __init__(self, vec: SentenceVectorizer) -> None:
+        unigram = np.concatenate([[-1, -1], vec.unigram_col_])
+        self.unigram = unigram.astype(_small_int(unigram))
+        self.sources = (vec.unigram_col_, vec.bigram_keys_, vec.bigram_cols_)
+        self.n_tokens = vec.n_tokens_
+        self._map: _IntMap | None = None
+
+    def built_from(self, vec: SentenceVectorizer) -> bool:
+        current = (vec.unigram_col_, vec.bigram_keys_, vec.bigram_cols_)
+        return all(x is y for x, y in zip(self.sources, current, strict=True))
+
+    def bigrams(self, ids: np.ndarray) -> np.ndarray:
+        """The column of the bigram ``(ids[i], ids[i + 1])`` for each ``i``, -1 for none."""
+        _, keys, cols = self.sources
+        a, b = ids[:-1], ids[1:]
+        width = self.n_tokens + 2
+        if self._map is None and len(ids) >= _HASH_MIN_TOKENS:
+            ka, kb = np.divmod(keys, max(self.n_tokens, 1))
+            self._map = _IntMap((ka + 2) * width + kb + 2, cols)
+        if self._map is not None:
+            return self._map.get((a + 2) * width + b + 2)
+        out = np.full(len(a), -1, dtype=np.int64)
+        pair = np.flatnonzero((a >= 0) & (b >= 0))
+        if len(keys) and len(pair):
+            needles = a[pair] * self.n_tokens + b[pair]
+            pos = np.minimum(np.searchsorted(keys, needles), len(keys) - 1)
+            hit = keys[pos] == needles
+            out[pair[hit]] = cols[pos[hit]]
+        return out
+
+
+_CACHES = frozenset({"_lookup", "_column_cache"})
+
+
 class SentenceVectorizer:
     """Unigrams and bigrams with a document-frequency floor, sublinear TF, smooth IDF, L2 rows.
 
@@ -196,42 +299,49 @@ class SentenceVectorizer:
         return np.fromiter(map(lookup.__getitem__, flat), dtype=np.int64, count=len(flat))
 
     def __getstate__(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "_lookup"}
+        return {k: v for k, v in self.__dict__.items() if k not in _CACHES}
 
     def transform_ids(self, ids: np.ndarray, n: int) -> tuple[Csr, np.ndarray]:
         """`transform_flat` from the `token_ids` of the tokens."""
-        sep = ids == -2
-        ends = np.flatnonzero(sep)
-        row = np.cumsum(sep) - sep
-        known = ids >= 0
-        uni_cols = self.unigram_col_[ids[known]]
-        uni_rows = row[known]
-        has_col = uni_cols >= 0
-        a, b = ids[:-1], ids[1:]
-        pair = (a >= 0) & (b >= 0)
-        keys = a[pair] * self.n_tokens_ + b[pair]
-        if len(self.bigram_keys_):
-            # Sorted needles make the binary searches walk the table in order: 2x faster.
-            order = np.argsort(keys)
-            pos = np.empty_like(order)
-            pos[order] = np.minimum(
-                np.searchsorted(self.bigram_keys_, keys[order]), len(self.bigram_keys_) - 1
-            )
-            found = self.bigram_keys_[pos] == keys
-        else:
-            pos = np.zeros(len(keys), dtype=np.int64)
-            found = np.zeros(len(keys), dtype=bool)
-        cols = np.concatenate([uni_cols[has_col], self.bigram_cols_[pos[found]]])
-        rows = np.concatenate([uni_rows[has_col], row[:-1][pair][found]])
-        n_feat = self.n_features
-        keys, counts = np.unique(rows * n_feat + cols, return_counts=True)
-        r = keys // n_feat
-        c = (keys - r * n_feat).astype(np.int32)
-        data = ((np.log(counts) + 1.0) * self.idf_[c]).astype(np.float32)
-        sq = np.bincount(r, weights=data.astype(np.float64) ** 2, minlength=n)
-        norms = np.sqrt(sq)
+        cols = self._columns()
+        n_tok, n_feat = len(ids), self.n_features
+        ends = np.flatnonzero(ids == -2)
+        # A feature of a row is the key row * n_feat + column (separators end rows), in int32 when
+        # that holds every key: sorting and counting then move half the bytes.
+        dtype = np.int32 if (len(ends) + 1) * n_feat < 2**31 else np.int64
+        row_key: np.ndarray = np.repeat(
+            np.arange(len(ends) + 1, dtype=dtype) * n_feat, np.diff(ends, prepend=-1, append=n_tok - 1)
+        )
+        uni = cols.unigram[ids + 2]
+        bi = cols.bigrams(ids)
+        keys: np.ndarray = np.empty(max(2 * n_tok - 1, 0), dtype=dtype)
+        for part, rows, col in ((keys[:n_tok], row_key, uni), (keys[n_tok:], row_key[:-1], bi)):
+            np.add(rows, col, out=part, casting="same_kind")
+            np.bitwise_or(part, np.minimum(col, 0), out=part, casting="same_kind")  # no column: -1
+        keys.sort()  # row by row, columns in order; the -1s first, dropped below
+        keys = keys[np.searchsorted(keys, 0) :]
+        new = np.ones(len(keys), dtype=bool)
+        np.not_equal(keys[1:], keys[:-1], out=new[1:])
+        first = np.flatnonzero(new)
+        counts = np.diff(first, append=len(keys))
+        keys = keys[first]
+        r = (keys // n_feat).astype(np.intp, copy=False)
+        c = keys - r * n_feat
+        # Sublinear TF times IDF, where a term seen once has TF 1: its value is its IDF.
+        data = self.idf_[c].astype(np.float32, copy=False)
+        again = np.flatnonzero(counts > 1)
+        data[again] = ((np.log(counts[again]) + 1.0) * self.idf_[c[again]]).astype(np.float32)
+        sq = data.astype(np.float64)
+        sq *= sq
+        norms = np.sqrt(np.bincount(r, weights=sq, minlength=n))
         norms[norms == 0] = 1.0
-        data /= norms[r].astype(np.float32)
+        data /= norms.astype(np.float32)[r]
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(r, minlength=n), out=indptr[1:])
-        return Csr(data, c, indptr, (n, n_feat)), ends
+        return Csr(data, c.astype(np.int32), indptr, (n, n_feat)), ends
+
+    def _columns(self) -> _Columns:
+        cols = self.__dict__.get("_column_cache")
+        if cols is None or not cols.built_from(self):
+            cols = self.__dict__["_column_cache"] = _Columns(self)
+        return cols
