@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from ttpmap._sentences import split_sentences
+from ttpmap._sentences import _BOUNDARIES, _rare_boundaries, split_sentences
 
 
 def sentences(text: str) -> list[str]:
@@ -63,3 +63,19 @@ def test_time_grows_linearly(unit):
 
     ratio = timed(large) / max(timed(small), 1e-4)
     assert ratio < 30, f"10x input took {ratio:.1f}x the time"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Is it? Yes! No?! Maybe.\n" * 3,
+        "x" * 3000 + " Why? Because! " + "Y" * 3000,
+        "A? B! " * 2000,  # dense: past its budget of tries, the search takes over
+        '?!?. "Quoted?" (Aside!) ?\n! A',
+    ],
+)
+def test_rare_marks_are_matched_as_a_search_would(text):
+    for mark in "!?":
+        expected = [m.span() for m in _BOUNDARIES[mark].finditer(text)]
+        assert [m.span() for m in _rare_boundaries(text, mark)] == expected
+        assert expected or mark not in text
