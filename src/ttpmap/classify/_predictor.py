@@ -125,13 +125,15 @@ class _Weights:
         """``X @ W`` as a dense float32 ``(n_rows, n_classes)`` array."""
         n_hot, k = self.hot.shape
         if len(X.data) >= _SCIPY_MIN_NNZ:
-            # A large batch: SciPy's compiled product with the dense block is several times faster
-            # than expanding the hot rows; its 0.3 s import is paid once. One article stays NumPy-only.
+            # A large batch: SciPy's compiled products (CSR by the dense block, CSR by the sparse
+            # rest) are several times faster than expanding weight rows in NumPy; its 0.3 s import
+            # is paid once. One article stays NumPy-only.
             import scipy.sparse as sp
 
             Xs = sp.csr_matrix((X.data, X.indices, X.indptr), shape=X.shape)
             out = np.asarray(Xs[:, :n_hot] @ self.dense).astype(np.float32, copy=False)
-            _add_product(out, X, self.sparse, n_hot, X.shape[1])
+            rest = (Xs[:, n_hot:] @ self.sparse.to_scipy()).tocoo()
+            out[rest.row, rest.col] += rest.data  # a product has one entry per cell
         else:
             out = np.zeros((X.shape[0], k), dtype=np.float32)
             _add_product(out, X, self.hot, 0, n_hot)
@@ -506,24 +508,27 @@ class TechniquePredictor:
         chosen = decided[np.lexsort((decided, -p[decided]))]  # by confidence, then class index
         sub = S[:, chosen]
         best = _top_rows(sub, _N_EVIDENCE)
-        positive = (np.take_along_axis(sub, best, axis=0) > 0).T.tolist()
+        n_positive = (np.take_along_axis(sub, best, axis=0) > 0).sum(axis=0).tolist()
         labels, floor = self._labels, self.mention_floor_
         techniques = []
         implied: dict[str, float] = {}
-        for j, conf, top, pos in zip(
-            chosen.tolist(), p[chosen].tolist(), best.T.tolist(), positive, strict=True
+        evidence_of: dict[int, Evidence | None] = {}  # one object per sentence, however many cite it
+        for j, conf, top, n_pos in zip(
+            chosen.tolist(), p[chosen].tolist(), best.T.tolist(), n_positive, strict=True
         ):
             cid, name, tactics, url = labels[j]
-            order = [k for k, ok in zip(top, pos, strict=True) if ok]
+            order = top[:n_pos]
             if j in by_name or j in by_id:
                 order = list(
                     dict.fromkeys([*order[:2], *by_name.get(j, [])[:1], *by_id.get(j, [])[:1], *order[2:]])
                 )
             evidence = []
             for k in sorted(order[:_N_EVIDENCE] or top[:1]):
-                start, end = sents[k]
-                if end > start:
-                    evidence.append(Evidence(text[start:end], start, end))
+                if k not in evidence_of:
+                    start, end = sents[k]
+                    evidence_of[k] = Evidence(text[start:end], start, end) if end > start else None
+                if (found := evidence_of[k]) is not None:
+                    evidence.append(found)
             source = "mention" if j in by_id else "name" if j in by_name and conf <= floor else "model"
             techniques.append(Technique(cid, name, tactics, conf, tuple(evidence), url, source))
             for short in tactics:
