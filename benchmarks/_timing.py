@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import statistics
 import subprocess
 import sys
@@ -19,10 +20,16 @@ def median_ms(fn: Callable[[], object], repeat: int) -> float:
     return statistics.median(times) * 1000
 
 
-def best_s(fn: Callable[[], object], repeat: int) -> float:
-    """Best wall time of `fn()` over `repeat` calls, in seconds."""
+def best_s(fn: Callable[[], object], repeat: int, *, collect_first: bool = False) -> float:
+    """Best wall time of `fn()` over `repeat` calls, in seconds.
+
+    With `collect_first`, garbage is collected (untimed) before each call, so that no call pays for
+    a full collection that earlier calls' objects made due; each still pays for its own.
+    """
     best = float("inf")
     for _ in range(repeat):
+        if collect_first:
+            gc.collect()
         start = time.perf_counter()
         fn()
         best = min(best, time.perf_counter() - start)

@@ -156,13 +156,14 @@ def test_scores_below_the_floor_pool_to_constants():
 
     S = np.array([[-2.0, 0.5, -0.9], [-1.5, -0.2, 0.3], [-3.0, -1.0, -0.95]], dtype=np.float32)
     bounds = np.array([0, 3])
-    F = _pooled(S, bounds, -0.8)[0]
+    zero = np.zeros(3, dtype=np.float32)
+    F = _pooled(S, bounds, zero, -0.8)[0]
     # The same as pooling the clipped scores; the first class has no sentence above the floor.
-    np.testing.assert_allclose(F, _pooled(np.maximum(S, -0.8), bounds)[0], rtol=1e-6)
+    np.testing.assert_allclose(F, _pooled(np.maximum(S, -0.8), bounds, zero)[0], rtol=1e-6)
     cols = [_FEATURES.index(f) for f in ("max", "second", "top3_mean")]
     np.testing.assert_allclose(F[0, cols], -0.8)
     np.testing.assert_allclose(F[1, cols], [0.5, -0.2, (0.5 - 0.2 - 0.8) / 3], rtol=1e-6)
-    nothing = _pooled(np.full((2, 3), -5.0, dtype=np.float32), np.array([0, 1, 2]), -0.8)
+    nothing = _pooled(np.full((2, 3), -5.0, dtype=np.float32), np.array([0, 1, 2]), zero, -0.8)
     np.testing.assert_array_equal(nothing[:, :, :3], -0.8)
     np.testing.assert_array_equal(nothing[:, :, 3:], 0.0)
 
@@ -176,12 +177,16 @@ def test_batch_pooling_equals_pooling_each_article(monkeypatch, floor):
     S = rng.normal(-1.6, 0.7, size=(sum(sizes), 30)).astype(np.float32)
     S[rng.random(S.shape) < 0.05] = np.float32(floor)  # ties at the floor itself
     bounds = np.r_[0, np.cumsum(sizes)]
-    monkeypatch.setattr(_predictor, "_SPARSE_POOL", 1.0)  # the whole batch at once
-    batch = _predictor._pooled(S, bounds, floor)
-    monkeypatch.setattr(_predictor, "_SPARSE_POOL", 0.0)  # every article on its own
-    each = _predictor._pooled(S, bounds, floor)
-    np.testing.assert_array_equal(batch, each)
-    assert np.all(batch[:, :, :3] >= np.float32(floor))
+    intercept = rng.normal(0, 1, size=30).astype(np.float32)
+    raw = S - intercept  # raw + intercept lands on, or one rounding step off, the floor
+    zero = np.zeros(30, dtype=np.float32)
+    pooled = {}
+    for share in (1.0, 0.0):  # the whole batch at once; every article on its own
+        monkeypatch.setattr(_predictor, "_SPARSE_POOL", share)
+        pooled[share] = _predictor._pooled(raw, bounds, intercept, floor)
+        np.testing.assert_array_equal(pooled[share], _predictor._pooled(raw + intercept, bounds, zero, floor))
+    np.testing.assert_array_equal(pooled[1.0], pooled[0.0])
+    assert np.all(pooled[1.0][:, :, :3] >= np.float32(floor))
 
 
 def test_float_bits_sort_like_the_floats():

@@ -62,7 +62,7 @@ TacticRow = tuple[str, str, str]
 class _Scored(NamedTuple):
     features: np.ndarray
     sentences: list[tuple[int, int]]
-    scores: np.ndarray
+    scores: np.ndarray  # sentence by class, before adding the intercept
     by_id: dict[int, list[int]]
     by_name: dict[int, list[int]]
 
@@ -132,8 +132,9 @@ class _Weights:
 
             Xs = sp.csr_matrix((X.data, X.indices, X.indptr), shape=X.shape)
             out = np.asarray(Xs[:, :n_hot] @ self.dense).astype(np.float32, copy=False)
-            rest = (Xs[:, n_hot:] @ self.sparse.to_scipy()).tocoo()
-            out[rest.row, rest.col] += rest.data  # a product has one entry per cell
+            rest = Xs[:, n_hot:] @ self.sparse.to_scipy()
+            cells = np.repeat(np.arange(rest.shape[0]) * k, np.diff(rest.indptr)) + rest.indices
+            np.add.at(out.reshape(-1), cells, rest.data)
         else:
             out = np.zeros((X.shape[0], k), dtype=np.float32)
             _add_product(out, X, self.hot, 0, n_hot)
@@ -180,11 +181,10 @@ def _score(
         ids = vec.token_ids(flat)
         X, ends = vec.transform_ids(ids, sum(map(len, sents_list)))
         at, lengths = mentions.phrase_starts(flat, ids, vec)
-        S_all = W.scores(X)
-        S_all += b
+        S_all = W.scores(X)  # without the intercept: adding it would be one more pass over them all
         bounds = np.zeros(len(chunk) + 1, dtype=np.int64)
         np.cumsum([len(s) for s in sents_list], out=bounds[1:])
-        pooled = _pooled(S_all, bounds, floor)
+        pooled = _pooled(S_all, bounds, b, floor)
         for i, (text, sents) in enumerate(zip(chunk, sents_list, strict=True)):
             row, end = int(bounds[i]), int(bounds[i + 1])
             tok_lo = int(ends[row - 1]) + 1 if row else 0
@@ -201,9 +201,11 @@ def _score(
             yield _Scored(features, sents, S_all[row:end], by_id, by_name)
 
 
-def _pooled(scores: np.ndarray, bounds: np.ndarray, floor: float = -math.inf) -> np.ndarray:
+def _pooled(
+    scores: np.ndarray, bounds: np.ndarray, intercept: np.ndarray, floor: float = -math.inf
+) -> np.ndarray:
     """The first `_POOLED` features of every class for each article; article ``i`` has the sentence
-    score rows ``bounds[i]:bounds[i + 1]`` of `scores`.
+    score rows ``bounds[i]:bounds[i + 1]`` of `scores` (float32, before adding the `intercept`).
 
     Sentence scores below `floor` count as `floor`: a class whose best sentence scores no higher
     gets constant pooled features. Few scores rise above a floor (under 1 % on TRAM2), so those are
@@ -214,15 +216,19 @@ def _pooled(scores: np.ndarray, bounds: np.ndarray, floor: float = -math.inf) ->
     if math.isfinite(floor):
         out[:, :, :3] = floor
     counted = min(floor, -0.5)  # every score above the floor, and above -0.5 for the last count
-    cells = np.flatnonzero(scores > counted)
+    # Raw scores are compared with a margin far wider than float32 rounding, then exactly.
+    near = (counted - intercept - 1e-2 * (1.0 + np.abs(intercept))).astype(np.float32)
+    cells = np.flatnonzero(scores > near)
     if len(cells) > _SPARSE_POOL * scores.size:
         for i in range(a):
-            _pool_dense(scores[bounds[i] : bounds[i + 1]], floor, out[i])
+            _pool_dense(scores[bounds[i] : bounds[i + 1]] + intercept, floor, out[i])
         return out
-    if not len(cells):
-        return out
-    values = scores.reshape(-1)[cells]
     rows, cols = np.divmod(cells, k)
+    values = scores.reshape(-1)[cells] + intercept[cols]
+    above = values > counted
+    if not above.any():
+        return out
+    rows, cols, values = rows[above], cols[above], values[above]
     group = (np.searchsorted(bounds, rows, side="right") - 1) * k + cols
     order = np.argsort((group << 32) - _ordered_bits(values))  # by group, best score first
     group, values = group[order], values[order]
@@ -506,7 +512,7 @@ class TechniquePredictor:
         sents, S, by_id, by_name = scored.sentences, scored.scores, scored.by_id, scored.by_name
         decided = self._decide(p)
         chosen = decided[np.lexsort((decided, -p[decided]))]  # by confidence, then class index
-        sub = S[:, chosen]
+        sub = S[:, chosen] + self.intercept_[chosen]
         best = _top_rows(sub, _N_EVIDENCE)
         n_positive = (np.take_along_axis(sub, best, axis=0) > 0).sum(axis=0).tolist()
         labels, floor = self._labels, self.mention_floor_
