@@ -5,7 +5,7 @@ from starting Python until the brief is ready.
 
 Each child prints the clock (`time.perf_counter`, one clock for all processes) when its steps are
 done, so the time until the brief is ready and the time until the process has exited are both
-shown; the interpreter's teardown at exit is not one of the steps (it costs 0.2-0.3 s after
+shown; the interpreter's teardown at exit is not one of the steps (it cost 0.2-0.45 s after
 `import sklearn` as well). ttpmap's bytecode is compiled first, as pip does when it installs a
 package: an editable install under PYTHONDONTWRITEBYTECODE would otherwise recompile ttpmap in every
 process.
@@ -40,6 +40,13 @@ print(t1 - t0, t2 - t1, t3 - t2, t3)
 BASELINE = "import time\nimport sklearn\nprint(time.perf_counter())"
 
 
+def compile_bytecode() -> None:
+    """Compile ttpmap's bytecode, as pip does when it installs a package."""
+    import ttpmap
+
+    compileall.compile_dir(Path(ttpmap.__file__).parent, quiet=1)
+
+
 def _run(code: str) -> tuple[float, float, list[float]]:
     """Seconds until the child's steps were done and until it exited, and what it printed."""
     start = time.perf_counter()
@@ -53,9 +60,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    import ttpmap
-
-    compileall.compile_dir(Path(ttpmap.__file__).parent, quiet=1)
+    compile_bytecode()
     _run(STEPS)  # warm the OS file cache once, as a user's second run would be
     runs: dict[str, list[tuple[float, float, list[float]]]] = {"baseline": [], "ttpmap": []}
     for _ in range(args.repeat):

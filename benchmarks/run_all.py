@@ -11,7 +11,6 @@ baseline ``ttpmap evaluate`` scores) fitted on TRAM2 in-run.
 from __future__ import annotations
 
 import argparse
-import compileall
 import datetime as _dt
 import platform
 import resource
@@ -22,10 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import ttpmap
 from bench_batch import tram2_articles
 from bench_iocs import _rate, _rate_in_child
-from bench_startup import BASELINE, STEPS, _run
+from bench_startup import BASELINE, STEPS, _run, compile_bytecode
 from ttpmap import Analyzer
 from ttpmap._model import default_model_dir
 from ttpmap.iocs import find_iocs
@@ -61,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-home", default=None)
     args = parser.parse_args(argv)
 
-    compileall.compile_dir(Path(ttpmap.__file__).parent, quiet=1)  # as pip does at install
+    compile_bytecode()
     _run(STEPS)  # warm the OS file cache once
     base = statistics.median(_run(BASELINE)[0] for _ in range(args.repeat))
     cold = statistics.median(_run(STEPS)[0] for _ in range(args.repeat))

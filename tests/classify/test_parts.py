@@ -117,6 +117,11 @@ def test_phrase_starts_from_token_ids_match_the_string_path(mentions):
     np.testing.assert_array_equal(lengths, ref_lengths)
     starts = {flat[p] for p in at.tolist()}
     assert {"powershell", "scheduled", "spearphishing"} <= starts
+    # Refitted, the same vectorizer numbers its tokens anew: its cached table must follow.
+    vec.fit_transform(["attachment followed spearphishing", "task scheduled a", "xyzzyunknown"])
+    at, lengths = mentions.phrase_starts(flat, vec.token_ids(flat), vec)
+    np.testing.assert_array_equal(at, ref_at)
+    np.testing.assert_array_equal(lengths, ref_lengths)
 
 
 def test_phrases_at_sentence_edges_and_side_by_side_are_found(mentions):

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import pytest
 
 from ttpmap import Analyzer, Article, InputError
+from ttpmap._gc import gc_paused
 from ttpmap.feeds import read_feed
 
 # Each unit is something that breaks naive regexes or tokenizers; the mix repeats them in runs.
@@ -31,13 +32,10 @@ def best_seconds(fn: Callable[[], object], repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
         gc.collect()
-        gc.disable()
-        try:
+        with gc_paused():
             start = time.perf_counter()
             fn()
             best = min(best, time.perf_counter() - start)
-        finally:
-            gc.enable()
     return max(best, 1e-3)
 
 

@@ -246,6 +246,7 @@ class _StartTable(NamedTuple):
     """Where phrases start, in a vectorizer's token IDs: one-token phrases, first bigrams, and the
     phrases with a word outside its vocabulary by string."""
 
+    tokens: Mapping[str, int]
     single: np.ndarray
     first: np.ndarray
     keys: np.ndarray
@@ -255,10 +256,10 @@ class _StartTable(NamedTuple):
 
     @classmethod
     def of(cls, vec: SentenceVectorizer, index: MentionIndex) -> _StartTable:
-        """The table of `index` over `vec`'s vocabulary, built once per pair."""
+        """The table of `index` over `vec`'s vocabulary, built once per pair (again if `vec` is refitted)."""
         per_vec = _START_TABLES.setdefault(vec, {})
         table = per_vec.get(index.key)
-        if table is None:
+        if table is None or table.tokens is not vec.tokens_:
             table = per_vec[index.key] = cls.build(vec, index)
         return table
 
@@ -284,6 +285,7 @@ class _StartTable(NamedTuple):
         first = np.zeros(n_tok + 2, dtype=bool)
         first[keys // n_tok] = True
         return cls(
+            tokens,
             single,
             first,
             keys,

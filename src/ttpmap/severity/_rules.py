@@ -541,8 +541,8 @@ def _shipped_rules() -> tuple[Any, LineMap]:
 
 @cache
 def _shipped_settings() -> dict[str, Any]:
-    data = copy.deepcopy(_shipped_rules()[0])
-    return {k: data[k] for k in ("scoring", "confidence", "cues")}
+    data = _shipped_rules()[0]
+    return {k: copy.deepcopy(data[k]) for k in ("scoring", "confidence", "cues")}
 
 
 @cache
