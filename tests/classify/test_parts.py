@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ttpmap.attack import Catalog
 from ttpmap.classify import TfidfSvcBaseline
-from ttpmap.classify._mentions import build_mention_index, load_aliases
+from ttpmap.classify._mentions import MentionIndex, build_mention_index, load_aliases
 from ttpmap.classify._metrics import set_scores, to_parent
 from ttpmap.classify._text import sentences_of
 from ttpmap.classify._vectorizer import SentenceVectorizer, split_tokens, tokenize
@@ -130,6 +132,34 @@ def test_phrases_at_sentence_edges_and_side_by_side_are_found(mentions):
     assert by_name == {0: [0, 1], 1: [1], 2: [1]}
 
 
+_WORDS = ["a", "b", "c", "d", "should"]
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    phrases=st.lists(st.lists(st.sampled_from(_WORDS[:4]), min_size=1, max_size=4), min_size=1, max_size=6),
+    sentences=st.lists(st.lists(st.sampled_from(_WORDS), max_size=12), max_size=5),
+)
+def test_phrase_mentions_are_every_phrase_inside_a_sentence_without_advice(phrases, sentences):
+    table: dict[tuple[str, ...], set[int]] = {}
+    for j, phrase in enumerate(phrases):
+        table.setdefault(tuple(phrase), set()).add(j)
+    index = MentionIndex(ids={}, phrases=tuple((p, tuple(sorted(js))) for p, js in sorted(table.items())))
+    flat = [w for words in sentences for w in [*words, "\x00"]]
+    ends = [i for i, w in enumerate(flat) if w == "\x00"]
+    _, by_name = index.find("", [], flat, ends)
+    expected: dict[int, list[int]] = {}
+    for k, words in enumerate(sentences):
+        if "should" in words:
+            continue
+        for phrase, js in table.items():
+            n = len(phrase)
+            if any(tuple(words[p : p + n]) == phrase for p in range(len(words) - n + 1)):
+                for j in js:
+                    expected.setdefault(j, []).append(k)
+    assert by_name == expected
+
+
 def test_a_mention_index_pickles_to_the_same_bytes_in_every_process(catalog_path):
     import os
     import subprocess
@@ -138,7 +168,7 @@ def test_a_mention_index_pickles_to_the_same_bytes_in_every_process(catalog_path
     code = (
         "import hashlib, pickle\n"
         "from ttpmap.attack import Catalog\n"
-        "from ttpmap.classify._mentions import build_mention_index, load_aliases\n"
+        "from ttpmap.classify._mentions import MentionIndex, build_mention_index, load_aliases\n"
         f"cat = Catalog.load({catalog_path!r})\n"
         "index = build_mention_index(['T1053.005', 'T1059.001', 'T1566.001'], cat, load_aliases())\n"
         "print(hashlib.sha256(pickle.dumps(index)).hexdigest())\n"

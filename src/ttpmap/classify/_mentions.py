@@ -1,10 +1,8 @@
-"""Explicit mentions of techniques: ATT&CK IDs (a regex) and technique names or aliases (spaCy PhraseMatcher).
+"""Explicit mentions of techniques: ATT&CK IDs (a regex) and technique names or aliases (phrases).
 
-A report that writes ``T1059.001`` or "scheduled task" names a technique outright. A spaCy
-``PhraseMatcher`` (on a bare `Vocab`: phrases and sentences arrive tokenized, so no language data
-is loaded) runs over short windows of a sentence, each starting where a phrase's first two tokens
-occur; words outside the phrases are replaced by ``"_"`` first, so the shared vocabulary does not
-grow with every article read.
+A report that writes ``T1059.001`` or "scheduled task" names a technique outright. Phrases are
+looked up only where their first two tokens occur (`MentionIndex.phrase_starts`, in NumPy on the
+vectorizer's token IDs), and checked there within the sentence.
 Names in a sentence that gives advice ("should", "recommend", ...) do not count: advice names
 techniques that the article does not say happened. IDs always count.
 """
@@ -13,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
 import weakref
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
@@ -25,7 +22,6 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from ttpmap._exceptions import UnknownTechniqueError
-from ttpmap._gc import gc_paused
 from ttpmap.classify._vectorizer import tokenize
 
 if TYPE_CHECKING:
@@ -89,19 +85,17 @@ _ADVICE = frozenset(
     ]
 )
 _PLAIN_NOUN_TACTICS = frozenset({"reconnaissance", "resource-development"})
-_MATCHERS: dict[str, Any] = {}
 _START_TABLES: weakref.WeakKeyDictionary[SentenceVectorizer, dict[str, _StartTable]] = (
     weakref.WeakKeyDictionary()
 )
-_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
 class MentionIndex:
     """What counts as a mention of each class: IDs (with revoked and moved ones) and phrases.
 
-    Phrases are tuples of `tokenize` tokens. Only short windows that start where a phrase could
-    start (its first token, followed by its second) go through the matcher.
+    Phrases are tuples of `tokenize` tokens, looked up only where one could start (its first token,
+    followed by its second).
     """
 
     ids: Mapping[str, int]
@@ -116,11 +110,6 @@ class MentionIndex:
         self.__dict__.update(ids=state["ids"], phrases=state["phrases"])
 
     @cached_property
-    def words(self) -> frozenset[str]:
-        """Every token of every phrase."""
-        return frozenset(w for p, _ in self.phrases for w in p)
-
-    @cached_property
     def key(self) -> str:
         """A digest of the phrases, naming the matcher built from them."""
         return hashlib.sha256(repr(self.phrases).encode()).hexdigest()[:16]
@@ -132,6 +121,14 @@ class MentionIndex:
         for phrase, _ in self.phrases:
             head = (phrase[0], phrase[1] if len(phrase) > 1 else None)
             out[head] = max(out.get(head, 0), len(phrase))
+        return out
+
+    @cached_property
+    def by_head(self) -> dict[tuple[str, str | None], list[tuple[tuple[str, ...], tuple[int, ...]]]]:
+        """``(first token, second token or None)`` -> the phrases that start so, with their classes."""
+        out: dict[tuple[str, str | None], list[tuple[tuple[str, ...], tuple[int, ...]]]] = {}
+        for phrase, classes in self.phrases:
+            out.setdefault((phrase[0], phrase[1] if len(phrase) > 1 else None), []).append((phrase, classes))
         return out
 
     def phrase_starts(
@@ -184,7 +181,7 @@ class MentionIndex:
                         hits.append(k)
             pos = text.find("T1", pos + 2)
         by_name: dict[int, list[int]] = {}
-        at, lengths = self.phrase_starts(flat) if starts is None else starts
+        at, _ = self.phrase_starts(flat) if starts is None else starts
         if not len(at):
             return by_id, by_name
         ends_arr = np.asarray(ends, dtype=np.int64)
@@ -197,49 +194,26 @@ class MentionIndex:
         at, sent_of = at[keep], sent_of[keep]
         if not len(at):
             return by_id, by_name
-        # Overlapping windows merge; a window never crosses its sentence's end, so none spans two.
-        stop = np.maximum.accumulate(np.minimum(at + lengths[keep], ends_arr[sent_of]))
-        opens = np.flatnonzero(np.r_[True, at[1:] > stop[:-1]])
-        closes = np.r_[opens[1:], len(at)] - 1
-        words = self.words
-        joined: list[str] = []
-        bounds: list[int] = []
-        owner = sent_of[opens].tolist()
-        for a, b in zip(at[opens].tolist(), stop[closes].tolist(), strict=True):
-            joined.extend([w if w in words else "_" for w in flat[a:b]])
-            joined.append("|")
-            bounds.append(len(joined))
-        from spacy.tokens import Doc
-
-        vocab, matcher = self._matcher()
-        doc = Doc(vocab, words=joined)
-        strings = vocab.strings
-        for match_id, start, _ in matcher(doc):
-            k = owner[bisect_right(bounds, start)]
-            for j in self.phrases[int(strings[match_id])][1]:
-                hits = by_name.setdefault(j, [])
-                if k not in hits:
-                    hits.append(k)
+        by_head = self.by_head
+        n_flat = len(flat)
+        for p, k in zip(at.tolist(), sent_of.tolist(), strict=True):
+            end = min(int(ends_arr[k]), n_flat)
+            w = flat[p]
+            heads = [by_head.get((w, None), ())]
+            if p + 1 < end:
+                heads.append(by_head.get((w, flat[p + 1]), ()))
+            for candidates in heads:
+                for phrase, classes in candidates:
+                    n = len(phrase)
+                    if p + n > end or (n > 2 and tuple(flat[p + 2 : p + n]) != phrase[2:]):
+                        continue
+                    for j in classes:
+                        hits = by_name.setdefault(j, [])
+                        if k not in hits:
+                            hits.append(k)
         for hits in by_name.values():
             hits.sort()
         return by_id, by_name
-
-    def _matcher(self) -> tuple[Any, Any]:
-        with _LOCK:
-            cached = _MATCHERS.get(self.key)
-            if cached is None:
-                with gc_paused():
-                    from spacy.matcher import PhraseMatcher
-                    from spacy.tokens import Doc
-                    from spacy.vocab import Vocab
-
-                    vocab = Vocab()
-                    matcher = PhraseMatcher(vocab)
-                    for n, (phrase, _) in enumerate(self.phrases):
-                        matcher.add(str(n), [Doc(vocab, words=list(phrase))])
-                cached = (vocab, matcher)
-                _MATCHERS[self.key] = cached
-            return cached
 
 
 class _StartTable(NamedTuple):
