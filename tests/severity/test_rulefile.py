@@ -50,7 +50,7 @@ def write(tmp_path, text, name="rules.yaml"):
                 "phrases: [actively exploited]", "phrases:\n        patterns: [[{LOWR: zero}]]"
             ),
             8,
-            "not a valid spaCy token pattern",
+            "unknown attribute 'LOWR'",
         ),
         (
             GOOD_RULE.replace("phrases: [actively exploited]", "actor:\n        patterns: ['APT(']"),

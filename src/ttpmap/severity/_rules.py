@@ -73,8 +73,10 @@ class SeverityRules:
 
     Notes
     -----
-    Text is matched with spaCy's dependency-free tools: ``spacy.blank("en")``'s tokenizer, a
-    `PhraseMatcher` and a `Matcher`, built once per instance on first use. Negation and hedge cues
+    Text is split into tokens as ``spacy.blank("en")`` splits it, and token patterns are spaCy
+    `Matcher` patterns over the attributes a tokenizer gives (ORTH, NORM, LOWER, LENGTH, IS_* and
+    LIKE_* flags); ttpmap matches them itself, without importing spaCy. The matchers are built once
+    per instance, on first use. Negation and hedge cues
     (the ``cues`` section) scope over a match within its sentence, as ``WorkDoc.sentences`` gives
     them. An instance is safe to share between threads; `evaluate` and `assess` only read the
     document.
@@ -328,7 +330,8 @@ class SeverityRules:
             if self._matchers is None:
                 with gc_paused():
                     self._matchers = self._build_matchers(rules)
-            return rules, self._matchers.view(doc)
+            matchers = self._matchers
+        return rules, matchers.view(doc)
 
     def _build_matchers(self, rules: Sequence[Rule]) -> Matchers:
         phrases: dict[str, Sequence[str]] = {}

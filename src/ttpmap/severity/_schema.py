@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ttpmap._results import SEVERITY_LEVELS, SeverityLevel
+from ttpmap.severity._patterns import pattern_problem
 from ttpmap.severity._yaml import KeyPath
 
 __all__ = [
@@ -495,20 +496,11 @@ def _token_patterns(value: Any, where: KeyPath, rule_id: str) -> tuple[tuple[dic
                 "e.g. [{NORM: zero}, {NORM: day}]",
                 (*where, i),
             )
-        problem = _spacy_pattern_problem([dict(t) for t in pattern])
+        problem = pattern_problem(pattern)
         if problem:
-            raise Invalid(
-                f"rule {rule_id!r}: pattern {i} is not a valid spaCy token pattern: {problem}", (*where, i)
-            )
+            raise Invalid(f"rule {rule_id!r}: pattern {i}: {problem}", (*where, i))
         out.append(tuple(dict(t) for t in pattern))
     return tuple(out)
-
-
-def _spacy_pattern_problem(pattern: list[dict[str, Any]]) -> str | None:
-    from spacy.schemas import validate_token_pattern
-
-    errors = validate_token_pattern(pattern)
-    return "; ".join(str(e) for e in errors) if errors else None
 
 
 def _regexes(value: Any, where: KeyPath, rule_id: str) -> tuple[re.Pattern[str], ...]:

@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from ttpmap._results import Evidence
 from ttpmap._sentences import split_sentences
+from ttpmap.severity._patterns import TokenMatcher
+from ttpmap.severity._tokenizer import Tokenizer
 
 if TYPE_CHECKING:
     from ttpmap._document import WorkDoc
 
-__all__ = ["CveMention", "Matchers", "Span", "TextView", "Tokenizer", "dehyphenate"]
+__all__ = ["CveMention", "Matchers", "PhraseTable", "Span", "TextView", "dehyphenate"]
 
 _HYPHEN = re.compile(r"(?<=[0-9A-Za-z])[-\u2010\u2011\u2013](?=[0-9A-Za-z])")
 _LONG_WORD = re.compile(r"\S{64}")
@@ -43,7 +45,6 @@ _CVSS = (
         r"(?<![\d.v])" + _SCORE + r"(?:\s{0,2}/\s{0,2}10(?:\.0)?)?\s{0,2}(?:on\s{1,2}the\s{1,2})?CVSS\b", re.I
     ),
 )
-_EAGER_AFTER_CHARS = 100_000
 _BEFORE_CHARS = 400
 _AFTER_CHARS = 150
 _BAND_FLOOR = {"critical": 9.0, "high": 7.0, "important": 7.0, "medium": 4.0, "moderate": 4.0, "low": 0.1}
@@ -68,8 +69,8 @@ def dehyphenate(text: str) -> str:
 
     Hyphens between letters or digits become spaces; URLs become runs of underscores, so that
     words inside a link (``/cybercriminals-actively-exploiting-rdp/``) are not read as prose; and
-    every run of 64 characters without a space ends in one, because spaCy's tokenizer takes time
-    quadratic in the length of a single word.
+    every run of 64 characters without a space ends in one, because the tokenizer's affix search
+    takes time quadratic in the length of a single word.
     """
     text = _HYPHEN.sub(" ", _URL.sub(lambda m: "_" * len(m.group()), text))
     return _LONG_WORD.sub(lambda m: m.group()[:-1] + " ", text)
@@ -109,76 +110,40 @@ class CveMention:
         return f"rated {self.band}" if self.band else "no CVSS rating quoted"
 
 
-class Tokenizer:
-    """The tokenizer of ``spacy.blank("en")``, built without the pipeline and its registries.
-
-    English has 1,347 special cases (``don't`` -> ``do`` + ``n't`` with NORM ``not``, ``a.m.``,
-    emoticons), and adding them all to a tokenizer takes about 0.1 s. A special case can take part in
-    tokenizing a text only if its string occurs in the text (whitespace left out of both), so
-    `make_doc` first adds the cases that occur and gives the same tokens, NORMs and offsets as
-    ``spacy.blank("en")``. Scanning costs about 1 ms per 1,000 characters: once the texts seen add
-    up to `_EAGER_AFTER_CHARS`, which is about the cost of adding every case, the rest are added and
-    the scan stops. Adding a case changes the tokenizer, so callers share one under a lock, as
-    `SeverityRules` does.
-    """
-
-    def __init__(self) -> None:
-        from spacy.lang.en import English
-        from spacy.tokenizer import Tokenizer as SpacyTokenizer
-        from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
-        from spacy.vocab import create_vocab
-
-        defaults: Any = English.Defaults
-        self.vocab = create_vocab("en", defaults)
-        self._spacy = SpacyTokenizer(
-            self.vocab,
-            prefix_search=compile_prefix_regex(defaults.prefixes).search,
-            suffix_search=compile_suffix_regex(defaults.suffixes).search,
-            infix_finditer=compile_infix_regex(defaults.infixes).finditer,
-            token_match=defaults.token_match,
-            url_match=defaults.url_match,
-        )
-        self._pending: dict[str, Any] = dict(defaults.tokenizer_exceptions)
-        self._needles = [("".join(key.split()), key) for key in sorted(self._pending)]
-        self._scanned = 0
-        self._add([key for needle, key in self._needles if not needle])
-
-    def make_doc(self, text: str) -> Any:
-        """Tokenize `text` into a spaCy `Doc`."""
-        self._prepare(text)
-        return self._spacy(text)
-
-    def make_docs(self, texts: Sequence[str]) -> list[Any]:
-        """Tokenize each of `texts` (one scan for special cases, however many texts)."""
-        self._prepare("\n".join(texts))
-        return [self._spacy(text) for text in texts]
-
-    def _prepare(self, text: str) -> None:
-        if not self._pending:
-            return
-        flat = "".join(text.split())
-        self._scanned += len(flat)
-        if self._scanned > _EAGER_AFTER_CHARS:
-            self._add(list(self._pending))
-        else:
-            self._add([key for needle, key in self._needles if needle in flat])
-
-    def _add(self, keys: list[str]) -> None:
-        if not keys:
-            return
-        for key in sorted(keys):
-            self._spacy.add_special_case(key, self._pending.pop(key))
-        self._needles = [(needle, key) for needle, key in self._needles if key in self._pending]
-
-
 _CUE_KINDS = ("negation_before", "negation_after", "hedge_before", "hedge_after", "terminators")
 
 
-class Matchers:
-    """The spaCy matchers for one rule set: phrase and token patterns, cues and actor names.
+class PhraseTable:
+    """Phrases as token sequences (of NORMs or ORTHs), found at every place they occur."""
 
-    Built from `phrase_keys` (key -> phrases), `pattern_keys` (key -> token patterns),
-    `name_keys` (key -> case-sensitive names) and `cues`.
+    def __init__(self) -> None:
+        self._heads: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+
+    def add(self, key: str, phrases: Iterable[Sequence[str]]) -> None:
+        for phrase in phrases:
+            if phrase:
+                entry = (tuple(phrase), key)
+                heads = self._heads.setdefault(phrase[0], [])
+                if entry not in heads:
+                    heads.append(entry)
+
+    def __call__(self, words: Sequence[str]) -> list[tuple[str, int, int]]:
+        """``(key, start, end)`` of every occurrence of every phrase in `words`."""
+        heads = self._heads
+        out = []
+        for i, w in enumerate(words):
+            for phrase, key in heads.get(w, ()):
+                n = len(phrase)
+                if n == 1 or tuple(words[i : i + n]) == phrase:
+                    out.append((key, i, i + n))
+        return out
+
+
+class Matchers:
+    """The matchers for one rule set: phrase and token patterns, cues and actor names.
+
+    Built from `phrase_keys` (key -> phrases, matched on NORM), `pattern_keys` (key -> token
+    patterns), `name_keys` (key -> case-sensitive names, matched on ORTH) and `cues` (on NORM).
     """
 
     def __init__(
@@ -188,28 +153,22 @@ class Matchers:
         name_keys: dict[str, Sequence[str]],
         cues: dict[str, Any],
     ) -> None:
-        from spacy.matcher import Matcher, PhraseMatcher
-
         self.tokenizer = Tokenizer()
-        vocab = self.tokenizer.vocab
         self.window: int = cues["window"]
-        self._phrases = PhraseMatcher(vocab, attr="NORM")
-        self._names = PhraseMatcher(vocab, attr="ORTH")
-        self._cues = PhraseMatcher(vocab, attr="NORM")
-        lists = [
-            *((self._phrases, key, phrases) for key, phrases in phrase_keys.items()),
-            *((self._names, key, names) for key, names in name_keys.items()),
-            *((self._cues, kind, cues[kind]) for kind in _CUE_KINDS),
-        ]
-        docs = iter(self.tokenizer.make_docs([dehyphenate(p) for _, _, phrases in lists for p in phrases]))
-        for matcher, key, phrases in lists:
-            if phrases:
-                matcher.add(key, [next(docs) for _ in phrases])
-        # Patterns reach here through `parse_rule`, which ran spaCy's validation on each already.
-        self._patterns = Matcher(vocab, validate=False)
+        self._phrases = PhraseTable()
+        self._names = PhraseTable()
+        self._cues = PhraseTable()
+        for key, phrases in phrase_keys.items():
+            self._phrases.add(key, [self.tokenizer(dehyphenate(p)).norm for p in phrases])
+        for key, names in name_keys.items():
+            self._names.add(key, [self.tokenizer(dehyphenate(p)).orth for p in names])
+        for kind in _CUE_KINDS:
+            self._cues.add(kind, [self.tokenizer(dehyphenate(p)).norm for p in cues[kind]])
+        # Patterns reach here through `parse_rule`, which checked each already.
+        self._patterns = TokenMatcher()
         for key, patterns in pattern_keys.items():
             if patterns:
-                self._patterns.add(key, [list(p) for p in patterns])
+                self._patterns.add(key, patterns)
 
     def view(self, doc: WorkDoc) -> TextView:
         """Tokenize and match the article once."""
@@ -225,13 +184,12 @@ class TextView:
         self.sentences = list(doc.sentences) or [Evidence(text[s:e], s, e) for s, e in split_sentences(text)]
         self._sent_starts = [s.start for s in self.sentences]
         self._window = matchers.window
-        self.sdoc = sdoc = matchers.tokenizer.make_doc(dehyphenate(text))
-        strings = matchers.tokenizer.vocab.strings
+        self.tokens = tokens = matchers.tokenizer(dehyphenate(text))
         self._token_sentence = self._map_tokens()
-        n = len(sdoc)
+        n = len(tokens)
         cues: dict[str, list[tuple[int, int]]] = {k: [] for k in _CUE_KINDS}
-        for key, s, e in _run(matchers._cues, sdoc):
-            cues[strings[key]].append((s, e))
+        for kind, s, e in matchers._cues(tokens.norm):
+            cues[kind].append((s, e))
         marks = [0] * (n + 1)
         for s, _ in cues["terminators"]:
             marks[s + 1] = 1
@@ -243,12 +201,12 @@ class TextView:
                 self._cues_by_sentence.setdefault(sent, {}).setdefault(kind, []).append((s, e))
         self.matches: dict[str, list[Span]] = {}
         found: dict[str, set[tuple[int, int]]] = {}
-        for match_id, s, e in [
-            *_run(matchers._phrases, sdoc),
-            *_run(matchers._patterns, sdoc),
-            *_run(matchers._names, sdoc),
+        for key, s, e in [
+            *matchers._phrases(tokens.norm),
+            *(matchers._patterns(tokens) if len(matchers._patterns) else ()),
+            *matchers._names(tokens.orth),
         ]:
-            found.setdefault(strings[match_id], set()).add((s, e))
+            found.setdefault(key, set()).add((s, e))
         for name, spans in found.items():
             self.matches[name] = [self.span(s, e) for s, e in _longest(spans)]
         self._cves: list[CveMention] | None = None
@@ -256,9 +214,8 @@ class TextView:
     def _map_tokens(self) -> list[int]:
         """The index of each token's sentence in `sentences`, or -1 between sentences."""
         import numpy as np
-        from spacy.attrs import IDX
 
-        offsets = self.sdoc.to_array(IDX).astype(np.int64)
+        offsets = np.array(self.tokens.idx, dtype=np.int64)
         starts = np.array(self._sent_starts, dtype=np.int64)
         ends = np.array([s.end for s in self.sentences], dtype=np.int64)
         index = np.searchsorted(starts, offsets, side="right") - 1
@@ -268,9 +225,9 @@ class TextView:
 
     def span(self, start: int, end: int) -> Span:
         """The `Span` of tokens `start:end`, with its sentence and polarity."""
-        sdoc = self.sdoc
-        start_char = sdoc[start].idx
-        end_char = sdoc[end - 1].idx + len(sdoc[end - 1])
+        tokens = self.tokens
+        start_char = tokens.idx[start]
+        end_char = tokens.idx[end - 1] + len(tokens.orth[end - 1])
         sent = self._token_sentence[start]
         sentence = (
             self.sentences[sent]
@@ -291,9 +248,9 @@ class TextView:
         """Matches of a regular expression over the original text, as token spans."""
         out = []
         for m in pattern.finditer(self.text):
-            span = self.sdoc.char_span(m.start(), m.end(), alignment_mode="expand")
-            if span is not None and len(span):
-                out.append(self.span(span.start, span.end))
+            bounds = self.tokens.char_span(m.start(), m.end())
+            if bounds is not None and bounds[1] > bounds[0]:
+                out.append(self.span(*bounds))
         return out
 
     def _polarity(self, start: int, end: int, sent: int) -> str:
@@ -371,11 +328,6 @@ def _nearest(mentions: Sequence[tuple[int, str]], offset: int) -> str | None:
     if i < len(mentions) and mentions[i][0] - offset <= _AFTER_CHARS:
         return mentions[i][1]
     return None
-
-
-def _run(matcher: Any, sdoc: Any) -> list[tuple[int, int, int]]:
-    """Matches of a spaCy matcher, or none if it has no patterns (spaCy warns on an empty one)."""
-    return list(matcher(sdoc)) if len(matcher) else []
 
 
 def _longest(spans: set[tuple[int, int]]) -> list[tuple[int, int]]:
