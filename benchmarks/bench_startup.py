@@ -6,7 +6,7 @@ from starting Python until the brief is ready.
 Each child prints the clock (`time.perf_counter`, one clock for all processes) when its steps are
 done, so the time until the brief is ready and the time until the process has exited are both
 shown; the interpreter's teardown at exit is not one of the steps (it cost 0.2-0.45 s after
-`import sklearn` as well). ttpmap's bytecode is compiled first, as pip does when it installs a
+`import sklearn`). ttpmap's bytecode is compiled first, as pip does when it installs a
 package: an editable install under PYTHONDONTWRITEBYTECODE would otherwise recompile ttpmap in every
 process.
 

@@ -13,7 +13,7 @@ __all__ = ["gc_paused"]
 def gc_paused() -> Iterator[None]:
     """Pause cyclic garbage collection inside the block; it resumes on exit, even on error.
 
-    Loading a model, its catalog and spaCy allocates hundreds of thousands of objects that all stay
+    Loading a model, its catalog and the rules allocates hundreds of thousands of objects that all stay
     alive: collections triggered meanwhile find no garbage and took about 0.1 s of a cold start.
     Reference counting still frees everything else at once. A collector that was already off stays off.
     """

@@ -441,3 +441,29 @@ def test_valid_patterns_are_accepted_as_by_spacy(pattern: Any) -> None:
 def test_add_rejects_a_single_pattern_for_a_list() -> None:
     with pytest.raises(ValueError, match="must be a list of token patterns"):
         TokenMatcher().add("key", {"NORM": "a"})  # type: ignore[arg-type]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    phrases=st.dictionaries(
+        st.sampled_from(["p", "q", "r"]),
+        st.lists(st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=3), min_size=1, max_size=3),
+        min_size=1,
+    ),
+    words=st.lists(st.sampled_from(["a", "b", "c", "d"]), max_size=15),
+)
+def test_phrase_table_finds_what_spacys_phrase_matcher_finds(phrases, words):
+    from spacy.matcher import PhraseMatcher
+    from spacy.vocab import Vocab
+
+    from ttpmap.severity._text import PhraseTable
+
+    vocab = Vocab()
+    reference = PhraseMatcher(vocab)
+    table = PhraseTable()
+    for key, keyed in phrases.items():
+        reference.add(key, [Doc(vocab, words=p) for p in keyed])
+        table.add(key, keyed)
+    doc = Doc(vocab, words=words)
+    expected = {(vocab.strings[m], s, e) for m, s, e in reference(doc)} if words else set()
+    assert set(table(tuple(words))) == expected
