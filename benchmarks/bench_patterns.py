@@ -14,34 +14,22 @@ from __future__ import annotations
 import argparse
 import platform
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from _timing import best_s
 
-RULES = Path(__file__).resolve().parents[1] / "src" / "ttpmap" / "severity" / "rules.yaml"
-
-
-@dataclass(frozen=True)
-class Tokens:
-    orth: tuple[str, ...]
-    norm: tuple[str, ...]
-
-    def __len__(self) -> int:
-        return len(self.orth)
-
 
 def shipped_patterns() -> dict[str, list[Any]]:
-    import yaml
+    """Rule id -> the token patterns of the shipped rules' `phrases` conditions."""
+    from ttpmap.severity import SeverityRules
 
-    spec = yaml.safe_load(RULES.read_text(encoding="utf-8"))
-    out = {}
-    for rule in spec["rules"]:
-        phrases = rule["when"].get("phrases")
-        if isinstance(phrases, dict) and phrases.get("patterns"):
-            out[rule["id"]] = phrases["patterns"]
-    return out
+    return {
+        rule["id"]: rule["when"]["phrases"]["patterns"]
+        for rule in SeverityRules.default().rules
+        if isinstance(rule["when"].get("phrases"), dict) and rule["when"]["phrases"].get("patterns")
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     nlp = spacy.blank("en")
     docs = list(nlp.pipe(texts))
     start = time.perf_counter()
-    seqs = [Tokens(tuple(t.text for t in d), tuple(t.norm_ for t in d)) for d in docs]
+    seqs = [SimpleNamespace(orth=tuple(t.text for t in d), norm=tuple(t.norm_ for t in d)) for d in docs]
     convert = time.perf_counter() - start
     theirs = Matcher(nlp.vocab)
     for key, patterns in keys.items():

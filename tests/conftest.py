@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -30,3 +31,12 @@ def samples() -> list[Path]:
     paths = sorted(SAMPLES.glob("*.md"))
     assert len(paths) >= 3
     return paths
+
+
+@pytest.fixture(scope="session")
+def tram2_texts() -> list[str]:
+    """The texts of the 151 TRAM2 reports in the data home, or skip saying how to provide them."""
+    with shared_file("datasets/tram2/reports.jsonl").open(encoding="utf-8") as f:
+        texts = [json.loads(line)["text"] for line in f if line.strip()]
+    assert len(texts) == 151
+    return texts

@@ -7,13 +7,11 @@ that moves any span fails here; if the change is meant, record the new digests a
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 from collections.abc import Iterable
 
 import pytest
 
-from ttpmap._datahome import get_data_home
 from ttpmap._sentences import split_sentences
 
 TRAM2_DIGEST = "cfe353a72dde07f65dc153911d4b56235e9cf7fcc0b21329c6723a4552d90138"
@@ -108,11 +106,5 @@ def test_random_texts_split_as_before():
 
 
 @pytest.mark.shared
-def test_tram2_reports_split_as_before():
-    path = get_data_home() / "datasets" / "tram2" / "reports.jsonl"
-    if not path.is_file():
-        pytest.skip(f"{path} is absent: set TTPMAP_DATA_HOME to the folder with ttpmap's shared data")
-    with path.open(encoding="utf-8") as f:
-        texts = [json.loads(line)["text"] for line in f if line.strip()]
-    assert len(texts) == 151
-    assert digest(texts) == TRAM2_DIGEST
+def test_tram2_reports_split_as_before(tram2_texts):
+    assert digest(tram2_texts) == TRAM2_DIGEST

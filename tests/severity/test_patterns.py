@@ -2,52 +2,39 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from spacy.matcher import Matcher
+from spacy.schemas import validate_token_pattern
+from spacy.tokens import Doc
 
+from ttpmap.severity import SeverityRules
 from ttpmap.severity._patterns import TokenMatcher, pattern_problem
 
-spacy = pytest.importorskip("spacy")
-from spacy.matcher import Matcher  # noqa: E402
-from spacy.schemas import validate_token_pattern  # noqa: E402
-from spacy.tokens import Doc  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
-RULES = ROOT / "src" / "ttpmap" / "severity" / "rules.yaml"
-SAMPLES = ROOT / "datasets" / "samples"
-
-
-@dataclass(frozen=True)
-class Tokens:
-    orth: tuple[str, ...]
-    norm: tuple[str, ...]
-
-    def __len__(self) -> int:
-        return len(self.orth)
+def tokens(orth: Sequence[str], norm: Sequence[str]) -> Any:
+    """Tokens with only what TokenMatcher reads: ORTH and NORM."""
+    return SimpleNamespace(orth=tuple(orth), norm=tuple(norm))
 
 
 def shipped_patterns() -> dict[str, list[list[dict[str, Any]]]]:
     """Rule id -> the token patterns of its `phrases` condition (actor patterns are regexes)."""
-    spec = yaml.safe_load(RULES.read_text(encoding="utf-8"))
-    out = {}
-    for rule in spec["rules"]:
-        phrases = rule["when"].get("phrases")
-        if isinstance(phrases, dict) and phrases.get("patterns"):
-            out[rule["id"]] = phrases["patterns"]
-    return out
+    return {
+        rule["id"]: rule["when"]["phrases"]["patterns"]
+        for rule in SeverityRules.default().rules
+        if isinstance(rule["when"].get("phrases"), dict) and rule["when"]["phrases"].get("patterns")
+    }
 
 
 @pytest.fixture(scope="module")
-def nlp() -> Any:
-    return spacy.blank("en")
+def nlp(english: Any) -> Any:
+    return english
 
 
 def spacy_matches(nlp: Any, keys: dict[str, list[list[dict[str, Any]]]], docs: Iterable[Any]) -> list[set]:
@@ -64,7 +51,7 @@ def our_matches(keys: dict[str, list[list[dict[str, Any]]]], docs: Iterable[Any]
         matcher.add(key, patterns)
     out = []
     for doc in docs:
-        found = matcher(Tokens(tuple(t.text for t in doc), tuple(t.norm_ for t in doc)))
+        found = matcher(tokens(tuple(t.text for t in doc), tuple(t.norm_ for t in doc)))
         assert found == sorted(found, key=lambda m: (m[1], m[2], m[0]))
         assert len(found) == len(set(found))
         out.append(set(found))
@@ -92,24 +79,15 @@ def test_every_shipped_pattern_is_accepted() -> None:
             assert validate_token_pattern(pattern) == []
 
 
-def test_shipped_patterns_on_samples(nlp: Any) -> None:
-    texts = [p.read_text(encoding="utf-8") for p in sorted(SAMPLES.glob("*.md"))]
-    assert len(texts) >= 4
+def test_shipped_patterns_on_samples(nlp: Any, samples: list[Path]) -> None:
+    texts = [p.read_text(encoding="utf-8") for p in samples]
     assert assert_same(nlp, shipped_patterns(), texts) > 0
 
 
 @pytest.mark.shared
 @pytest.mark.slow
-def test_shipped_patterns_on_tram2(nlp: Any) -> None:
-    from ttpmap._datahome import get_data_home
-
-    path = get_data_home() / "datasets" / "tram2" / "reports.jsonl"
-    if not path.is_file():
-        pytest.skip(f"{path} is absent: set TTPMAP_DATA_HOME to the folder with ttpmap's shared data")
-    with path.open(encoding="utf-8") as f:
-        texts = [json.loads(line)["text"] for line in f if line.strip()]
-    assert len(texts) == 151
-    assert assert_same(nlp, shipped_patterns(), texts) > 20
+def test_shipped_patterns_on_tram2(nlp: Any, tram2_texts: list[str]) -> None:
+    assert assert_same(nlp, shipped_patterns(), tram2_texts) > 20
 
 
 # --- quantifiers at the edges, where spaCy's choices are easy to get wrong ---
@@ -143,13 +121,13 @@ def test_same_span_once_per_key_and_sorted() -> None:
     matcher.add("x", [[{"TEXT": "b"}]])
     assert len(matcher) == 2
     words = ("a", "b", "A")
-    assert matcher(Tokens(words, words)) == [("w", 0, 1), ("x", 0, 1), ("x", 1, 2), ("x", 2, 3)]
+    assert matcher(tokens(words, words)) == [("w", 0, 1), ("x", 0, 1), ("x", 1, 2), ("x", 2, 3)]
 
 
 def test_lowercase_keys_and_norm_attribute() -> None:
     matcher = TokenMatcher()
     matcher.add("k", [[{"norm": "not"}, {"lower": {"in": ["ok", "fine"]}, "op": "+"}]])
-    assert matcher(Tokens(("n't", "OK", "Fine"), ("not", "ok", "fine"))) == [("k", 0, 2), ("k", 0, 3)]
+    assert matcher(tokens(("n't", "OK", "Fine"), ("not", "ok", "fine"))) == [("k", 0, 2), ("k", 0, 3)]
 
 
 # --- random patterns over random tokens, against spaCy ---
@@ -227,6 +205,16 @@ def test_random_patterns_match_as_spacy(
 
 
 LEXICAL = [
+    "x.ÀÀ",
+    "a.ǅǅ",
+    "пример.рф",
+    "bücher.ünï",
+    "example.测试",
+    "mañana.es",
+    "8.8.8.8",
+    "10.0.0.1",
+    "example.com:8080/x",
+    "a.b",
     "a",
     "A",
     "Ab",

@@ -16,8 +16,6 @@ from hypothesis import strategies as st
 from severity_helpers import make_doc
 from spacy.lang.en import English
 
-from ttpmap._datahome import get_data_home
-from ttpmap.datasets import load_tram2
 from ttpmap.severity import SeverityRules
 from ttpmap.severity import _tokenizer as tokenizer_module
 from ttpmap.severity._tokenizer import DATA_FILE, Tokenizer, dump_rules, export_spacy_english
@@ -82,8 +80,8 @@ def _ours(tokens):
 
 
 @pytest.fixture(scope="module")
-def blank():
-    return spacy.blank("en").tokenizer
+def blank(english):
+    return english.tokenizer
 
 
 @pytest.fixture(scope="module")
@@ -119,13 +117,9 @@ def test_norm_is_the_special_cases_else_spacys_norm_exceptions_else_lowercase(bl
 
 @pytest.mark.shared
 @pytest.mark.slow
-def test_tram2_reports(blank, tokenizer):
-    if not (get_data_home() / "datasets" / "tram2" / "reports.jsonl").is_file():
-        pytest.skip(f"TRAM2 is absent from {get_data_home()}: set TTPMAP_DATA_HOME to ttpmap's shared data")
-    texts = [report.text for report in load_tram2()]
-    assert len(texts) == 151
-    for n, tokens in enumerate(tokenizer.pipe(texts)):
-        assert _ours(tokens) == _spacy(blank(texts[n])), f"report {n}"
+def test_tram2_reports(blank, tokenizer, tram2_texts):
+    for n, tokens in enumerate(tokenizer.pipe(tram2_texts)):
+        assert _ours(tokens) == _spacy(blank(tram2_texts[n])), f"report {n}"
 
 
 def test_sample_articles(blank, tokenizer, samples):
@@ -140,11 +134,10 @@ def test_tricky_texts_equal_spacy(blank, text):
     assert _ours(Tokenizer()(text)) == _spacy(blank(text))
 
 
-def test_char_span_equals_spacy_expand(tokenizer):
-    nlp = spacy.blank("en")
+def test_char_span_equals_spacy_expand(english, tokenizer):
     rng = random.Random(7)
     for text in [*TRICKY, "", " ", "a", "ab  cd\n"]:
-        doc = nlp.make_doc(text)
+        doc = english.make_doc(text)
         tokens = tokenizer(text)
         for _ in range(300):
             start = rng.randint(-2, len(text) + 2)

@@ -102,8 +102,8 @@ class MentionIndex:
     phrases: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...]
 
     def __getstate__(self) -> dict[str, Any]:
-        # Only the fields: the caches below hold sets, whose order (string hashing is seeded per
-        # process) would make the same index pickle to different bytes.
+        # Only the fields: the caches below are derived from them, and pickling them would make the
+        # bytes depend on which were used.
         return {"ids": dict(self.ids), "phrases": self.phrases}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -111,17 +111,13 @@ class MentionIndex:
 
     @cached_property
     def key(self) -> str:
-        """A digest of the phrases, naming the matcher built from them."""
+        """A digest of the phrases, naming the tables of phrase starts built from them."""
         return hashlib.sha256(repr(self.phrases).encode()).hexdigest()[:16]
 
     @cached_property
     def starts(self) -> dict[tuple[str, str | None], int]:
         """``(first token, second token or None)`` -> length of the longest phrase that starts so."""
-        out: dict[tuple[str, str | None], int] = {}
-        for phrase, _ in self.phrases:
-            head = (phrase[0], phrase[1] if len(phrase) > 1 else None)
-            out[head] = max(out.get(head, 0), len(phrase))
-        return out
+        return {head: max(len(p) for p, _ in phrases) for head, phrases in self.by_head.items()}
 
     @cached_property
     def by_head(self) -> dict[tuple[str, str | None], list[tuple[tuple[str, ...], tuple[int, ...]]]]:

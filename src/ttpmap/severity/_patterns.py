@@ -7,8 +7,8 @@ what a tokenizer alone provides: ORTH (TEXT), NORM, LOWER, SHAPE, LENGTH and the
 
 `TokenMatcher` returns what ``spacy.matcher.Matcher(vocab)(doc)`` returns with default arguments, as
 a set: its quantifier semantics are followed transition by transition (see `_Pattern.ends`). Flags
-are computed from ORTH as spaCy's English lexeme attributes are; LIKE_URL differs only for a token
-whose last dotted label (its TLD) has non-ASCII letters and is not a known TLD.
+are computed from ORTH as spaCy's English lexeme attributes are (LIKE_URL with spaCy's own URL
+pattern, which the tokenizer's data holds).
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ import operator
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any, Protocol
 
-__all__ = ["SUPPORTED_ATTRS", "TokenMatcher", "TokenSeq", "pattern_problem"]
+from ttpmap.severity._tokenizer import url_match
+
+__all__ = ["SUPPORTED_ATTRS", "TokenMatcher", "TokenSeq", "describe", "pattern_problem"]
 
 
 class TokenSeq(Protocol):
@@ -71,26 +73,6 @@ _TLDS = _words(
     "tv tw tz ua ug uk us uy uz va vc ve vg vi vn vu wf ws ye yt za zm zw"
 )
 _EMAIL_START = re.compile(r"[A-Za-z0-9_.+-]+@[A-Za-z0-9-]+\.[-.A-Za-z0-9]+")
-_HOST_CHAR = "A-Za-z0-9\u00a1-\uffff"
-
-
-@cache
-def _url_shape() -> re.Pattern[str]:
-    """spaCy's URL_MATCH (a Diego Perini URL pattern); compiled on first use, as it takes 20 ms."""
-    return re.compile(
-        r"^(?:[\w+.-]{2,}://)?"  # scheme
-        r"(?:\S+(?::\S*)?@)?"  # user or user:password
-        r"(?:"
-        # a public IPv4 address: no private, loopback or link-local range; no network or broadcast address
-        r"(?!(?:10|127)(?:\.\d{1,3}){3}|(?:169\.254|192\.168)(?:\.\d{1,3}){2}"
-        r"|172\.(?:1[6-9]|2\d|3[01])(?:\.\d{1,3}){2})"
-        r"(?:22[0-3]|2[01]\d|1\d\d|[1-9]\d?)(?:\.(?:25[0-5]|2[0-4]\d|1?\d{1,2})){2}"
-        r"\.(?:25[0-4]|2[0-4]\d|1\d\d|[1-9]\d?)"
-        # or host names ending in a lower-case TLD
-        rf"|(?:(?:[{_HOST_CHAR}][{_HOST_CHAR}_-]{{0,62}})?[{_HOST_CHAR}]\.)+[^\W\dA-Z_]{{2,63}}"
-        r")"
-        r"(?::\d{2,5})?(?:[/?#]\S*)?$"
-    )
 
 
 def _is_punct(text: str) -> bool:
@@ -134,7 +116,7 @@ def _like_url(text: str) -> bool:
     tld = text.rpartition(".")[2].partition(":")[0]
     if tld.endswith("/") or (tld.isalpha() and tld in _TLDS):
         return True
-    return _url_shape().match(text) is not None
+    return url_match(text)
 
 
 def _shape(text: str) -> str:
@@ -187,15 +169,13 @@ _EXAMPLE = "e.g. [{NORM: zero}, {NORM: day}]"
 def pattern_problem(pattern: Sequence[Mapping[str, Any]]) -> str | None:
     """None if `pattern` is a token pattern `TokenMatcher` can match, else what to fix in it."""
     if isinstance(pattern, str | bytes | Mapping) or not isinstance(pattern, Sequence):
-        return f"a token pattern is a list of token mappings, {_EXAMPLE}; got {_show(pattern)}"
+        return f"a token pattern is a list of token mappings, {_EXAMPLE}; got {describe(pattern)}"
     if not pattern:
         return f"the pattern is empty; give at least one token mapping, {_EXAMPLE}"
     specs = 0
     for i, token in enumerate(pattern):
         if not isinstance(token, Mapping):
-            return (
-                f"token {i} must be a mapping such as {{NORM: day}} or {{}} (any token); got {_show(token)}"
-            )
+            return f"token {i} must be a mapping such as {{NORM: day}} or {{}} (any token); got {describe(token)}"
         for key, value in token.items():
             problem = _key_problem(key, value)
             if problem:
@@ -211,7 +191,7 @@ def pattern_problem(pattern: Sequence[Mapping[str, Any]]) -> str | None:
 
 def _key_problem(key: Any, value: Any) -> str | None:
     if not isinstance(key, str):
-        return f"attribute names are strings such as NORM or IS_PUNCT; got {_show(key)}"
+        return f"attribute names are strings such as NORM or IS_PUNCT; got {describe(key)}"
     name = key.upper()
     if value is None:
         return f"{key} has no value (null); give one or leave {key} out"
@@ -222,7 +202,7 @@ def _key_problem(key: Any, value: Any) -> str | None:
     if name == "LENGTH":
         return _length_problem(key, value)
     if name in _FLAGS:
-        return None if isinstance(value, bool) else f"{key} takes true or false; got {_show(value)}"
+        return None if isinstance(value, bool) else f"{key} takes true or false; got {describe(value)}"
     supported = ", ".join(SUPPORTED_ATTRS)
     if name in _MODEL_ATTRS:
         what = (
@@ -244,7 +224,7 @@ def _op_problem(value: Any) -> str | None:
         return None
     return (
         f'OP must be one of "!", "?", "+", "*", "{{n}}", "{{n,m}}", "{{n,}}", "{{,m}}" '
-        f"(n <= m, whole numbers); got {_show(value)}"
+        f"(n <= m, whole numbers); got {describe(value)}"
     )
 
 
@@ -284,7 +264,7 @@ def _string_problem(key: str, value: Any, regex_inside: bool = False) -> str | N
     if isinstance(value, str):
         return None
     if not isinstance(value, Mapping):
-        return f"{key} takes a string or a mapping with {', '.join(_SET_OPS)} or REGEX; got {_show(value)}"
+        return f"{key} takes a string or a mapping with {', '.join(_SET_OPS)} or REGEX; got {describe(value)}"
     if not value:
         return f"{key} has an empty mapping; give IN, NOT_IN or REGEX (e.g. {{{key}: {{IN: [a, b]}}}})"
     for op, arg in value.items():
@@ -295,7 +275,7 @@ def _string_problem(key: str, value: Any, regex_inside: bool = False) -> str | N
             return f"inside REGEX, {key} takes only IN or NOT_IN (lists of regular expressions); got {op!r}"
         if name in _SET_OPS:
             if not _str_list(arg):
-                return f"{key}.{op} takes a list of strings; got {_show(arg)}"
+                return f"{key}.{op} takes a list of strings; got {describe(arg)}"
             if regex_inside:
                 for text in arg:
                     problem = _regex_problem(key, text)
@@ -311,7 +291,7 @@ def _string_problem(key: str, value: Any, regex_inside: bool = False) -> str | N
                 if problem:
                     return problem
             else:
-                return f"{key}.REGEX takes a regular expression (a string); got {_show(arg)}"
+                return f"{key}.REGEX takes a regular expression (a string); got {describe(arg)}"
         elif isinstance(name, str) and name.startswith("FUZZY"):
             return f"{key}.{op} (fuzzy matching) is not supported; list the spellings with IN or use REGEX"
         else:
@@ -333,15 +313,15 @@ def _length_problem(key: str, value: Any) -> str | None:
         return None
     ops = ", ".join((*_SET_OPS, *_COMPARISONS))
     if not isinstance(value, Mapping) or not value:
-        return f"{key} takes a whole number or a mapping with {ops}; got {_show(value)}"
+        return f"{key} takes a whole number or a mapping with {ops}; got {describe(value)}"
     for op, arg in value.items():
         name = op.upper() if isinstance(op, str) else op
         if name in _SET_OPS:
             if not isinstance(arg, list | tuple) or not all(_is_int(v) for v in arg):
-                return f"{key}.{op} takes a list of whole numbers; got {_show(arg)}"
+                return f"{key}.{op} takes a list of whole numbers; got {describe(arg)}"
         elif name in _COMPARISONS:
             if not (_is_int(arg) or isinstance(arg, float)):
-                return f"{key}.{op} takes a number; got {_show(arg)}"
+                return f"{key}.{op} takes a number; got {describe(arg)}"
         else:
             return f"{key} takes the operators {ops}; got {op!r}"
     return None
@@ -355,7 +335,8 @@ def _str_list(value: Any) -> bool:
     return isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
 
 
-def _show(value: Any) -> str:
+def describe(value: Any) -> str:
+    """`value`'s type and repr, cut to 80 characters, for messages ("got str 'day'")."""
     text = "nothing" if value is None else f"{type(value).__name__} {value!r}"
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -603,7 +584,9 @@ class TokenMatcher:
     def add(self, key: str, patterns: Sequence[Sequence[Mapping[str, Any]]]) -> None:
         """Add `patterns` under `key` (after any the key has); raise ValueError if one is invalid."""
         if isinstance(patterns, str | bytes | Mapping) or not isinstance(patterns, Sequence):
-            raise ValueError(f"patterns for {key!r} must be a list of token patterns; got {_show(patterns)}")
+            raise ValueError(
+                f"patterns for {key!r} must be a list of token patterns; got {describe(patterns)}"
+            )
         for i, pattern in enumerate(patterns):
             problem = pattern_problem(pattern)
             if problem:

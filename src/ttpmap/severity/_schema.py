@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ttpmap._results import SEVERITY_LEVELS, SeverityLevel
-from ttpmap.severity._patterns import pattern_problem
+from ttpmap.severity._patterns import describe, pattern_problem
 from ttpmap.severity._yaml import KeyPath
 
 __all__ = [
@@ -161,7 +161,9 @@ _RULE_KEYS = ("id", "level", "score", "boost", "description", "when")
 def parse_rule(spec: Any, where: KeyPath = ()) -> Rule:
     """Validate one rule mapping; raise `Invalid` naming the key at fault."""
     if not isinstance(spec, Mapping):
-        raise Invalid(f"a rule must be a mapping with keys {', '.join(_RULE_KEYS)}; got {_kind(spec)}", where)
+        raise Invalid(
+            f"a rule must be a mapping with keys {', '.join(_RULE_KEYS)}; got {describe(spec)}", where
+        )
     _no_unknown(spec, _RULE_KEYS, where, "rule")
     for key in ("id", "level", "score", "description", "when"):
         if key not in spec:
@@ -410,7 +412,7 @@ def _mapping(
     value: Any, where: KeyPath, rule_id: str | None, name: str, keys: Sequence[str]
 ) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
-        raise Invalid(f"{_owner(rule_id)}{name!r} must be a mapping; got {_kind(value)}", where)
+        raise Invalid(f"{_owner(rule_id)}{name!r} must be a mapping; got {describe(value)}", where)
     _no_unknown(value, keys, where, name, rule_id)
     return value
 
@@ -448,7 +450,7 @@ def _cvss(value: Any, where: KeyPath, rule_id: str) -> float:
 
 def _strings(value: Any, where: KeyPath, rule_id: str | None, name: str) -> list[str]:
     if not isinstance(value, list):
-        raise Invalid(f"{_owner(rule_id)}{name!r} must be a list of strings; got {_kind(value)}", where)
+        raise Invalid(f"{_owner(rule_id)}{name!r} must be a list of strings; got {describe(value)}", where)
     for i, item in enumerate(value):
         if not isinstance(item, str) or not item.strip():
             raise Invalid(
@@ -517,7 +519,3 @@ def _regexes(value: Any, where: KeyPath, rule_id: str) -> tuple[re.Pattern[str],
 
 def _owner(rule_id: str | None) -> str:
     return f"rule {rule_id!r}: " if rule_id else ""
-
-
-def _kind(value: Any) -> str:
-    return "nothing" if value is None else f"{type(value).__name__} {value!r}"[:80]

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DATA_FILE", "Tokenizer", "Tokens", "export_spacy_english"]
+__all__ = ["DATA_FILE", "Tokenizer", "Tokens", "export_spacy_english", "url_match"]
 
 DATA_FILE = Path(__file__).with_name("data") / "tokenizer-en.json"
 _CACHE_SIZE = 10_000
@@ -272,6 +272,11 @@ class _Rules:
 
 _rules: _Rules | None = None
 _rules_lock = threading.Lock()
+
+
+def url_match(text: str) -> bool:
+    """Whether `text` is a URL by spaCy's ``URL_MATCH``, the pattern the tokenizer keeps whole."""
+    return _load_rules().url_match(text)
 
 
 def _load_rules() -> _Rules:
