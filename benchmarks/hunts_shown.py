@@ -31,7 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     from ttpmap import Analyzer
     from ttpmap._datahome import require_data_file
 
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data-home", type=Path)
     parser.add_argument("--out", type=Path, help="write the per-report counts here (JSON)")
     args = parser.parse_args(argv)

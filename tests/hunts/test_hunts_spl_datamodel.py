@@ -17,47 +17,129 @@ from ttpmap.hunts._pack import cache_path
 
 # data model dataset -> (the prefix its fields carry in tstats, the CIM fields a query may use)
 _PROCESS_FIELDS = {
-    "action", "dest", "original_file_name", "os", "parent_process", "parent_process_exec",
-    "parent_process_guid", "parent_process_id", "parent_process_name", "parent_process_path", "process",
-    "process_current_directory", "process_exec", "process_guid", "process_hash", "process_id",
-    "process_integrity_level", "process_name", "process_path", "user", "user_id", "vendor_product",
-}  # fmt: skip
+    "action",
+    "dest",
+    "original_file_name",
+    "os",
+    "parent_process",
+    "parent_process_exec",
+    "parent_process_guid",
+    "parent_process_id",
+    "parent_process_name",
+    "parent_process_path",
+    "process",
+    "process_current_directory",
+    "process_exec",
+    "process_guid",
+    "process_hash",
+    "process_id",
+    "process_integrity_level",
+    "process_name",
+    "process_path",
+    "user",
+    "user_id",
+    "vendor_product",
+}
 CIM: dict[str, tuple[str, set[str]]] = {
     "Endpoint.Processes": ("Processes", _PROCESS_FIELDS),
     "Endpoint.Filesystem": (
         "Filesystem",
         {
-            "action", "dest", "file_access_time", "file_acl", "file_create_time", "file_hash",
-            "file_modify_time", "file_name", "file_path", "file_size", "process_guid", "process_id",
-            "process_name", "process_path", "user", "vendor_product",
+            "action",
+            "dest",
+            "file_access_time",
+            "file_acl",
+            "file_create_time",
+            "file_hash",
+            "file_modify_time",
+            "file_name",
+            "file_path",
+            "file_size",
+            "process_guid",
+            "process_id",
+            "process_name",
+            "process_path",
+            "user",
+            "vendor_product",
         },
-    ),  # fmt: skip
+    ),
     "Endpoint.Registry": (
         "Registry",
         {
-            "action", "dest", "process_guid", "process_id", "process_name", "process_path",
-            "registry_hive", "registry_key_name", "registry_path", "registry_value_data",
-            "registry_value_name", "registry_value_text", "registry_value_type", "status", "user",
+            "action",
+            "dest",
+            "process_guid",
+            "process_id",
+            "process_name",
+            "process_path",
+            "registry_hive",
+            "registry_key_name",
+            "registry_path",
+            "registry_value_data",
+            "registry_value_name",
+            "registry_value_text",
+            "registry_value_type",
+            "status",
+            "user",
             "vendor_product",
         },
-    ),  # fmt: skip
+    ),
     "Web.Proxy": (
         "Web",
         {
-            "action", "app", "bytes", "bytes_in", "bytes_out", "cached", "category", "cookie", "dest",
-            "dest_ip", "dest_port", "duration", "http_content_type", "http_method", "http_referrer",
-            "http_referrer_domain", "http_user_agent", "http_user_agent_length", "response_time",
-            "site", "src", "status", "uri_path", "uri_query", "url", "url_domain", "url_length", "user",
+            "action",
+            "app",
+            "bytes",
+            "bytes_in",
+            "bytes_out",
+            "cached",
+            "category",
+            "cookie",
+            "dest",
+            "dest_ip",
+            "dest_port",
+            "duration",
+            "http_content_type",
+            "http_method",
+            "http_referrer",
+            "http_referrer_domain",
+            "http_user_agent",
+            "http_user_agent_length",
+            "response_time",
+            "site",
+            "src",
+            "status",
+            "uri_path",
+            "uri_query",
+            "url",
+            "url_domain",
+            "url_length",
+            "user",
             "vendor_product",
         },
-    ),  # fmt: skip
+    ),
     "Network_Traffic.All_Traffic": (
         "All_Traffic",
         {
-            "action", "app", "bytes", "bytes_in", "bytes_out", "dest", "dest_ip", "dest_port", "direction",
-            "dvc", "process_id", "protocol", "src", "src_ip", "src_port", "transport", "user",
+            "action",
+            "app",
+            "bytes",
+            "bytes_in",
+            "bytes_out",
+            "dest",
+            "dest_ip",
+            "dest_port",
+            "direction",
+            "dvc",
+            "process_id",
+            "protocol",
+            "src",
+            "src_ip",
+            "src_port",
+            "transport",
+            "user",
         },
-    ),  # fmt: skip
+    ),
     "Network_Resolution.DNS": (
         "DNS",
         {"answer", "dest", "query", "query_type", "record_type", "reply_code", "src", "vendor_product"},
@@ -96,7 +178,9 @@ def test_spl_macros_and_fields_match_the_data_model(name: str, spl: str):
     used = re.findall(r"\b([A-Za-z_]+)\.([a-z_]+)\b", bare.split("datamodel=", 1)[1].split(" ", 1)[1])
     assert used, f"{name}: no data-model field"
     for owner, field_name in used:
-        assert owner == prefix, f"{name}: field {owner}.{field_name} on datamodel={model} (fields are {prefix}.*)"
+        assert owner == prefix, (
+            f"{name}: field {owner}.{field_name} on datamodel={model} (fields are {prefix}.*)"
+        )
         assert field_name in fields, f"{name}: {prefix}.{field_name} is not a CIM field of {model}"
 
 
@@ -108,7 +192,7 @@ def test_exfil_http_post_drops_the_web_prefix():
 
 
 def test_fix_drop_dm_object_name_follows_the_by_prefix():
-    query = "| tstats count from datamodel=Web.Proxy where Web.http_method=\"POST\" by Web.url\n| `drop_dm_object_name(Proxy)`"
+    query = '| tstats count from datamodel=Web.Proxy where Web.http_method="POST" by Web.url\n| `drop_dm_object_name(Proxy)`'
     assert _fix_drop_dm_object_name(query).endswith("`drop_dm_object_name(Web)`")
     plain = 'source="x" EventCode=1'
     assert _fix_drop_dm_object_name(plain) == plain
