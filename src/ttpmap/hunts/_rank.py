@@ -98,7 +98,7 @@ _CUES: Final[dict[str, tuple[str, str]]] = {
         r"\b(?:AWS|EC2|S3|IAM|GCP|EKS|AKS|GKE|Lambda)\b",
     ),
     "network": (
-        r"\bfirewalls?\b|\bVPN (?:appliances?|gateways?|concentrators?|devices?)\b|\brouters?\b|"
+        r"\b(?:firewall|VPN) (?:appliances?|gateways?|concentrators?|devices?)\b|\brouters?\b|"
         r"\bfortinet\b|\bforti(?:gate|os|web|manager)\b|\bpalo alto\b|\bpan-os\b|\bglobalprotect\b|"
         r"\bcisco (?:asa|ios|ftd|firepower)\b|\bivanti\b|\bpulse secure\b|\bconnect secure\b|"
         r"\bcitrix (?:netscaler|adc|gateway)\b|\bnetscaler\b|\bbig-ip\b|\bsonicwall\b|\bjuniper\b|"
