@@ -119,6 +119,7 @@ class HuntLibrary:
         self._skipped: Counter[str] = Counter()
         self._resolved: dict[str, str | None] = {}
         self._sigmahq = False
+        self._tools: dict[int, frozenset[str]] = {}
         self._lock = threading.Lock()
 
     # -- construction -----------------------------------------------------------------------------
@@ -341,15 +342,16 @@ class HuntLibrary:
         # twice the candidates of hunts_for, so that a hunt for the article's platform can replace
         # one for another platform; each technique still keeps at most max_per_technique hunts
         picks = self._picks(techniques, 2 * max_per_technique)
-        platforms = infer_platforms(text, sentences)
         words = article_words(text)
+        platforms = infer_platforms(text, sentences, words)
         scored = []
         for idx, (served, score, first, by_tech) in picks.items():
             info = self._rules[idx]
             main = self._canonical_tag(info.techniques[0]) if info.techniques else None
-            result = fit(
-                by_tech, rule_platform(info.logsource), tools_in(self._queries(idx)), platforms, words, main
-            )
+            tools = self._tools.get(idx)
+            if tools is None:
+                tools = self._tools[idx] = tools_in(self._queries(idx))
+            result = fit(by_tech, rule_platform(info.logsource), tools, platforms, words, main)
             scored.append((result, idx, served, score, first))
         scored.sort(key=lambda x: (-x[0].score, self._static_rank(x[1])))
         kept = []
