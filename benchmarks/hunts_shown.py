@@ -42,15 +42,17 @@ def main(argv: list[str] | None = None) -> int:
     for name, rel in CORPORA.items():
         path = require_data_file(rel, args.data_home)
         texts = [json.loads(line)["text"] for line in path.read_text("utf-8").split("\n") if line.strip()]
-        in_brief, shown = [], []
+        in_brief, shown, left_out = [], [], []
         for text in texts:
             brief = analyzer.analyze(text)
             in_brief.append(len(brief.hunts))
             shown.append(_shown(brief.to_markdown()))
-        result[name] = {"reports": len(texts), "in_brief": in_brief, "shown": shown}
+            left_out.append(getattr(brief, "hunts_left_out", 0))  # absent before issue 20
+        result[name] = {"reports": len(texts), "in_brief": in_brief, "shown": shown, "left_out": left_out}
         print(
             f"{name}: {len(texts)} reports; hunts in the brief: median {statistics.median(in_brief):g}, "
-            f"max {max(in_brief)}; hunts shown in Markdown: median {statistics.median(shown):g}, max {max(shown)}"
+            f"max {max(in_brief)}; hunts shown in Markdown: median {statistics.median(shown):g}, "
+            f"max {max(shown)}; left out: median {statistics.median(left_out):g}, max {max(left_out)}"
         )
     if args.out is not None:
         args.out.write_text(json.dumps(result) + "\n", "utf-8")
