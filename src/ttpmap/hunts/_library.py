@@ -339,6 +339,15 @@ class HuntLibrary:
                 f"The 'max_hunts' parameter of HuntLibrary.recommend must be None or an int >= 1. "
                 f"Got {max_hunts!r} instead."
             )
+        if (
+            isinstance(max_per_technique, bool)
+            or not isinstance(max_per_technique, int)
+            or max_per_technique < 1
+        ):
+            raise InvalidParameterError(
+                f"The 'max_per_technique' parameter of HuntLibrary.recommend must be an int >= 1. "
+                f"Got {max_per_technique!r} instead."
+            )
         # twice the candidates of hunts_for, so that a hunt for the article's platform can replace
         # one for another platform; each technique still keeps at most max_per_technique hunts
         picks = self._picks(techniques, 2 * max_per_technique)
@@ -347,7 +356,7 @@ class HuntLibrary:
         scored = []
         for idx, (served, score, first, by_tech) in picks.items():
             info = self._rules[idx]
-            main = self._canonical_tag(info.techniques[0]) if info.techniques else None
+            main = self._resolve(info.techniques[0]) if info.techniques else None
             tools = self._tools.get(idx)
             if tools is None:
                 tools = self._tools[idx] = tools_in(self._queries(idx))

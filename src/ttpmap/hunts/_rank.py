@@ -36,6 +36,7 @@ __all__ = [
     "PLATFORMS",
     "PLATFORM_NAMES",
     "Fit",
+    "article_words",
     "evidence_strength",
     "fit",
     "infer_platforms",
