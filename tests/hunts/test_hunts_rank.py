@@ -150,3 +150,12 @@ def test_analyzer_rejects_a_bad_max_hunts():
 
     with pytest.raises(InvalidParameterError, match="max_hunts"):
         Analyzer(max_hunts=0)
+
+
+def test_threat_names_from_an_emerging_threat_rule_folder():
+    from ttpmap.hunts._rank import threat_names
+
+    key = "sigmahq-rules/rules-emerging-threats/2018/TA/APT29-CozyBear/proc_creation_win_apt_apt29.yml"
+    assert threat_names(key) == {"apt29-cozybear", "apt29", "cozybear"}
+    assert threat_names("r/rules-emerging-threats/2025/Exploits/CVE-2025-33053/x.yml") == {"cve-2025-33053"}
+    assert threat_names("x.yml") == frozenset()

@@ -25,6 +25,7 @@ from ttpmap.hunts._rank import (
     fit,
     infer_platforms,
     rule_platform,
+    threat_names,
     tools_in,
 )
 from ttpmap.hunts._rules import UNUSABLE_STATUSES, RuleInfo, corpus_name, iter_corpus, load_yaml, rule_info
@@ -359,7 +360,11 @@ class HuntLibrary:
             main = self._resolve(info.techniques[0]) if info.techniques else None
             tools = self._tools.get(idx)
             if tools is None:
-                tools = self._tools[idx] = tools_in(self._queries(idx))
+                if "detection.emerging-threats" in info.tags:
+                    tools = threat_names(info.key)
+                else:
+                    tools = tools_in(self._queries(idx))
+                self._tools[idx] = tools
             result = fit(by_tech, rule_platform(info.logsource), tools, platforms, words, main)
             scored.append((result, idx, served, score, first))
         scored.sort(key=lambda x: (-x[0].score, self._static_rank(x[1])))

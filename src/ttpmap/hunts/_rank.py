@@ -16,7 +16,9 @@ A hunt's fit is the product of
 * specificity: +10 % for each tool or program the hunt looks for that the article names (two at
   most); shells and script hosts every hunt lists, and hunts that list more than eight programs,
   get nothing. A hunt for one to three programs none of which the article names counts 0.8 (a
-  certutil hunt fits an article about certutil better than one that never names it).
+  certutil hunt fits an article about certutil better than one that never names it). An
+  emerging-threat rule (SigmaHQ's ``detection.emerging-threats``) is for the threat its folder
+  names (Pikabot, CVE-2023-36874): that name stands for its programs.
 
 Hunts whose fit is under `FLOOR` are left out and counted. The article's platforms are inferred
 from its text with `infer_platforms`, each with the sentence that shows it.
@@ -41,6 +43,7 @@ __all__ = [
     "fit",
     "infer_platforms",
     "rule_platform",
+    "threat_names",
     "tools_in",
 ]
 
@@ -232,6 +235,19 @@ _GENERIC_TOOLS: Final = frozenset(
         "zsh",
     ]
 )
+_GENERIC_THREAT_WORDS: Final = frozenset(
+    [
+        "activity",
+        "malware",
+        "campaign",
+        "exploit",
+        "exploits",
+        "exploitation",
+        "ransomware",
+        "group",
+        "indicators",
+    ]
+)
 _WORD: Final = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _LIST_LINE: Final = re.compile(r"^\s*(?:[-*\u2022\u00b7>|#]|\d{1,3}[.)]\s|T\d{4})")
 _ATTACK_ID: Final = re.compile(r"\bT\d{4}(?:[./]\d{3})?\b")
@@ -335,6 +351,23 @@ def tools_in(queries: Mapping[str, str]) -> frozenset[str]:
     if len(tools) > _MAX_TOOL_LIST:
         return frozenset()
     return tools - _GENERIC_TOOLS
+
+
+def threat_names(key: str) -> frozenset[str]:
+    """The threat an emerging-threat rule is for, from its folder (SigmaHQ's ``rules-emerging-threats/
+    YEAR/Malware/Pikabot/...``): the folder name and its distinctive parts, lower-cased, so that
+    `fit` treats them as the programs the hunt looks for."""
+    parts = key.split("#", 1)[0].split("/")
+    if len(parts) < 2:
+        return frozenset()
+    folder = parts[-2].lower()
+    names = {folder}
+    names.update(
+        p
+        for p in re.split(r"[-_ ]", folder)
+        if len(p) >= 4 and not p.isdigit() and p not in _GENERIC_THREAT_WORDS
+    )
+    return frozenset(names)
 
 
 def evidence_strength(technique: Technique) -> tuple[float, Evidence | None, str]:
