@@ -73,3 +73,17 @@ def test_empty_stdin_exits_2():
 def test_no_command_prints_help_and_exits_2(capsys):
     assert main([]) == 2
     assert "analyze" in capsys.readouterr().err
+
+
+def test_analyze_max_hunts_caps_json_and_markdown(samples):
+    sample = next(p for p in samples if "phishing" in p.name)
+    proc = run_cli("analyze", str(sample), "--format", "json", "--max-hunts", "3")
+    assert proc.returncode == 0, proc.stderr.decode()
+    doc = json.loads(proc.stdout)
+    jsonschema.validate(doc, brief_schema())
+    assert [h["rank"] for h in doc["hunts"]] == [1, 2, 3]
+    assert doc["hunts_left_out"] > 0
+    md = run_cli("analyze", str(sample), "--max-hunts", "2").stdout.decode()
+    section = md.split("## Recommended hunts", 1)[1].split("\n## ", 1)[0]
+    assert sum(line.startswith("### ") for line in section.splitlines()) == 2
+    assert run_cli("analyze", str(sample), "--max-hunts", "0").returncode == 2

@@ -54,6 +54,9 @@ class Analyzer:
         A severity rules file (YAML) to use instead of the shipped rules.
     max_bytes : int, optional
         The largest article accepted (default ``$TTPMAP_MAX_INPUT_BYTES`` or 10 MiB).
+    max_hunts : int, optional
+        Keep at most this many hunts in each brief, best fit first (default: all that fit the
+        article; hunts under the relevance floor are always left out, and counted).
 
     Examples
     --------
@@ -70,9 +73,15 @@ class Analyzer:
         hunt_rules: str | os.PathLike[str] | None = None,
         severity_rules: str | os.PathLike[str] | None = None,
         max_bytes: int | None = None,
+        max_hunts: int | None = None,
     ) -> None:
         if max_bytes is not None and (not isinstance(max_bytes, int) or max_bytes <= 0):
             raise InvalidParameterError(f"max_bytes must be a positive int, got {max_bytes!r}")
+        if max_hunts is not None and (
+            isinstance(max_hunts, bool) or not isinstance(max_hunts, int) or max_hunts <= 0
+        ):
+            raise InvalidParameterError(f"max_hunts must be a positive int, got {max_hunts!r}")
+        self.max_hunts = max_hunts
         self.model = model
         self.hunt_rules = hunt_rules
         self.severity_rules = severity_rules
@@ -137,7 +146,7 @@ class Analyzer:
         model_path = self._model.path if not isinstance(self.model, str | os.PathLike) else self.model
         return (
             _rebuild_analyzer,
-            (str(model_path), self.hunt_rules, self.severity_rules, self.max_bytes),
+            (str(model_path), self.hunt_rules, self.severity_rules, self.max_bytes, self.max_hunts),
         )
 
     def __repr__(self) -> str:
@@ -207,7 +216,12 @@ class Analyzer:
         doc.phases = phases_for([t.id for t in doc.techniques], self._catalog)
 
     def _find_hunts(self, doc: WorkDoc) -> None:
-        doc.hunts = self._hunts.hunts_for(doc.techniques)
+        doc.hunts = self._hunts.hunts_for(doc.techniques)  # every candidate: what severity counts
+        ranked = self._hunts.recommend(
+            doc.techniques, doc.text, sentences=doc.sentences, max_hunts=self.max_hunts
+        )
+        doc.ranked_hunts = ranked.hunts
+        doc.hunts_left_out = ranked.left_out
 
     def _assess_severity(self, doc: WorkDoc) -> None:
         model = self._severity_model
@@ -228,9 +242,10 @@ class Analyzer:
             techniques=tuple(doc.techniques),
             tactics=tuple(doc.tactics),
             phases=tuple(doc.phases),
-            hunts=tuple(doc.hunts),
+            hunts=tuple(doc.ranked_hunts),
             attack_version=self._catalog.version,
             model={"name": self._model.name, "attack_version": self._catalog.version},
+            hunts_left_out=doc.hunts_left_out,
         )
 
 
@@ -295,14 +310,22 @@ def _summary(doc: WorkDoc) -> str:
 
 
 def _rebuild_analyzer(
-    model: str, hunt_rules: str | None, severity_rules: str | None, max_bytes: int | None
+    model: str,
+    hunt_rules: str | None,
+    severity_rules: str | None,
+    max_bytes: int | None,
+    max_hunts: int | None = None,
 ) -> Analyzer:
-    key = (model, hunt_rules, severity_rules, max_bytes)
+    key = (model, hunt_rules, severity_rules, max_bytes, max_hunts)
     with _DEFAULT_LOCK:
         cached = _PROCESS_ANALYZERS.get(key)
         if cached is None:
             cached = Analyzer(
-                model, hunt_rules=hunt_rules, severity_rules=severity_rules, max_bytes=max_bytes
+                model,
+                hunt_rules=hunt_rules,
+                severity_rules=severity_rules,
+                max_bytes=max_bytes,
+                max_hunts=max_hunts,
             )
             _PROCESS_ANALYZERS[key] = cached
     return cached

@@ -31,6 +31,8 @@ class Brief:
         High-fidelity indicators only (``find_iocs`` returns all).
     techniques, tactics, phases, hunts : tuples of result types
         ATT&CK techniques with evidence, tactics, Lockheed Martin kill-chain phases, recommended hunts.
+    hunts_left_out : int
+        Hunts found for the techniques but left out: under the relevance floor or past ``max_hunts``.
     attack_version : str
         The ATT&CK version of the catalog the model used.
     model : mapping
@@ -50,6 +52,7 @@ class Brief:
     hunts: tuple[Hunt, ...] = ()
     attack_version: str = ""
     model: Mapping[str, Any] = field(default_factory=dict)
+    hunts_left_out: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict that validates against `brief_schema()`."""
@@ -66,6 +69,7 @@ class Brief:
             "tactics": [t.to_dict() for t in self.tactics],
             "phases": [p.to_dict() for p in self.phases],
             "hunts": [h.to_dict() for h in self.hunts],
+            "hunts_left_out": self.hunts_left_out,
             "attack_version": self.attack_version,
             "model": dict(self.model),
         }
@@ -74,11 +78,14 @@ class Brief:
         """The brief as JSON text; the same brief always gives the same bytes."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, sort_keys=False)
 
-    def to_markdown(self) -> str:
-        """The brief as Markdown, in the sections analysts know (severity line first)."""
+    def to_markdown(self, *, max_hunts: int | None = None) -> str:
+        """The brief as Markdown, in the sections analysts know (severity line first).
+
+        Shows the first `max_hunts` hunts (default 5); the JSON carries all the brief holds.
+        """
         from ttpmap._markdown import render_markdown
 
-        return render_markdown(self)
+        return render_markdown(self) if max_hunts is None else render_markdown(self, max_hunts=max_hunts)
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()

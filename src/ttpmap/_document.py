@@ -29,6 +29,8 @@ class WorkDoc:
     tactics: list[Tactic] = field(default_factory=list)
     phases: list[Phase] = field(default_factory=list)
     hunts: list[Hunt] = field(default_factory=list)
+    ranked_hunts: list[Hunt] = field(default_factory=list)  # the brief's: ranked, floored, capped
+    hunts_left_out: int = 0
     severity: Severity | None = None
 
     @property

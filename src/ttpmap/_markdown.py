@@ -14,6 +14,7 @@ __all__ = ["defang", "render_hunt", "render_markdown"]
 _DEFANG_TYPES = frozenset({"ipv4", "ipv6", "domain", "url", "email"})
 _MAX_EVIDENCE = 2
 _MAX_EVIDENCE_CHARS = 280
+MAX_HUNTS_SHOWN = 5
 
 
 def defang(value: str) -> str:
@@ -27,8 +28,8 @@ def defang(value: str) -> str:
     return value.replace(".", "[.]")
 
 
-def render_markdown(brief: Brief) -> str:
-    """Render `brief` as Markdown."""
+def render_markdown(brief: Brief, *, max_hunts: int = MAX_HUNTS_SHOWN) -> str:
+    """Render `brief` as Markdown, showing its first `max_hunts` hunts (the JSON carries all)."""
     out: list[str] = []
     title = brief.title or "Untitled article"
     out.append(f"# [{brief.severity.level}] {_inline(title)}")
@@ -50,7 +51,7 @@ def render_markdown(brief: Brief) -> str:
     out += _iocs(brief)
     out += _techniques(brief)
     out += _phases(brief)
-    out += _hunts(brief)
+    out += _hunts(brief, max_hunts)
     out += _why(brief)
     out.append(
         f"<sub>ttpmap · ATT&CK v{brief.attack_version} · model {brief.model.get('name', '?')} · "
@@ -94,15 +95,30 @@ def _phases(brief: Brief) -> list[str]:
     return [*out, ""]
 
 
-def _hunts(brief: Brief) -> list[str]:
+def _hunts(brief: Brief, max_hunts: int = MAX_HUNTS_SHOWN) -> list[str]:
     out = ["## Recommended hunts", ""]
+    left_out = brief.hunts_left_out
     if not brief.hunts:
-        reason = (
-            "no techniques were identified" if not brief.techniques else "no hunt in the library covers them"
-        )
+        if not brief.techniques:
+            reason = "no techniques were identified"
+        elif left_out:
+            reason = f"{left_out} hunt(s) for its techniques fit the article too poorly to show"
+        else:
+            reason = "no hunt in the library covers them"
         return [*out, f"_No hunts recommended: {reason}._", ""]
-    for h in brief.hunts:
+    shown = brief.hunts[:max_hunts]
+    for h in shown:
         out += render_hunt(h)
+    rest = len(brief.hunts) - len(shown)
+    notes = []
+    if rest:
+        notes.append(
+            f"{rest} more hunt(s) in the JSON brief (`--format json`, or `--max-hunts N` to show more)"
+        )
+    if left_out:
+        notes.append(f"{left_out} hunt(s) left out as a poor fit for this article")
+    if notes:
+        out += [f"_{'; '.join(notes)}._", ""]
     return out
 
 
@@ -114,6 +130,12 @@ def render_hunt(h: Hunt, heading: str = "###") -> list[str]:
         f"{f'level: {h.level} · ' if h.level else ''}techniques: {', '.join(h.techniques)}"
     )
     out.append("")
+    if h.why:
+        out.append(f"_Why (rank {h.rank}):_ {_inline(str(h.why.get('text', '')))}")
+        evidence = h.why.get("evidence")
+        if evidence:
+            out.append(f"> {_quote(str(evidence))}")
+        out.append("")
     if h.description:
         out += [_inline(h.description), ""]
     for label, lang, query in (

@@ -159,6 +159,8 @@ class Hunt:
 
     `spl` is Splunk, `kql` Microsoft Defender XDR, `kql_sentinel` Sentinel ASIM; `source`
     names where the rule came from (pack, rule ID, author, link), as the Sigma licence asks.
+    `rank` (1 = fits the article best) and `why` (technique, evidence sentence, platform match,
+    tools named, fit score and a plain sentence) are set when the hunt was ranked against an article.
     """
 
     id: str
@@ -173,9 +175,11 @@ class Hunt:
     level: str = ""
     false_positives: tuple[str, ...] = ()
     source: dict[str, str] = field(default_factory=dict)
+    rank: int | None = None
+    why: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "id": self.id,
             "title": self.title,
             "techniques": list(self.techniques),
@@ -189,6 +193,11 @@ class Hunt:
             "false_positives": list(self.false_positives),
             "source": dict(self.source),
         }
+        if self.rank is not None:
+            d["rank"] = self.rank
+        if self.why is not None:
+            d["why"] = dict(self.why)
+        return d
 
 
 @dataclass(frozen=True, slots=True)

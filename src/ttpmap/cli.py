@@ -70,6 +70,11 @@ def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("--encoding", help="the input's text encoding when it is not UTF-8 (e.g. cp1252)")
     p.add_argument("--max-bytes", type=int, help="the largest input accepted (default 10 MiB)")
     p.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    p.add_argument(
+        "--max-hunts",
+        type=int,
+        help="keep at most N hunts, best fit first (Markdown shows 5 unless this is given; JSON all kept)",
+    )
     p.set_defaults(func=_run_analyze)
 
 
@@ -80,6 +85,8 @@ def _run_analyze(args: argparse.Namespace) -> int:
 
     if args.max_bytes is not None and args.max_bytes <= 0:
         raise InputError("--max-bytes must be a positive number of bytes")
+    if args.max_hunts is not None and args.max_hunts <= 0:
+        raise InputError("--max-hunts must be a positive number")
     if args.out is not None and args.out.exists() and not args.force:
         raise InputError(f"{args.out} exists; choose another --out or pass --force to overwrite it")
     if args.path == "-":
@@ -90,10 +97,14 @@ def _run_analyze(args: argparse.Namespace) -> int:
     else:
         article = Article.from_file(args.path, encoding=args.encoding, max_bytes=args.max_bytes)
     analyzer = Analyzer(
-        args.model, hunt_rules=args.hunt_rules, severity_rules=args.severity_rules, max_bytes=args.max_bytes
+        args.model,
+        hunt_rules=args.hunt_rules,
+        severity_rules=args.severity_rules,
+        max_bytes=args.max_bytes,
+        max_hunts=args.max_hunts,
     )
     brief = analyzer.analyze(article)
-    text = brief.to_json() + "\n" if args.format == "json" else brief.to_markdown()
+    text = brief.to_json() + "\n" if args.format == "json" else brief.to_markdown(max_hunts=args.max_hunts)
     if args.out is None:
         sys.stdout.write(text)
     else:

@@ -1,6 +1,6 @@
 """Sigma -> Splunk SPL, Defender XDR KQL and Sentinel ASIM KQL with pySigma (imported on first use).
 
-Each target is a registered, versioned converter (``"splunk_cim.v1"``, ``"defender_kql.v1"``,
+Each target is a registered, versioned converter (``"splunk_cim.v2"``, ``"defender_kql.v1"``,
 ``"sentinel_asim_kql.v1"``) filling one field of `ttpmap.Hunt`. A changed conversion gets a new
 ``.v2`` name; the pack cache records the names it was built with.
 
@@ -10,6 +10,9 @@ Fixes over stock pySigma 1.5.1 and its backends:
   an AND (pySigma-backend-splunk#73): `_SplunkBackend` groups every AND/OR nested in the other;
 * plain SPL for Windows log sources that the CIM data models do not cover gets the Sysmon (or
   PowerShell 4104) event code and channel, instead of a search over every event;
+* the Splunk CIM pipeline names the data set in ``drop_dm_object_name`` (``Proxy`` for
+  ``datamodel=Web.Proxy``) where the fields carry the data model's root prefix (``Web.*``), so the
+  macro does nothing: `_fix_drop_dm_object_name` names the prefix the fields use (``splunk_cim.v2``);
 * the Sentinel ASIM pipeline maps ``OriginalFileName`` to a field that ``imProcessCreate`` does not
   have, failing every rule that checks it: it is mapped to ``TargetProcessFileOriginalName``.
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import re
 import threading
 import warnings
 from collections.abc import Callable, Mapping
@@ -34,7 +38,7 @@ __all__ = ["BACKENDS", "FIELDS", "Conversion", "backend_versions", "convert_rule
 
 FIELDS: Final[tuple[str, ...]] = ("spl", "kql", "kql_sentinel")
 BACKENDS: Final[dict[str, str]] = {
-    "spl": "splunk_cim.v1",
+    "spl": "splunk_cim.v2",
     "kql": "defender_kql.v1",
     "kql_sentinel": "sentinel_asim_kql.v1",
 }
@@ -112,7 +116,7 @@ def backend_versions() -> dict[str, str]:
 @cache
 def _converters() -> dict[str, Callable[[Mapping[str, Any]], str]]:
     return {
-        "splunk_cim.v1": _to_splunk,
+        "splunk_cim.v2": _to_splunk,
         "defender_kql.v1": _to_defender,
         "sentinel_asim_kql.v1": _to_sentinel,
     }
@@ -157,7 +161,19 @@ def _to_splunk(doc: Mapping[str, Any]) -> str:
             raise ConversionError(f"CIM data model: {cim_error}; plain SPL: {spl_error}") from spl_error
     for marker in (" | `drop_dm_object_name(", " | convert timeformat="):
         query = query.replace(marker, "\n" + marker[1:])
-    return query
+    return _fix_drop_dm_object_name(query)
+
+
+_BY_PREFIX: Final = re.compile(r"\sby\s+([A-Za-z_][A-Za-z0-9_]*)\.")
+_DROP_MACRO: Final = re.compile(r"`drop_dm_object_name\(([^)]*)\)`")
+
+
+def _fix_drop_dm_object_name(query: str) -> str:
+    """Name, in ``drop_dm_object_name``, the prefix that the query's ``by`` fields carry."""
+    by = _BY_PREFIX.search(query)
+    if by is None:
+        return query
+    return _DROP_MACRO.sub(lambda m: f"`drop_dm_object_name({by.group(1)})`", query)
 
 
 def _to_defender(doc: Mapping[str, Any]) -> str:

@@ -8,20 +8,32 @@ import time
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import yaml
 
 from ttpmap._exceptions import InvalidParameterError, RuleError, UnknownTechniqueError
-from ttpmap._results import Hunt, Technique
+from ttpmap._results import Evidence, Hunt, Technique
 from ttpmap.hunts._convert import BACKENDS, FIELDS, Conversion, convert_rule
+from ttpmap.hunts._rank import (
+    FLOOR,
+    PLATFORM_NAMES,
+    Fit,
+    article_words,
+    fit,
+    infer_platforms,
+    rule_platform,
+    threat_names,
+    tools_in,
+)
 from ttpmap.hunts._rules import UNUSABLE_STATUSES, RuleInfo, corpus_name, iter_corpus, load_yaml, rule_info
 
 if TYPE_CHECKING:
     from ttpmap.attack import Catalog
 
-__all__ = ["ConversionFailure", "HuntLibrary"]
+__all__ = ["ConversionFailure", "HuntLibrary", "Recommendation"]
 
 _STATUS_RANK: Final = {"stable": 0, "test": 1, "experimental": 2}
 _LEVEL_RANK: Final = {"critical": 0, "high": 1, "medium": 2, "low": 3, "informational": 4}
@@ -43,6 +55,24 @@ class ConversionFailure(NamedTuple):
     rule: str
     backend: str
     reason: str
+
+
+class Recommendation(NamedTuple):
+    """What `HuntLibrary.recommend` returns: the hunts kept, best first, and what was left out.
+
+    `below_floor` hunts fitted the article too poorly to show; `over_cap` were past ``max_hunts``;
+    `platforms` are the platforms inferred from the article, each with the sentence that names it.
+    """
+
+    hunts: list[Hunt]
+    below_floor: int
+    over_cap: int
+    platforms: dict[str, Evidence]
+
+    @property
+    def left_out(self) -> int:
+        """Hunts found for the techniques but not kept (under the floor or past the cap)."""
+        return self.below_floor + self.over_cap
 
 
 class HuntLibrary:
@@ -90,6 +120,7 @@ class HuntLibrary:
         self._skipped: Counter[str] = Counter()
         self._resolved: dict[str, str | None] = {}
         self._sigmahq = False
+        self._tools: dict[int, frozenset[str]] = {}
         self._lock = threading.Lock()
 
     # -- construction -----------------------------------------------------------------------------
@@ -257,7 +288,109 @@ class HuntLibrary:
                 f"The 'max_per_technique' parameter of HuntLibrary.hunts_for must be an int >= 1. "
                 f"Got {max_per_technique!r} instead."
             )
-        picks: dict[int, tuple[list[str], float, Technique]] = {}
+        picks = self._picks(techniques, max_per_technique)
+        return [self._hunt(idx, served, score, first) for idx, (served, score, first, _) in picks.items()]
+
+    def recommend(
+        self,
+        techniques: Sequence[Technique],
+        text: str,
+        *,
+        sentences: Sequence[Evidence] = (),
+        max_hunts: int | None = None,
+        floor: float = FLOOR,
+        max_per_technique: int = 2,
+    ) -> Recommendation:
+        """The hunts that fit an article, best first, each with its `rank` and `why`.
+
+        Candidates are those of `hunts_for`; each is scored by how well it fits the article (see
+        ``ttpmap.hunts._rank``): the technique's confidence and the rule's level, the strength of the
+        technique's evidence (prose over list lines), the platform (the rule's ``logsource`` against
+        the platforms the article names) and the tools the hunt looks for that the article names.
+        Twice `max_per_technique` candidates are scored for each technique, and the best
+        `max_per_technique` of them kept, so a hunt for the article's platform can take the place of
+        one for another. Hunts under `floor` (or past the per-technique limit) are left out, and so
+        are those past `max_hunts`; both are counted.
+
+        Parameters
+        ----------
+        techniques : sequence of Technique
+            As in `Brief.techniques`.
+        text : str
+            The article's text (platforms and tool names are found in it).
+        sentences : sequence of Evidence, optional
+            The article's sentences, to quote the one that shows a platform.
+        max_hunts : int, optional
+            Keep at most this many (default: all that reach the floor).
+        floor : float, default=0.15
+            The least fit a hunt needs to be kept.
+        max_per_technique : int, default=2
+            As in `hunts_for`.
+
+        Raises
+        ------
+        InvalidParameterError
+            If `max_hunts` is not None or an int >= 1, or as `hunts_for` raises.
+        """
+        _check_techniques(techniques)
+        if max_hunts is not None and (
+            isinstance(max_hunts, bool) or not isinstance(max_hunts, int) or max_hunts < 1
+        ):
+            raise InvalidParameterError(
+                f"The 'max_hunts' parameter of HuntLibrary.recommend must be None or an int >= 1. "
+                f"Got {max_hunts!r} instead."
+            )
+        if (
+            isinstance(max_per_technique, bool)
+            or not isinstance(max_per_technique, int)
+            or max_per_technique < 1
+        ):
+            raise InvalidParameterError(
+                f"The 'max_per_technique' parameter of HuntLibrary.recommend must be an int >= 1. "
+                f"Got {max_per_technique!r} instead."
+            )
+        # twice the candidates of hunts_for, so that a hunt for the article's platform can replace
+        # one for another platform; each technique still keeps at most max_per_technique hunts
+        picks = self._picks(techniques, 2 * max_per_technique)
+        words = article_words(text)
+        platforms = infer_platforms(text, sentences, words)
+        scored = []
+        for idx, (served, score, first, by_tech) in picks.items():
+            info = self._rules[idx]
+            main = self._resolve(info.techniques[0]) if info.techniques else None
+            tools = self._tools.get(idx)
+            if tools is None:
+                if "detection.emerging-threats" in info.tags:
+                    tools = threat_names(info.key)
+                else:
+                    tools = tools_in(self._queries(idx))
+                self._tools[idx] = tools
+            result = fit(by_tech, rule_platform(info.logsource), tools, platforms, words, main)
+            scored.append((result, idx, served, score, first))
+        scored.sort(key=lambda x: (-x[0].score, self._static_rank(x[1])))
+        kept = []
+        per_technique: Counter[str] = Counter()
+        for x in scored:
+            tid = x[0].technique.id
+            if x[0].score >= floor and per_technique[tid] < max_per_technique:
+                per_technique[tid] += 1
+                kept.append(x)
+        below = len(scored) - len(kept)
+        over = 0
+        if max_hunts is not None and len(kept) > max_hunts:
+            over = len(kept) - max_hunts
+            kept = kept[:max_hunts]
+        hunts = []
+        for rank, (result, idx, served, score, first) in enumerate(kept, 1):
+            hunt = self._hunt(idx, served, score, first)
+            hunts.append(replace(hunt, rank=rank, why=_why(result, platforms)))
+        return Recommendation(hunts, below, over, platforms)
+
+    def _picks(
+        self, techniques: Sequence[Technique], max_per_technique: int
+    ) -> dict[int, tuple[list[str], float, Technique, list[tuple[Technique, float]]]]:
+        """Rule index -> (technique IDs served, best score, first technique, (technique, score) pairs)."""
+        picks: dict[int, tuple[list[str], float, Technique, list[tuple[Technique, float]]]] = {}
         for tech in sorted(techniques, key=lambda t: -float(t.confidence)):
             tid = self._resolve(tech.id)
             if tid is None:
@@ -268,13 +401,14 @@ class HuntLibrary:
                     _clamp(float(tech.confidence)) * _LEVEL_WEIGHT.get(self._rules[idx].level, 0.5) * factor
                 )
                 if idx in picks:
-                    served, best, first = picks[idx]
+                    served, best, first, by_tech = picks[idx]
                     if tech.id not in served:
                         served.append(tech.id)
-                    picks[idx] = (served, max(best, score), first)
+                    by_tech.append((tech, score))
+                    picks[idx] = (served, max(best, score), first, by_tech)
                 else:
-                    picks[idx] = ([tech.id], score, tech)
-        return [self._hunt(idx, served, score, first) for idx, (served, score, first) in picks.items()]
+                    picks[idx] = ([tech.id], score, tech, [(tech, score)])
+        return picks
 
     def _candidates(self, tid: str) -> tuple[list[int], float]:
         exact = self._index.get(tid)
@@ -483,3 +617,40 @@ def _is_sigmahq(root: Path) -> bool:
         return False
     folders = [root, *(c for c in root.iterdir() if c.is_dir())]
     return any(f.name.lower().startswith("sigmahq") or (f / _DRL_FILE).is_file() for f in folders)
+
+
+def _why(result: Fit, platforms: Mapping[str, Evidence]) -> dict[str, Any]:
+    """The reasons a hunt was kept at its rank, as data and as one plain sentence."""
+    tech = result.technique
+    evidence = result.evidence.text if result.evidence is not None else None
+    parts = [f"{tech.id} {tech.name}".strip() + f" (confidence {float(tech.confidence):.0%})"]
+    if result.evidence_kind == "prose":
+        parts.append("shown in a sentence of the article")
+    elif result.evidence_kind == "list":
+        parts.append("named only in a list or by its ID")
+    name = PLATFORM_NAMES.get(result.platform or "", result.platform or "")
+    if result.platform_match == "match":
+        parts.append(f"a {name} hunt, and the article involves {name}")
+    elif result.platform_match == "any":
+        parts.append("logs of any platform")
+    elif result.platform_match == "unknown":
+        parts.append(f"a {name} hunt; the article names no platform")
+    else:
+        named = ", ".join(PLATFORM_NAMES[p] for p in platforms)
+        parts.append(f"a {name} hunt, but the article involves {named}")
+    if result.tools:
+        parts.append("looks for " + ", ".join(result.tools) + ", which the article names")
+    platform_evidence = result.platform_evidence
+    return {
+        "technique": tech.id,
+        "technique_name": tech.name,
+        "technique_confidence": round(float(tech.confidence), 4),
+        "evidence": evidence,
+        "evidence_kind": result.evidence_kind,
+        "platform": result.platform,
+        "platform_match": result.platform_match,
+        "platform_evidence": platform_evidence.text if platform_evidence is not None else None,
+        "tools": list(result.tools),
+        "fit": round(result.score, 4),
+        "text": "; ".join(parts) + ".",
+    }

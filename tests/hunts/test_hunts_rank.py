@@ -1,0 +1,161 @@
+"""Ranking hunts by fit: platforms from the text, platforms of rules, evidence, cap, floor, why."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+
+from ttpmap._brief import brief_schema
+from ttpmap._exceptions import InvalidParameterError
+from ttpmap._results import Evidence, Technique
+from ttpmap.hunts._rank import evidence_strength, infer_platforms, rule_platform, tools_in
+
+
+@pytest.mark.parametrize(
+    ("text", "platforms"),
+    [
+        ("The loader runs powershell.exe from WINWORD.EXE on Windows 10.", {"windows"}),
+        ("A crontab entry on the Ubuntu host re-downloads the miner into /tmp/.", {"linux"}),
+        ("The DMG asks for the password with osascript and reads the keychain.", {"macos"}),
+        ("They used the EC2 role's keys to list S3 buckets.", {"cloud"}),
+        ("The attacker created an inbox rule in Microsoft 365.", {"saas"}),
+        ("Ivanti Connect Secure appliances were exploited.", {"network"}),
+        ("The package was published to the npm registry.", set()),
+        ("The group sent emails to a list of targets.", set()),
+        ("Its MAC address and the s3 key were logged.", set()),
+    ],
+)
+def test_infer_platforms(text, platforms):
+    assert set(infer_platforms(text)) == platforms
+
+
+def test_platform_evidence_is_the_sentence():
+    text = "First sentence here. Then the actor ran schtasks on the server."
+    sentences = [Evidence(text[0:20], 0, 20), Evidence(text[21:], 21, len(text))]
+    assert infer_platforms(text, sentences)["windows"] == sentences[1]
+
+
+@pytest.mark.parametrize(
+    ("logsource", "platform"),
+    [
+        (("process_creation", "windows", ""), "windows"),
+        (("file_event", "linux", ""), "linux"),
+        (("process_creation", "macos", ""), "macos"),
+        (("", "aws", "cloudtrail"), "cloud"),
+        (("", "azure", "signinlogs"), "saas"),
+        (("", "m365", "exchange"), "saas"),
+        (("proxy", "", ""), None),
+        (("webserver", "", ""), None),
+    ],
+)
+def test_rule_platform(logsource, platform):
+    assert rule_platform(logsource) == platform
+
+
+def test_tools_in_skips_generic_shells_and_long_lists():
+    assert tools_in({"kql": 'FolderPath endswith "\\\\certutil.exe"'}) == {"certutil"}
+    assert tools_in({"kql": 'FolderPath endswith "\\\\powershell.exe"'}) == frozenset()
+    many = " ".join(f'"\\\\tool{i}.exe"' for i in range(12))
+    assert tools_in({"kql": many}) == frozenset()
+
+
+def test_prose_evidence_beats_a_list_line():
+    prose = Technique("T1105", "", (), 0.7, (Evidence("The script downloads the payload with curl.", 0, 43),))
+    listed = Technique("T1105", "", (), 0.7, (Evidence("- T1105 Ingress Tool Transfer", 0, 29),))
+    assert evidence_strength(prose)[0] > evidence_strength(listed)[0]
+    assert evidence_strength(prose)[2] == "prose"
+    assert evidence_strength(listed)[2] == "list"
+
+
+LINUX_ARTICLE = (
+    "The intruders logged on to the Ubuntu server over SSH. They added a crontab entry that downloads "
+    "the miner with wget every ten minutes."
+)
+
+
+def _tech(tid: str, confidence: float, sentence: str) -> Technique:
+    return Technique(tid, "", (), confidence, (Evidence(sentence, 0, len(sentence)),))
+
+
+def test_recommend_drops_hunts_for_other_platforms(pack):
+    techs = [
+        _tech("T1053.003", 0.7, "They added a crontab entry that downloads the miner every ten minutes."),
+        _tech(
+            "T1105", 0.7, "They added a crontab entry that downloads the miner with wget every ten minutes."
+        ),
+    ]
+    everything = {h.id for h in pack.hunts_for(techs)}
+    assert "UC_CERTUTIL_DOWNLOAD" in everything  # Windows tool transfer, before ranking
+    rec = pack.recommend(techs, LINUX_ARTICLE)
+    ids = [h.id for h in rec.hunts]
+    assert "UC_CERTUTIL_DOWNLOAD" not in ids
+    assert "UC_CRON_PERSISTENCE" in ids[:2]
+    assert rec.left_out >= 1
+    assert [h.rank for h in rec.hunts] == list(range(1, len(rec.hunts) + 1))
+    why = rec.hunts[0].why
+    assert why is not None
+    assert why["platform_match"] == "match"
+    assert why["platform"] == "linux"
+    assert why["evidence_kind"] == "prose"
+    assert why["text"]
+
+
+def test_recommend_cap_counts_what_it_leaves_out(pack):
+    techs = [_tech("T1059.001", 0.8, "The macro starts PowerShell with an encoded command on Windows.")]
+    full = pack.recommend(techs, "The macro starts PowerShell with an encoded command on Windows.")
+    capped = pack.recommend(
+        techs, "The macro starts PowerShell with an encoded command on Windows.", max_hunts=1
+    )
+    assert len(full.hunts) >= 2
+    assert [h.id for h in capped.hunts] == [full.hunts[0].id]
+    assert capped.over_cap == len(full.hunts) - 1
+    assert capped.left_out == full.left_out + capped.over_cap
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "3"])
+def test_recommend_rejects_a_bad_cap(pack, bad):
+    with pytest.raises(InvalidParameterError, match="max_hunts"):
+        pack.recommend([], "text", max_hunts=bad)
+
+
+def test_analyzer_max_hunts_caps_the_brief_and_markdown_shows_five():
+    from ttpmap import Analyzer
+
+    text = (
+        "The phishing e-mail carried a Word document whose macro started powershell.exe with an encoded "
+        "command. The script downloaded a loader with certutil and ran it with rundll32. The actor dumped "
+        "LSASS memory with procdump, deleted shadow copies with vssadmin and encrypted the file servers, "
+        "leaving a ransom note. Persistence was a scheduled task created with schtasks on Windows hosts."
+    )
+    brief = Analyzer().analyze(text)
+    assert len(brief.hunts) > 5
+    md = brief.to_markdown()
+    section = md.split("## Recommended hunts", 1)[1].split("\n## ", 1)[0]
+    assert sum(line.startswith("### ") for line in section.splitlines()) == 5
+    assert "more hunt(s) in the JSON brief" in section
+    assert "_Why (rank 1):_" in section
+    doc = brief.to_dict()
+    jsonschema.validate(doc, brief_schema())
+    assert [h["rank"] for h in doc["hunts"]] == list(range(1, len(brief.hunts) + 1))
+    capped = Analyzer(max_hunts=2).analyze(text)
+    assert [h.id for h in capped.hunts] == [h.id for h in brief.hunts[:2]]
+    assert capped.hunts_left_out == brief.hunts_left_out + len(brief.hunts) - 2
+    assert json.loads(capped.to_json())["hunts_left_out"] == capped.hunts_left_out
+
+
+def test_analyzer_rejects_a_bad_max_hunts():
+    from ttpmap import Analyzer
+
+    with pytest.raises(InvalidParameterError, match="max_hunts"):
+        Analyzer(max_hunts=0)
+
+
+def test_threat_names_from_an_emerging_threat_rule_folder():
+    from ttpmap.hunts._rank import threat_names
+
+    key = "sigmahq-rules/rules-emerging-threats/2018/TA/APT29-CozyBear/proc_creation_win_apt_apt29.yml"
+    assert threat_names(key) == {"apt29-cozybear", "apt29", "cozybear"}
+    assert threat_names("r/rules-emerging-threats/2025/Exploits/CVE-2025-33053/x.yml") == {"cve-2025-33053"}
+    assert threat_names("x.yml") == frozenset()
