@@ -64,6 +64,7 @@ _CITATION_TAIL_RE = re.compile(r"(?:\[\d{1,3}\])+$")
 _PATH_SEGMENT_END_RE = re.compile(r"[\s,;:()\[\]]")
 _CIDR_SUFFIX_RE = re.compile(r"/([0-9]{1,2})(?![0-9A-Za-z./])")
 _DETECTION_PREFIX_RE = re.compile(r"([A-Za-z-]{2,24}):$")
+_NEWLINE_RE = re.compile("\n")
 _PAIRS = {")": "(", "]": "[", "}": "{", ">": "<"}
 _LIST_LINE_JUNK = frozenset(" \t-*•·|,;:0123456789.)(#>[]\u00a0")
 
@@ -83,6 +84,25 @@ class _Cand:
     defanged: bool
     reason: str | None
     family: str = ""  # "name" or "ip": demoted when written plainly in a report that defangs that family
+
+
+class _LineStarts:
+    """Where the line holding an offset starts, by bisection over the text's newlines (built once).
+
+    Searching back for the newline from every candidate is quadratic on one long line.
+    """
+
+    __slots__ = ("_newlines", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._newlines: list[int] | None = None
+
+    def __call__(self, pos: int) -> int:
+        if self._newlines is None:
+            self._newlines = [m.start() for m in _NEWLINE_RE.finditer(self._text)]
+        i = bisect_right(self._newlines, pos - 1) - 1
+        return self._newlines[i] + 1 if i >= 0 else 0
 
 
 class _Claims:
@@ -226,6 +246,8 @@ class _Run:
         self.dotted_claims = _Claims()
         self._ref_starts: list[int] | None = None
         self._ref_ends: list[int] = []
+        self.line_start = _LineStarts(self.f)
+        self.text_line_start = _LineStarts(text)
 
     # driver -----------------------------------------------------------------------------------
     def iocs(self) -> list[Ioc]:
@@ -273,7 +295,7 @@ class _Run:
     ) -> Evidence | None:
         """The sentence around `pos`. The splitter never crosses a line break, so only the line is split."""
         text = self.text
-        lo = text.rfind("\n", 0, pos) + 1
+        lo = self.text_line_start(pos)
         entry = cache.get(lo)
         if entry is None:
             hi = text.find("\n", pos)
@@ -369,7 +391,7 @@ class _Run:
             return "XML namespace"
         if pat.ACCESSED_RE.match(self.f, end, min(len(self.f), end + 40)):
             return "citation"
-        line_start = self.f.rfind("\n", 0, start) + 1
+        line_start = self.line_start(start)
         if pat.CITATION_LINE_RE.match(self.f, line_start, start + 1) or pat.CITATION_BEFORE_RE.search(before):
             return "citation"
         if pat.EXAMPLE_BEFORE_RE.search(before):
