@@ -367,6 +367,9 @@ class _Run:
     ) -> tuple[str | None, bool]:
         """Why a valid host name is low fidelity (None when high), and whether it names a specific
         object on a shared service (which no later rule demotes)."""
+        tld = host.rsplit(".", 1)[-1]
+        if tld not in self.tlds and tld not in _SPECIAL_TLDS:
+            return f"unknown top-level domain .{tld}: check the value before blocking it", False
         if defanged:
             return None, False
         pub = self.publisher
@@ -579,7 +582,8 @@ class _Run:
     def _glued_tld(self, label: str, defanged: bool) -> int:
         """Length of the real TLD at the start of a last label glued to the next table cell, or 0.
 
-        ``evil[.]comQuasarRAT`` (a flattened table) -> 3; a lowercase run is cut only when defanged.
+        ``evil[.]comQuasarRAT`` (a flattened table) -> 3. Only a case change marks the cell boundary:
+        cutting a lowercase run would invent a domain (``update-svc[.]comm`` is not ``update-svc.com``).
         """
         low = label.lower()
         if low in self.tlds or low in _SPECIAL_TLDS or not label.isalnum():
@@ -587,10 +591,6 @@ class _Run:
         for k in range(2, min(len(label), 25)):
             if label[k - 1].islower() and label[k].isupper() and low[:k] in self.tlds:
                 return k
-        if defanged and label.isalpha():
-            for k in range(min(len(low), 24), 1, -1):
-                if low[:k] in self.tlds:
-                    return k
         return 0
 
     def _host_token(self, m: re.Match[str], host: str, hs: int, he: int) -> None:

@@ -35,6 +35,10 @@ _TOKEN_RE = re.compile(
             # bracketed dots, ``[dot]`` and ``[.com]``-style bracketed top-level labels
             r"(?P<dot>" + _bracketed(r"\.|(?i:dot)") + r")",
             r"(?P<tld>(?<=[A-Za-z0-9])\[\.(?P<tldlabel>[A-Za-z]{2,24})\](?![\])}>]))",
+            # half brackets around a dot between letters or digits: ``evil[.com``, ``evil.]com``,
+            # ``107.150.112.]250``; the lone bracket goes
+            r"(?P<halfopen>(?<=[A-Za-z0-9])\[(?=\.[A-Za-z0-9]{1,63}+(?![A-Za-z0-9]*\])))",
+            r"(?P<halfclose>(?<=[A-Za-z0-9]\.)\](?=[A-Za-z0-9]))",
             # bracketed at signs
             r"(?P<at>" + _bracketed(r"@|(?i:at)") + r")",
             r"(?P<slash>" + _bracketed(r"/") + r")",
@@ -50,13 +54,15 @@ _TOKEN_RE = re.compile(
 _ESCAPES = frozenset({"escdot", "escslash", "escsep"})
 # Where a token can start: sre scans for this character class in C, so plain prose is skipped fast.
 _TRIGGER_RE = re.compile(
-    r"[\[({<\\:\uff0e\u3002\uff61hHfF](?:"
+    r"[\[({<\\:\]\uff0e\u3002\uff61hHfF](?:"
     r"(?<=[hH])(?:[xX*_][xXtT*_]|[tT][xX]|\[)"
     r"|(?<=[fF])[xX*]"
     r"|(?<=[\[({<])(?=[\[({<]{0,2} ?[.dD@aA:/])"
     r"|(?<=:)(?=\\/)"
     r"|(?<=\\)(?=[./])"
-    r"|(?<=[\uff0e\u3002\uff61]))"
+    r"|(?<=\[)(?<=[A-Za-z0-9]\[)(?=\.[A-Za-z0-9])"
+    r"|(?<=[\uff0e\u3002\uff61])"
+    r"|(?<=[A-Za-z0-9]\.\])(?=[A-Za-z0-9]))"
 )
 _OPENERS = "[({<\\"
 
@@ -76,6 +82,8 @@ def _replacement(m: re.Match[str]) -> str:
         return "." + m.group("tldlabel")
     if kind == "at":
         return "@"
+    if kind in ("halfopen", "halfclose"):
+        return ""
     return "/"
 
 
