@@ -56,6 +56,9 @@ _IP_REASONS = (
 )
 _LABEL_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _HOST_CHARS_RE = re.compile(r"[A-Za-z0-9.\-]+")
+# Underscores occur in the host labels below the registered name (o_o.example.nl), never in it.
+_SUB_LABEL_RE = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
+_URL_HOST_CHARS_RE = re.compile(r"[A-Za-z0-9._\-]+")
 _TRAIL_URL = ".,;:!?*'\"-$"
 _HEX_COLON = frozenset("0123456789abcdefABCDEF")
 _TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
@@ -432,7 +435,9 @@ class _Run:
         known = tld in self.tlds or tld in _SPECIAL_TLDS
         if not known and not (defanged and tld.isalpha() and 2 <= len(tld) <= 24):
             return False
-        return all(_LABEL_RE.fullmatch(label) for label in labels)
+        return all(_LABEL_RE.fullmatch(label) for label in labels[-2:]) and all(
+            _SUB_LABEL_RE.fullmatch(label) for label in labels[:-2]
+        )
 
     # URLs -------------------------------------------------------------------------------------
     def _urls(self) -> None:
@@ -486,7 +491,7 @@ class _Run:
                 reason = _ip_reason(ip4)
             else:
                 host_l = host_l.rstrip(".")
-                if not _HOST_CHARS_RE.fullmatch(host_l):
+                if not _URL_HOST_CHARS_RE.fullmatch(host_l):
                     continue
                 if self._valid_domain(host_l, defanged):
                     reason, specific = self._host_verdict(host_l, defanged, tail)
@@ -512,7 +517,12 @@ class _Run:
         for m in pat.REG_ROOT_RE.finditer(f):
             if self.url_claims.find(m.start(), m.end()) >= 0:
                 continue
-            root = f[m.start() : m.end()].rstrip(":")
+            start = m.start()
+            if m.group("angle"):  # <HKCU>\Software\...
+                if not start or f[start - 1] != "<":
+                    continue
+                start -= 1
+            root = f[m.start() : m.end()].rstrip(">").rstrip(":")
             pos = m.end()
             segments: list[str] = []
             while True:
@@ -524,7 +534,7 @@ class _Run:
                     segments.append(seg)
                     pos = s.end()
                     continue
-                last = _PATH_SEGMENT_END_RE.split(seg, maxsplit=1)[0].rstrip(".'\"")
+                last = _last_segment(seg)
                 if last:
                     segments.append(last)
                     pos = s.start() + 1 + len(last)
@@ -532,7 +542,7 @@ class _Run:
             if not segments or (m.group("bare") and len(segments) < 2):
                 continue
             value = root + "\\" + "\\".join(segments)
-            start, end = m.start(), pos
+            end = pos
             self.reg_claims.add(start, end)
             self._add("registry_key", value, start, end, self.fanged.defanged(start, end), None)
 
@@ -947,12 +957,46 @@ def _match_reason(m: HostMatch, path: str, is_email: bool) -> str | None:
 
 def _is_inner_segment(seg: str) -> bool:
     """A key segment followed by a backslash: words with spaces are fine ('Windows NT'), prose is not."""
+    if seg.startswith("<") and seg.endswith(">"):
+        return True  # a placeholder: <USER SID>
     if seg != seg.strip() or ":" in seg:
         return False
     words = seg.split(" ")
+    if any(_is_reg_root(w) for w in words):
+        return False  # two keys side by side: "...\\ConsoleIME HKLM\\SOFTWARE"
     if len(words) == 1:
         return True
     return len(words) <= 5 and all(w[:1].isupper() or w[:1].isdigit() or w[:1] in "{_.$%" for w in words if w)
+
+
+_REG_ROOTS = _words("HKLM HKCU HKCR HKU HKCC")
+_CAP_WORD_RE = re.compile(r" ([A-Z0-9][A-Za-z0-9_-]{0,63})(?=$|[ .,;:)])")
+# Capitalised words that follow a key in prose rather than belong to its last segment.
+_AFTER_KEY_WORDS = _words(
+    "A An And As At But By For From If In Is It Its Of On Or The Then These This Those To Was When "
+    "Where Which While With Key Keys Value Values Registry Hive Subkey Subkeys Entry Entries"
+)
+
+
+def _is_reg_root(word: str) -> bool:
+    up = word.upper().lstrip("<").rstrip(">:")
+    return up in _REG_ROOTS or up.startswith("HKEY_")
+
+
+def _last_segment(seg: str) -> str:
+    """The last segment of a key: its first word, and up to four more capitalised words
+    (``Image File Execution Options``, ``Shell Folders``) unless a word ends a sentence or begins prose."""
+    out = _PATH_SEGMENT_END_RE.split(seg, maxsplit=1)[0]
+    pos = len(out)
+    for _ in range(4):
+        if out.endswith((".", ",")) or pos < len(out):
+            break
+        m = _CAP_WORD_RE.match(seg, pos)
+        if m is None or m.group(1) in _AFTER_KEY_WORDS or _is_reg_root(m.group(1)):
+            break
+        out += m.group()
+        pos = m.end()
+    return out.rstrip(".'\"")
 
 
 _NONFILE_HASH = {

@@ -83,13 +83,14 @@ CVE_RE = re.compile(
 REG_ROOT_RE = re.compile(
     r"[HhSs\\](?<![A-Za-z0-9_\\].)(?:"
     r"(?<=[Hh])(?P<root>(?i:KEY_(?:LOCAL_MACHINE|CURRENT_USER|CLASSES_ROOT|USERS|CURRENT_CONFIG|PERFORMANCE_DATA)"
-    r"|K(?:LM|CU|CR|U|CC)))(?P<colon>:?)"
+    r"|K(?:LM|CU|CR|U|CC)))(?P<colon>:?)(?P<angle>>?)"
     r"|(?<=\\)(?P<kernel>(?i:REGISTRY)\\(?i:MACHINE|USER))"
     r"|(?<=[Ss])(?P<bare>(?i:OFTWARE|YSTEM))"
-    r")(?=\\[A-Za-z0-9{])"
+    r")(?=\\[A-Za-z0-9{<])"
 )
 # One key segment: no backslash, control characters, quotes or wildcard characters.
-REG_SEGMENT_RE = re.compile(r"\\([^\\\r\n\t\"'`<>|*?\u2000-\u206f]{1,255}+)")
+# ``<USER SID>`` stands for a variable segment (``HKEY_USERS\\<USER SID>\\Software``).
+REG_SEGMENT_RE = re.compile(r"\\(<[A-Za-z0-9 _-]{1,40}+>|[^\\\r\n\t\"'`<>|*?\u2000-\u206f]{1,255}+)")
 
 VERSION_CONTEXT_RE = re.compile(
     r"(?i)(?:\b(?:v|ver|version|versions|build|release|rev|revision|update|patch|firmware|fw|sp|"
