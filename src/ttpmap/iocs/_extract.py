@@ -250,6 +250,7 @@ class _Run:
         self._ref_starts: list[int] | None = None
         self._ref_ends: list[int] = []
         self.line_start = _LineStarts(self.f)
+        self._tables: list[tuple[int, int]] | None = None
         self.text_line_start = _LineStarts(text)
 
     # driver -----------------------------------------------------------------------------------
@@ -820,9 +821,44 @@ class _Run:
             reason = None
             if len(set(value)) <= 2:
                 reason = "placeholder, not a hash"
+            elif value in _EMPTY_FILE_HASHES:
+                reason = "hash of an empty file, not an indicator"
             else:
-                reason = _hash_context_reason(self._line_before(start, 60))
+                reason = self._hash_label_reason(start)
             self._add(type_, value, start, end, self.fanged.defanged(start, end), reason)
+
+    def _hash_label_reason(self, start: int) -> str | None:
+        """Why a hash is not a file hash, from its label: on its line, else its table column's header,
+        else a short label line just above it (``imphash`` / ``authentihash``)."""
+        before = self._line_before(start, 60)
+        if any(ch.isalnum() for ch in before.rsplit("|", 1)[-1]):
+            return _hash_context_reason(before)
+        header = self._column_header(start)
+        if header is not None:
+            return _hash_context_reason(header) or _hash_context_reason(before)
+        line_start = self.line_start(start)
+        if line_start == 0 or any(ch.isalnum() for ch in before):
+            return _hash_context_reason(before)
+        above = self.f[self.line_start(line_start - 1) : line_start - 1]
+        if len(above) > 60 or pat.HASH_RE.search(above):
+            return None
+        return _hash_context_reason(above)
+
+    def _column_header(self, pos: int) -> str | None:
+        """The header cell above `pos` in a Markdown table, or None outside a table."""
+        if self._tables is None:
+            self._tables = [m.span() for m in pat.MD_TABLE_RE.finditer(self.f)]
+        i = bisect_right(self._tables, (pos, len(self.f) + 1)) - 1
+        if i < 0 or pos >= self._tables[i][1]:
+            return None
+        t_start, _ = self._tables[i]
+        line_start = self.line_start(pos)
+        if pos - line_start > 2000:
+            return None
+        column = self.f.count("|", line_start, pos)
+        header_end = self.f.find("\n", t_start, t_start + 2000)
+        cells = self.f[t_start : header_end if header_end >= 0 else t_start + 2000].split("|")
+        return cells[column] if column < len(cells) else None
 
     def _crypto(self) -> None:
         for m in pat.CRYPTO_RE.finditer(self.f):
@@ -1011,6 +1047,7 @@ _NONFILE_HASH = {
     "ja4": "TLS fingerprint, not a file hash",
     "jarm": "TLS fingerprint, not a file hash",
     "imphash": "import hash, not a file hash",
+    "authentihash": "Authenticode hash (authentihash), not a file hash",
     "import hash": "import hash, not a file hash",
     "thumbprint": "certificate thumbprint, not a file hash",
     "serial": "certificate serial number, not a file hash",
@@ -1023,6 +1060,16 @@ _NONFILE_HASH = {
     "clsid": "identifier, not a file hash",
     "mutex": "identifier, not a file hash",
 }
+# MD5, SHA-1, SHA-256 and SHA-512 of zero bytes: seen in reports, never an indicator.
+_EMPTY_FILE_HASHES = frozenset(
+    {
+        "d41d8cd98f00b204e9800998ecf8427e",
+        "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+        "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
+    }
+)
 _KEY_WORDS = _words("key keys iv nonce salt secret token password passwd seed")
 
 

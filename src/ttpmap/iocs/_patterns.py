@@ -21,6 +21,7 @@ __all__ = [
     "EXAMPLE_BEFORE_RE",
     "HASH_CONTEXT_RE",
     "HASH_RE",
+    "MD_TABLE_RE",
     "IOC_HEADING_RE",
     "LEGIT_CONTEXT_RE",
     "LOCAL_PART_RE",
@@ -92,6 +93,9 @@ REG_ROOT_RE = re.compile(
 # ``<USER SID>`` stands for a variable segment (``HKEY_USERS\\<USER SID>\\Software``).
 REG_SEGMENT_RE = re.compile(r"\\(<[A-Za-z0-9 _-]{1,40}+>|[^\\\r\n\t\"'`<>|*?\u2000-\u206f]{1,255}+)")
 
+# A Markdown table: consecutive lines that start with a pipe.
+MD_TABLE_RE = re.compile(r"(?m)^[ \t]{0,3}\|[^\n]*+(?:\n[ \t]{0,3}\|[^\n]*+)*+")
+
 VERSION_CONTEXT_RE = re.compile(
     r"(?i)(?:\b(?:v|ver|version|versions|build|release|rev|revision|update|patch|firmware|fw|sp|"
     r"driver|edition|agent|client|sdk|library|package|plugin|module|framework|runtime|kernel|"
@@ -103,7 +107,7 @@ VERSION_CONTEXT_RE = re.compile(
 HASH_CONTEXT_RE = re.compile(
     r"(?i)\b(commit(?:s|ted)?|revision|rev|changeset|"
     r"key|keys|iv|nonce|salt|secret|token|password|passwd|seed|"
-    r"ja3s?|jarm|ja4|imphash|import hash|thumbprint|serial(?: number)?|"
+    r"ja3s?|jarm|ja4|imphash|import hash|authentihash|thumbprint|serial(?: number)?|"
     r"txid|transaction|tx|uuid|guid|clsid|mutex|"
     r"sha-?1|sha-?256|sha-?512|md-?5|hash(?:es)?|sample|file|ioc|indicator|payload|dll|exe|binary)\b"
 )
