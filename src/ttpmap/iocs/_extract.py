@@ -68,6 +68,8 @@ _PATH_SEGMENT_END_RE = re.compile(r"[\s,;:()\[\]]")
 _CIDR_SUFFIX_RE = re.compile(r"/([0-9]{1,2})(?![0-9A-Za-z./])")
 _DETECTION_PREFIX_RE = re.compile(r"([A-Za-z-]{2,24}):$")
 _NEWLINE_RE = re.compile("\n")
+# A path segment or query value of a lookup-site URL that may name its subject.
+_SUBJECT_PIECE_RE = re.compile(r"(?:%3[Aa])?([A-Za-z0-9._-]{3,253}+)")
 _PAIRS = {")": "(", "]": "[", "}": "{", ">": "<"}
 _LIST_LINE_JUNK = frozenset(" \t-*•·|,;:0123456789.)(#>[]\u00a0")
 
@@ -511,6 +513,36 @@ class _Run:
             value = f"{scheme.lower()}://{userinfo}{at}{host_l}{port}{tail}"
             self.url_claims.add(start, end, lookup)
             self._add("url", value, start, end, defanged, reason, family)
+            if lookup:
+                self._lookup_subjects(tail, end - len(tail))
+
+    def _lookup_subjects(self, tail: str, offset: int) -> None:
+        """The IP addresses and domains a lookup-site URL is about (``virustotal.com/gui/ip-address/
+        185.220.101.47``, ``urlscan.io/domain/evil.com``, ``threatfox.abuse.ch/browse.php?search=
+        ioc%3A...``). Hashes in such URLs are found by the hash pass."""
+        for m in _SUBJECT_PIECE_RE.finditer(tail):
+            piece = m.group(1).lower().rstrip(".")
+            start = offset + m.start(1)
+            end = start + len(piece)
+            defanged = self.fanged.defanged(start, end)
+            if _is_ipv4_literal(piece):
+                try:
+                    ip = ipaddress.IPv4Address(piece)
+                except ValueError:
+                    continue
+                reason = _ip_reason(ip)
+                if reason is None:
+                    cat = self.lists.address_category(ip)
+                    reason = None if cat is None else f"well-known {cat} address"
+                self._add("ipv4", piece, start, end, defanged, reason)
+            elif (
+                "." in piece
+                and piece.rsplit(".", 1)[-1] in self.tlds
+                and piece.rsplit(".", 1)[-1] not in self.lists.extensions
+                and self._valid_domain(piece, defanged)
+            ):
+                reason, _ = self._host_verdict(piece, defanged)
+                self._add("domain", piece, start, end, defanged, reason)
 
     # Registry keys ----------------------------------------------------------------------------
     def _registry(self) -> None:
