@@ -68,6 +68,16 @@ _PATH_SEGMENT_END_RE = re.compile(r"[\s,;:()\[\]]")
 _CIDR_SUFFIX_RE = re.compile(r"/([0-9]{1,2})(?![0-9A-Za-z./])")
 _DETECTION_PREFIX_RE = re.compile(r"([A-Za-z-]{2,24}):$")
 _NEWLINE_RE = re.compile("\n")
+_SPELLED_DOT_RE = re.compile(r" (?:dot|DOT) ")
+_SPELLED_EMAIL_RE = re.compile(
+    r"\b(?:(?i:e-?mail|mail|sender|reply-to)(?i: address(?:es)?)?(?: is| was)?[:\s]{1,3}+"
+    r"|(?i:from|contact|to|cc): ?)"
+    r"(?P<local>[A-Za-z0-9._%+-]{1,64}+) (?:at|AT) "
+    r"(?P<domain>[A-Za-z0-9-]{1,63}+(?: (?:dot|DOT) [A-Za-z0-9-]{1,63}+){1,4}+)(?![A-Za-z0-9])"
+)
+_NAME_QUOTES = (('"', '"'), ("\u201c", "\u201d"), ("`", "`"), ("|", "|"))
+# Words of a file name before its last word: capitalised or digits, so that a quoted sentence is no name.
+_SPACED_WORDS_RE = re.compile(r"(?:[A-Z0-9_(][A-Za-z0-9_()+,!&#~-]{0,39} ){1,4}")
 # A path segment or query value of a lookup-site URL that may name its subject.
 _SUBJECT_PIECE_RE = re.compile(r"(?:%3[Aa])?([A-Za-z0-9._-]{3,253}+)")
 _PAIRS = {")": "(", "]": "[", "}": "{", ">": "<"}
@@ -262,6 +272,8 @@ class _Run:
         if "registry_key" in w:
             self._registry()
         self._dotted()
+        if "email" in w:
+            self._spelled_emails()
         if "ipv6" in w:
             self._ipv6()
         if w & {"md5", "sha1", "sha256", "sha512"}:
@@ -367,6 +379,13 @@ class _Run:
         if pat.CONTEXT_IOC_RE.search(before) or pat.CONTEXT_IOC_RE.search(after):
             return True
         return not (set(before) - _LIST_LINE_JUNK) and not (set(after.rstrip()) - _LIST_LINE_JUNK)
+
+    def _cue_nearby(self, start: int, end: int) -> bool:
+        """True when words such as "C2", "domain" or "beacons to" stand next to a span on its line."""
+        return bool(
+            pat.CONTEXT_IOC_RE.search(self._line_before(start, 60))
+            or pat.CONTEXT_IOC_RE.search(self._line_after(end, 40))
+        )
 
     def _host_verdict(
         self, host: str, defanged: bool, path: str = "", is_email: bool = False
@@ -601,7 +620,11 @@ class _Run:
 
     def _email(self, start: int, local: str, host: str, hs: int, he: int) -> bool:
         """Report an e-mail address; False when the token is not one (its host is then tried alone)."""
-        if start and _is_token_char(self.f[start - 1]):
+        lead = len(local) - len(local.lstrip("-."))
+        if lead:  # "-----foo@bar.com": a rule of dashes before the address
+            start += lead
+            local = local[lead:]
+        elif start and _is_token_char(self.f[start - 1]):
             return False
         if not pat.LOCAL_PART_RE.fullmatch(local):
             return False
@@ -621,6 +644,21 @@ class _Run:
         self.dotted_claims.add(start, he)
         self._add("email", value, start, he, defanged, reason, "name")
         return True
+
+    def _spelled_emails(self) -> None:
+        """``E-mail: jdoe at evil-mail dot com``: addresses spelled out with " at " and " dot ", taken
+        only right after a label that says an e-mail address follows."""
+        for m in _SPELLED_EMAIL_RE.finditer(self.f):
+            local = m.group("local")
+            start, end = m.start("local"), m.end()
+            host = _SPELLED_DOT_RE.sub(".", m.group("domain")).lower()
+            if not pat.LOCAL_PART_RE.fullmatch(local) or not self._valid_domain(host, False):
+                continue
+            if self.dotted_claims.find(start, end) >= 0:
+                continue
+            reason, _ = self._host_verdict(host, True, is_email=True)
+            self.dotted_claims.add(start, end)
+            self._add("email", f"{local.lower()}@{host}", start, end, True, reason, "name")
 
     def _glued_tld(self, label: str, defanged: bool) -> int:
         """Length of the real TLD at the start of a last label glued to the next table cell, or 0.
@@ -722,7 +760,7 @@ class _Run:
 
     def _name_reason(self, host: str, start: int, end: int, bare: bool) -> str | None:
         """Why a plainly written host name is not an indicator, or None."""
-        if host != host.lower():
+        if host != host.lower() and not (host == host.upper() and self._cue_nearby(start, end)):
             return "written as a name (capitalised), not as an indicator"
         reason = self._plain_reason(start, end)
         if reason is not None or not bare:
@@ -759,13 +797,44 @@ class _Run:
             and pat.OWN_DOWNLOAD_RE.search(self._line_before(start, 100))
         ):
             reason = "the report's own download, not an indicator"
+        spaced = self._spaced_name_start(start, end)
+        if spaced < start:
+            name = self.f[spaced:start] + name
+            start = spaced
         self._add("filename", name, start, end, defanged, reason)
 
+    def _spaced_name_start(self, start: int, end: int) -> int:
+        """Where a quoted or table-cell file name with spaces begins (``"FILES ENCRYPTED.txt"``,
+        ``| HOW TO DECRYPT.txt |``): up to four capitalised words back to the opening quote or pipe."""
+        f = self.f
+        if not start or f[start - 1] != " ":
+            return start
+        lo = max(self.line_start(start), start - 120)
+        seg = f[lo:start]
+        for opener, closer in _NAME_QUOTES:
+            k = seg.rfind(opener)
+            if k < 0:
+                continue
+            words = seg[k + 1 :]
+            lead = len(words) - len(words.lstrip(" ")) if opener == "|" else 0
+            if not _SPACED_WORDS_RE.fullmatch(words[lead:]):
+                continue
+            after = f[end : end + 40]
+            if (after.lstrip(" ") if opener == "|" else after).startswith(closer):
+                return lo + k + 1 + lead
+        return start
+
     def _ipv4(self, host: str, start: int, end: int, path: str, port: str | None) -> None:
+        padded = None
         try:
             ip = ipaddress.IPv4Address(host)
         except ValueError:
-            return
+            octets = host.split(".")
+            if not all(len(o) <= 3 and int(o) <= 255 for o in octets):
+                return
+            padded = host  # 018.12.15.14: leading zeros, which some tools read as octal
+            host = ".".join(str(int(o)) for o in octets)
+            ip = ipaddress.IPv4Address(host)
         f = self.f
         prev = f[start - 1] if start else ""
         prev2 = f[max(0, start - 2) : start]
@@ -773,6 +842,8 @@ class _Run:
             return  # Chrome/120.0.0.0, a path component
         defanged = self.fanged.defanged(start, end + (len(port) + 1 if port else 0))
         reason = _ip_reason(ip)
+        if reason is None and padded is not None:
+            reason = f"written with zero-padded octets ({padded}), which some tools read as octal"
         if reason is None:
             cat = self.lists.address_category(ip)
             reason = None if cat is None else f"well-known {cat} address"
