@@ -32,6 +32,14 @@ PATTERNS = {
     "words": "evil[.]com readme.md 10.0.0.1 ",
     "bracket runs": "[[[[.]]]]",
     "brackets at": "[at]",
+    "half brackets": "a.]",
+    "half brackets open": "a[.",
+    "table cells": "| A ",
+    "quoted names": '"A B.txt',
+    "spelled e-mails": "mail: a at b dot ",
+    "registry words": "HKCU\\A B ",
+    "registry placeholders": "HKEY_USERS\\<A>",
+    "lookup urls": "https://www.virustotal.com/gui/ip-address/1.2.3.4/",
 }
 
 

@@ -660,7 +660,7 @@ class _Run:
             self.dotted_claims.add(start, end)
             self._add("email", f"{local.lower()}@{host}", start, end, True, reason, "name")
 
-    def _glued_tld(self, label: str, defanged: bool) -> int:
+    def _glued_tld(self, label: str) -> int:
         """Length of the real TLD at the start of a last label glued to the next table cell, or 0.
 
         ``evil[.]comQuasarRAT`` (a flattened table) -> 3. Only a case change marks the cell boundary:
@@ -698,7 +698,7 @@ class _Run:
                 hs += lead
                 host = host[lead:]
                 labels[0] = labels[0][lead:]
-        cut = self._glued_tld(labels[-1], defanged)
+        cut = self._glued_tld(labels[-1])
         if cut:
             he -= len(labels[-1]) - cut
             host = host[: he - hs]
