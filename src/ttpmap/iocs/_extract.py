@@ -1105,7 +1105,9 @@ def _is_inner_segment(seg: str) -> bool:
         return False  # two keys side by side: "...\\ConsoleIME HKLM\\SOFTWARE"
     if len(words) == 1:
         return True
-    return len(words) <= 5 and all(w[:1].isupper() or w[:1].isdigit() or w[:1] in "{_.$%" for w in words if w)
+    if all(w[:1].isupper() or w[:1].isdigit() or w[:1] in "{_.$%" for w in words if w):
+        return len(words) <= 5
+    return len(words) <= 3 and all(w.isalnum() for w in words)  # "foo bar" in HKLM\SOFTWARE\foo bar\b
 
 
 _REG_ROOTS = _words("HKLM HKCU HKCR HKU HKCC")

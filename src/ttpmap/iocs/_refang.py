@@ -28,7 +28,7 @@ _TOKEN_RE = re.compile(
         (
             # ``hxxp``/``hXXps``/``h**p``/``hxtp``/``fxp`` before a colon or a bracketed colon, not
             # inside a host name (``0.fxp:`` is a label followed by a colon, not a scheme)
-            r"(?P<scheme>\b(?<![-.\]\uff0e\u3002\uff61])(?i:h(?:xx|xt|tx|\*\*|__|\[tt\]|\[xx\])p(?P<s>s?)|f[x\*]{1,2}p)(?=[\[({]?:))",
+            r"(?P<scheme>\b(?<![-.\]\uff0e\u3002\uff61])(?i:h(?:xx|xt|tx|00|\*\*|__|\[tt\]|\[xx\])p(?P<s>s?)|f[x\*]{1,2}p)(?=[\[({]?:))",
             # separators that stand for ``://`` (``[:]//``, ``[://]``, ``[:/]/``, ``:\/\/``...)
             r"(?P<sep>" + _bracketed(r"://|:/|:") + r"(?:" + _bracketed(r"//|/") + r"|//|/|\\/\\/)?)",
             r"(?P<escsep>(?<!\\):\\/\\/)",
@@ -55,7 +55,7 @@ _ESCAPES = frozenset({"escdot", "escslash", "escsep"})
 # Where a token can start: sre scans for this character class in C, so plain prose is skipped fast.
 _TRIGGER_RE = re.compile(
     r"[\[({<\\:\]\uff0e\u3002\uff61hHfF](?:"
-    r"(?<=[hH])(?:[xX*_][xXtT*_]|[tT][xX]|\[)"
+    r"(?<=[hH])(?:[xX*_][xXtT*_]|[tT][xX]|00|\[)"
     r"|(?<=[fF])[xX*]"
     r"|(?<=[\[({<])(?=[\[({<]{0,2} ?[.dD@aA:/])"
     r"|(?<=:)(?=\\/)"
@@ -90,7 +90,7 @@ def _replacement(m: re.Match[str]) -> str:
 def refang(text: str) -> str:
     """Return `text` with defanged indicators restored (``hxxp://evil[.]com`` -> ``http://evil.com``).
 
-    Handles ``hxxp``, ``hXXps``, ``h**p``, ``[:]//``, ``[://]``, ``:\\/\\/``, ``[.]``, ``(.)``,
+    Handles ``hxxp``, ``hXXps``, ``h00p``, ``h**p``, ``[:]//``, ``[://]``, ``:\\/\\/``, ``[.]``, ``(.)``,
     ``{.}``, ``[dot]``, ``(dot)``, ``\\.``, ``[at]``, ``(at)``, ``[@]``, ``[/]`` and full-width
     dots. Idempotent: ``refang(refang(t)) == refang(t)``.
 
