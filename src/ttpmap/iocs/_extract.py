@@ -68,6 +68,10 @@ _PATH_SEGMENT_END_RE = re.compile(r"[\s,;:()\[\]]")
 _CIDR_SUFFIX_RE = re.compile(r"/([0-9]{1,2})(?![0-9A-Za-z./])")
 _DETECTION_PREFIX_RE = re.compile(r"([A-Za-z-]{2,24}):$")
 _NEWLINE_RE = re.compile("\n")
+_C2_CUE_RE = re.compile(
+    r"(?i)\b(?:c2s?|c&c|cnc|command[- ]and[- ]control|beacon\w*|callbacks?|exfiltrat\w*|iocs?|indicators?)\b"
+)
+_MD_SEPARATOR_RE = re.compile(r"[ \t]{0,3}\|?[ \t]{0,3}:?-{3,}")
 _SPELLED_DOT_RE = re.compile(r" (?:dot|DOT) ")
 _SPELLED_EMAIL_RE = re.compile(
     r"\b(?:(?i:e-?mail|mail|sender|reply-to)(?i: address(?:es)?)?(?: is| was)?[:\s]{1,3}+"
@@ -381,11 +385,8 @@ class _Run:
         return not (set(before) - _LIST_LINE_JUNK) and not (set(after.rstrip()) - _LIST_LINE_JUNK)
 
     def _cue_nearby(self, start: int, end: int) -> bool:
-        """True when words such as "C2", "domain" or "beacons to" stand next to a span on its line."""
-        return bool(
-            pat.CONTEXT_IOC_RE.search(self._line_before(start, 60))
-            or pat.CONTEXT_IOC_RE.search(self._line_after(end, 40))
-        )
+        """True when a C2 cue ("C2", "command and control", "beacons to") precedes a span on its line."""
+        return bool(_C2_CUE_RE.search(self._line_before(start, 60)))
 
     def _host_verdict(
         self, host: str, defanged: bool, path: str = "", is_email: bool = False
@@ -725,6 +726,8 @@ class _Run:
                 self._path_filename(path, he)
             return
         is_domain = self._valid_domain(host_l, defanged)
+        if is_domain and is_ext and tld not in self.tlds and not self._cue_nearby(hs, he):
+            is_domain = False  # report.exe[.]lnk: a file name, unless a C2 cue says it is a host
         if is_ext and not defanged:
             known = self.lists.match_host(host_l) is not None
             if not (is_domain and (path or port or unc or host_l.startswith("www.") or known)):
@@ -960,7 +963,9 @@ class _Run:
             return None
         column = self.f.count("|", line_start, pos)
         header_end = self.f.find("\n", t_start, t_start + 2000)
-        cells = self.f[t_start : header_end if header_end >= 0 else t_start + 2000].split("|")
+        if header_end < 0 or not _MD_SEPARATOR_RE.match(self.f, header_end + 1):
+            return None  # no separator row: the first row is data, not a header
+        cells = self.f[t_start:header_end].split("|")
         return cells[column] if column < len(cells) else None
 
     def _crypto(self) -> None:
@@ -1127,6 +1132,8 @@ def _is_reg_root(word: str) -> bool:
 def _last_segment(seg: str) -> str:
     """The last segment of a key: its first word, and up to four more capitalised words
     (``Image File Execution Options``, ``Shell Folders``) unless a word ends a sentence or begins prose."""
+    if seg.startswith("<") and seg.endswith(">"):
+        return seg  # a placeholder: <script-specific name>
     out = _PATH_SEGMENT_END_RE.split(seg, maxsplit=1)[0]
     pos = len(out)
     for _ in range(4):
@@ -1135,6 +1142,8 @@ def _last_segment(seg: str) -> str:
         m = _CAP_WORD_RE.match(seg, pos)
         if m is None or m.group(1) in _AFTER_KEY_WORDS or _is_reg_root(m.group(1)):
             break
+        if seg.startswith(":", m.end()):
+            break  # "...\ImagePath Details: ...": a label follows the key
         out += m.group()
         pos = m.end()
     return out.rstrip(".'\"")

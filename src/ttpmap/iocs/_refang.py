@@ -35,10 +35,10 @@ _TOKEN_RE = re.compile(
             # bracketed dots, ``[dot]`` and ``[.com]``-style bracketed top-level labels
             r"(?P<dot>" + _bracketed(r"\.|(?i:dot)") + r")",
             r"(?P<tld>(?<=[A-Za-z0-9])\[\.(?P<tldlabel>[A-Za-z]{2,24})\](?![\])}>]))",
-            # half brackets around a dot between letters or digits: ``evil[.com``, ``evil.]com``,
-            # ``107.150.112.]250``; the lone bracket goes
-            r"(?P<halfopen>(?<=[A-Za-z0-9])\[(?=\.[A-Za-z0-9]{1,63}+(?![A-Za-z0-9]*\])))",
-            r"(?P<halfclose>(?<=[A-Za-z0-9]\.)\](?=[A-Za-z0-9]))",
+            # half brackets around a dot or slash between letters or digits: ``evil[.com``,
+            # ``evil.]com``, ``107.150.112.]250``, ``evil.com/]gate``; the lone bracket goes
+            r"(?P<halfopen>(?<=[A-Za-z0-9])\[(?=[./][A-Za-z0-9]{1,63}+(?![A-Za-z0-9]*\])))",
+            r"(?P<halfclose>(?<=[A-Za-z0-9][./])\](?=[A-Za-z0-9]))",
             # bracketed at signs
             r"(?P<at>" + _bracketed(r"@|(?i:at)") + r")",
             r"(?P<slash>" + _bracketed(r"/") + r")",
@@ -60,9 +60,9 @@ _TRIGGER_RE = re.compile(
     r"|(?<=[\[({<])(?=[\[({<]{0,2} ?[.dD@aA:/])"
     r"|(?<=:)(?=\\/)"
     r"|(?<=\\)(?=[./])"
-    r"|(?<=\[)(?<=[A-Za-z0-9]\[)(?=\.[A-Za-z0-9])"
+    r"|(?<=\[)(?<=[A-Za-z0-9]\[)(?=[./][A-Za-z0-9])"
     r"|(?<=[\uff0e\u3002\uff61])"
-    r"|(?<=[A-Za-z0-9]\.\])(?=[A-Za-z0-9]))"
+    r"|(?<=[A-Za-z0-9][./]\])(?=[A-Za-z0-9]))"
 )
 _OPENERS = "[({<\\"
 
