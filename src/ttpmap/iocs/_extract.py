@@ -946,8 +946,8 @@ class _Run:
         if line_start == 0 or any(ch.isalnum() for ch in before):
             return _hash_context_reason(before)
         above = self.f[self.line_start(line_start - 1) : line_start - 1]
-        if len(above) > 60 or pat.HASH_RE.search(above):
-            return None
+        if len(above) > 60 or "|" in above or pat.HASH_RE.search(above):
+            return None  # not a label line: a table row or another value
         return _hash_context_reason(above)
 
     def _column_header(self, pos: int) -> str | None:
