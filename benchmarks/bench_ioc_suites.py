@@ -187,7 +187,9 @@ def iocextract_cases(root: Path) -> Iterator[Case]:
     the results), ``assertEqual(list(...), [...])`` (exactly these), and the corpus test (valid /
     invalid values among ``extract_iocs``' results)."""
     folder = root / "InQuest+python-iocextract"
-    tree = ast.parse((folder / "tests.py").read_text(encoding="utf-8"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the suite's invalid escape sequences
+        tree = ast.parse((folder / "tests.py").read_text(encoding="utf-8"))
     for fn in ast.walk(tree):
         if not isinstance(fn, ast.FunctionDef):
             continue
@@ -512,6 +514,32 @@ def _ours(text: str) -> Ours:
     return {(i.type, norm(i.type, i.value)): i.reason for i in find_iocs(text)}
 
 
+def ttpmap_differences(
+    cases: list[Case], rows: list[dict[str, str]]
+) -> Iterator[tuple[Case, Difference, dict[str, str] | None]]:
+    """Each difference between the suites and ttpmap (what its high-fidelity list misses, what its
+    full list adds), with the row of the differences list that documents it, or None."""
+    high, every = _ttpmap(True), _ttpmap(False)
+    for case in cases:
+        missing = [d for d in compare(case, high(case.text))[0] if d[0] == "missing"]
+        extra = [d for d in compare(case, every(case.text))[0] if d[0] == "extra"]
+        ours = _ours(case.text)
+        for d in missing + extra:
+            yield case, d, documented(case, d, rows, ours)
+
+
+def _tally(cases: list[Case], run: Callable[[str], Found], kinds: set[str]) -> Tally:
+    tally = Tally()
+    for case in cases:
+        if not any(k.startswith("*") or k in kinds for k in case.expect):
+            continue  # the tool has none of the case's types
+        diffs, tp, fp, fn = compare(case, run(case.text))
+        tally.cases += 1
+        tally.passed += not diffs
+        tally.tp, tally.fp, tally.fn = tally.tp + tp, tally.fp + fp, tally.fn + fn
+    return tally
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", action="store_true", help="list the documented differences too")
@@ -527,38 +555,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'suite':12} {'tool':14} {'passed/cases':>11}")
     for suite, load in SUITES.items():
         cases = list(load(root))
-        ours_missing: dict[str, list[Difference]] = {}
         for tool, run in tools.items():
-            tally = Tally()
-            kinds = TOOL_TYPES.get(tool, set(IOC_TYPES))
-            for case in cases:
-                if not any(k.startswith("*") or k in kinds for k in case.expect):
-                    continue  # the tool has none of the case's types
-                diffs, tp, fp, fn = compare(case, run(case.text))
-                tally.cases += 1
-                tally.passed += not diffs
-                tally.tp, tally.fp, tally.fn = tally.tp + tp, tally.fp + fp, tally.fn + fn
-                # ttpmap's differences: what its high-fidelity list misses, what its full list adds
-                if tool == "ttpmap (high)":
-                    ours_missing[case.id] = [d for d in diffs if d[0] == "missing"]
-                elif tool == "ttpmap (all)":
-                    ours = _ours(case.text)
-                    for d in ours_missing.get(case.id, []) + [d for d in diffs if d[0] == "extra"]:
-                        row = documented(case, d, rows, ours)
-                        if row is None:
-                            bugs += 1
-                            seen = "; ".join(f"{t} {r or 'high'}" for (t, v), r in ours.items() if v == d[2])
-                            print(
-                                f"  BUG {suite} {case.id}: {d[0]} {d[1]} {d[2]!r}"
-                                f" (ttpmap: {seen or 'not found'}) in {case.text[:100]!r}"
-                            )
-                        else:
-                            used[row["reason"]] = used.get(row["reason"], 0) + 1
-                            if args.verbose:
-                                print(
-                                    f"  documented {suite} {case.id}: {d[0]} {d[1]} {d[2]!r}: {row['reason']}"
-                                )
+            tally = _tally(cases, run, TOOL_TYPES.get(tool, set(IOC_TYPES)))
             print(f"{suite:12} {tool:14} {tally.line()}", flush=True)
+        for case, (kind, type_, value), row in ttpmap_differences(cases, rows):
+            if row is None:
+                bugs += 1
+                print(f"  BUG {suite} {case.id}: {kind} {type_} {value!r} in {case.text[:100]!r}")
+                continue
+            used[row["reason"]] = used.get(row["reason"], 0) + 1
+            if args.verbose:
+                print(f"  documented {suite} {case.id}: {kind} {type_} {value!r}: {row['reason']}")
     print(f"\nttpmap differences from the suites: {sum(used.values())} documented, {bugs} outside the list")
     for reason, n in sorted(used.items(), key=lambda kv: -kv[1]):
         print(f"  {n:4d}  {reason}")
