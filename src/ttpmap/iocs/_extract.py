@@ -73,11 +73,10 @@ _C2_CUE_RE = re.compile(
 )
 _MD_SEPARATOR_RE = re.compile(r"[ \t]{0,3}\|?[ \t]{0,3}:?-{3,}")
 _SPELLED_DOT_RE = re.compile(r" (?:dot|DOT) ")
-_SPELLED_EMAIL_RE = re.compile(
-    r"\b(?:(?i:e-?mail|mail|sender|reply-to)(?i: address(?:es)?)?(?: is| was)?[:\s]{1,3}+"
-    r"|(?i:from|contact|to|cc): ?)"
-    r"(?P<local>[A-Za-z0-9._%+-]{1,64}+) (?:at|AT) "
-    r"(?P<domain>[A-Za-z0-9-]{1,63}+(?: (?:dot|DOT) [A-Za-z0-9-]{1,63}+){1,4}+)(?![A-Za-z0-9])"
+_SPELLED_DOMAIN_RE = re.compile(r"[A-Za-z0-9-]{1,63}+(?: (?:dot|DOT) [A-Za-z0-9-]{1,63}+){1,4}+(?![A-Za-z0-9])")
+_EMAIL_LABEL_RE = re.compile(
+    r"(?:\b(?i:e-?mail|mail|sender|reply-to)(?i: address(?:es)?)?(?: is| was)?[:\s]{1,3}"
+    r"|\b(?i:from|contact|to|cc): ?)$"
 )
 _NAME_QUOTES = (('"', '"'), ("\u201c", "\u201d"), ("`", "`"), ("|", "|"))
 # Words of a file name before its last word: capitalised or digits, so that a quoted sentence is no name.
@@ -649,17 +648,27 @@ class _Run:
     def _spelled_emails(self) -> None:
         """``E-mail: jdoe at evil-mail dot com``: addresses spelled out with " at " and " dot ", taken
         only right after a label that says an e-mail address follows."""
-        for m in _SPELLED_EMAIL_RE.finditer(self.f):
-            local = m.group("local")
-            start, end = m.start("local"), m.end()
-            host = _SPELLED_DOT_RE.sub(".", m.group("domain")).lower()
-            if not pat.LOCAL_PART_RE.fullmatch(local) or not self._valid_domain(host, False):
+        f = self.f
+        hits: list[int] = []
+        for sep in (" at ", " AT "):
+            k = f.find(sep)
+            while k >= 0:
+                hits.append(k)
+                k = f.find(sep, k + 1)
+        for k in sorted(hits):
+            dm = _SPELLED_DOMAIN_RE.match(f, k + 4)
+            lm = None if dm is None else pat.LOCAL_TAIL_RE.search(f, max(0, k - 64), k)
+            if dm is None or lm is None or not pat.LOCAL_PART_RE.fullmatch(lm.group()):
                 continue
-            if self.dotted_claims.find(start, end) >= 0:
+            start, end = lm.start(), dm.end()
+            if not _EMAIL_LABEL_RE.search(f, max(0, start - 40), start):
+                continue
+            host = _SPELLED_DOT_RE.sub(".", dm.group()).lower()
+            if not self._valid_domain(host, False) or self.dotted_claims.find(start, end) >= 0:
                 continue
             reason, _ = self._host_verdict(host, True, is_email=True)
             self.dotted_claims.add(start, end)
-            self._add("email", f"{local.lower()}@{host}", start, end, True, reason, "name")
+            self._add("email", f"{lm.group().lower()}@{host}", start, end, True, reason, "name")
 
     def _glued_tld(self, label: str) -> int:
         """Length of the real TLD at the start of a last label glued to the next table cell, or 0.
