@@ -46,10 +46,10 @@ PATTERNS = {
 def _seconds(text: str, repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = time.process_time()  # CPU time of this process: other processes' load does not count
         find_iocs(text)
         refang(text)
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return max(best, 1e-3)
 
 

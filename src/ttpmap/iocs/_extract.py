@@ -73,7 +73,9 @@ _C2_CUE_RE = re.compile(
 )
 _MD_SEPARATOR_RE = re.compile(r"[ \t]{0,3}\|?[ \t]{0,3}:?-{3,}")
 _SPELLED_DOT_RE = re.compile(r" (?:dot|DOT) ")
-_SPELLED_DOMAIN_RE = re.compile(r"[A-Za-z0-9-]{1,63}+(?: (?:dot|DOT) [A-Za-z0-9-]{1,63}+){1,4}+(?![A-Za-z0-9])")
+_SPELLED_DOMAIN_RE = re.compile(
+    r"[A-Za-z0-9-]{1,63}+(?: (?:dot|DOT) [A-Za-z0-9-]{1,63}+){1,4}+(?![A-Za-z0-9])"
+)
 _EMAIL_LABEL_RE = re.compile(
     r"(?:\b(?i:e-?mail|mail|sender|reply-to)(?i: address(?:es)?)?(?: is| was)?[:\s]{1,3}"
     r"|\b(?i:from|contact|to|cc): ?)$"
