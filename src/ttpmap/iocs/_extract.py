@@ -107,9 +107,9 @@ class _Cand:
 
 
 class _LineStarts:
-    """Where the line holding an offset starts, by bisection over the text's newlines (built once).
-
-    Searching back for the newline from every candidate is quadratic on one long line.
+    """Where the line holding an offset starts: a bounded search back, else bisection over the
+    text's newlines (found once). An unbounded search back from every candidate is quadratic on one
+    long line.
     """
 
     __slots__ = ("_newlines", "_text")
@@ -119,6 +119,9 @@ class _LineStarts:
         self._newlines: list[int] | None = None
 
     def __call__(self, pos: int) -> int:
+        k = self._text.rfind("\n", max(0, pos - 256), pos)
+        if k >= 0 or pos <= 256:
+            return k + 1
         if self._newlines is None:
             self._newlines = [m.start() for m in _NEWLINE_RE.finditer(self._text)]
         i = bisect_right(self._newlines, pos - 1) - 1
@@ -823,8 +826,11 @@ class _Run:
         f = self.f
         if not start or f[start - 1] != " ":
             return start
-        lo = max(self.line_start(start), start - 120)
+        lo = max(0, start - 120)
         seg = f[lo:start]
+        nl = seg.rfind("\n")
+        if nl >= 0:
+            lo, seg = lo + nl + 1, seg[nl + 1 :]
         for opener, closer in _NAME_QUOTES:
             k = seg.rfind(opener)
             if k < 0:
@@ -963,13 +969,15 @@ class _Run:
 
     def _column_header(self, pos: int) -> str | None:
         """The header cell above `pos` in a Markdown table, or None outside a table."""
+        line_start = self.line_start(pos)
+        if self.f[line_start : line_start + 4].lstrip(" \t")[:1] != "|":
+            return None  # not a table row: the tables need not be found
         if self._tables is None:
             self._tables = [m.span() for m in pat.MD_TABLE_RE.finditer(self.f)]
         i = bisect_right(self._tables, (pos, len(self.f) + 1)) - 1
         if i < 0 or pos >= self._tables[i][1]:
             return None
         t_start, _ = self._tables[i]
-        line_start = self.line_start(pos)
         if pos - line_start > 2000:
             return None
         column = self.f.count("|", line_start, pos)
