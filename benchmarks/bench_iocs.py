@@ -105,6 +105,22 @@ def _baselines() -> dict[str, Callable[[str], object]]:
     return out
 
 
+def _long_line(texts: list[str]) -> None:
+    """Issue 22 item 3: one line of 1 and 4 MB (the reports joined by spaces); 4x input, about 4x time."""
+    line = " ".join(t.replace("\n", " ") for t in texts)
+    times = {}
+    for mb in (1, 4):
+        big = (line * (mb * 1_000_000 // len(line) + 1))[: mb * 1_000_000]
+        start = time.perf_counter()
+        find_iocs(big)
+        times[mb] = time.perf_counter() - start
+    print(
+        f"ttpmap.find_iocs       one long line: 1 MB {times[1]:.2f} s, 4 MB {times[4]:.2f} s, "
+        f"ratio {times[4] / times[1]:.1f} (linear: 4)",
+        flush=True,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=float, default=20.0, help="seconds per baseline pass (default 20)")
@@ -130,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
             f"({seconds:.2f} s)  {verdict} 3 M/s",
             flush=True,
         )
+
+    _long_line(texts)
 
     for label, fn in _baselines().items():
         for name, data in inputs.items():

@@ -32,16 +32,24 @@ PATTERNS = {
     "words": "evil[.]com readme.md 10.0.0.1 ",
     "bracket runs": "[[[[.]]]]",
     "brackets at": "[at]",
+    "half brackets": "a.]",
+    "half brackets open": "a[.",
+    "table cells": "| A ",
+    "quoted names": '"A B.txt',
+    "spelled e-mails": "mail: a at b dot ",
+    "registry words": "HKCU\\A B ",
+    "registry placeholders": "HKEY_USERS\\<A>",
+    "lookup urls": "https://www.virustotal.com/gui/ip-address/1.2.3.4/",
 }
 
 
 def _seconds(text: str, repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = time.process_time()  # CPU time of this process: other processes' load does not count
         find_iocs(text)
         refang(text)
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return max(best, 1e-3)
 
 

@@ -56,6 +56,9 @@ _IP_REASONS = (
 )
 _LABEL_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _HOST_CHARS_RE = re.compile(r"[A-Za-z0-9.\-]+")
+# Underscores occur in the host labels below the registered name (o_o.example.nl), never in it.
+_SUB_LABEL_RE = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
+_URL_HOST_CHARS_RE = re.compile(r"[A-Za-z0-9._\-]+")
 _TRAIL_URL = ".,;:!?*'\"-$"
 _HEX_COLON = frozenset("0123456789abcdefABCDEF")
 _TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
@@ -64,6 +67,24 @@ _CITATION_TAIL_RE = re.compile(r"(?:\[\d{1,3}\])+$")
 _PATH_SEGMENT_END_RE = re.compile(r"[\s,;:()\[\]]")
 _CIDR_SUFFIX_RE = re.compile(r"/([0-9]{1,2})(?![0-9A-Za-z./])")
 _DETECTION_PREFIX_RE = re.compile(r"([A-Za-z-]{2,24}):$")
+_NEWLINE_RE = re.compile("\n")
+_C2_CUE_RE = re.compile(
+    r"(?i)\b(?:c2s?|c&c|cnc|command[- ]and[- ]control|beacon\w*|callbacks?|exfiltrat\w*|iocs?|indicators?)\b"
+)
+_MD_SEPARATOR_RE = re.compile(r"[ \t]{0,3}\|?[ \t]{0,3}:?-{3,}")
+_SPELLED_DOT_RE = re.compile(r" (?:dot|DOT) ")
+_SPELLED_DOMAIN_RE = re.compile(
+    r"[A-Za-z0-9-]{1,63}+(?: (?:dot|DOT) [A-Za-z0-9-]{1,63}+){1,4}+(?![A-Za-z0-9])"
+)
+_EMAIL_LABEL_RE = re.compile(
+    r"(?:\b(?i:e-?mail|mail|sender|reply-to)(?i: address(?:es)?)?(?: is| was)?[:\s]{1,3}"
+    r"|\b(?i:from|contact|to|cc): ?)$"
+)
+_NAME_QUOTES = (('"', '"'), ("\u201c", "\u201d"), ("`", "`"), ("|", "|"))
+# Words of a file name before its last word: capitalised or digits, so that a quoted sentence is no name.
+_SPACED_WORDS_RE = re.compile(r"(?:[A-Z0-9_(][A-Za-z0-9_()+,!&#~-]{0,39} ){1,4}")
+# A path segment or query value of a lookup-site URL that may name its subject.
+_SUBJECT_PIECE_RE = re.compile(r"(?:%3[Aa])?([A-Za-z0-9._-]{3,253}+)")
 _PAIRS = {")": "(", "]": "[", "}": "{", ">": "<"}
 _LIST_LINE_JUNK = frozenset(" \t-*•·|,;:0123456789.)(#>[]\u00a0")
 
@@ -83,6 +104,28 @@ class _Cand:
     defanged: bool
     reason: str | None
     family: str = ""  # "name" or "ip": demoted when written plainly in a report that defangs that family
+
+
+class _LineStarts:
+    """Where the line holding an offset starts: a bounded search back, else bisection over the
+    text's newlines (found once). An unbounded search back from every candidate is quadratic on one
+    long line.
+    """
+
+    __slots__ = ("_newlines", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._newlines: list[int] | None = None
+
+    def __call__(self, pos: int) -> int:
+        k = self._text.rfind("\n", max(0, pos - 256), pos)
+        if k >= 0 or pos <= 256:
+            return k + 1
+        if self._newlines is None:
+            self._newlines = [m.start() for m in _NEWLINE_RE.finditer(self._text)]
+        i = bisect_right(self._newlines, pos - 1) - 1
+        return self._newlines[i] + 1 if i >= 0 else 0
 
 
 class _Claims:
@@ -226,6 +269,9 @@ class _Run:
         self.dotted_claims = _Claims()
         self._ref_starts: list[int] | None = None
         self._ref_ends: list[int] = []
+        self.line_start = _LineStarts(self.f)
+        self._tables: list[tuple[int, int]] | None = None
+        self.text_line_start = _LineStarts(text)
 
     # driver -----------------------------------------------------------------------------------
     def iocs(self) -> list[Ioc]:
@@ -234,6 +280,8 @@ class _Run:
         if "registry_key" in w:
             self._registry()
         self._dotted()
+        if "email" in w:
+            self._spelled_emails()
         if "ipv6" in w:
             self._ipv6()
         if w & {"md5", "sha1", "sha256", "sha512"}:
@@ -273,7 +321,7 @@ class _Run:
     ) -> Evidence | None:
         """The sentence around `pos`. The splitter never crosses a line break, so only the line is split."""
         text = self.text
-        lo = text.rfind("\n", 0, pos) + 1
+        lo = self.text_line_start(pos)
         entry = cache.get(lo)
         if entry is None:
             hi = text.find("\n", pos)
@@ -340,11 +388,18 @@ class _Run:
             return True
         return not (set(before) - _LIST_LINE_JUNK) and not (set(after.rstrip()) - _LIST_LINE_JUNK)
 
+    def _cue_nearby(self, start: int, end: int) -> bool:
+        """True when a C2 cue ("C2", "command and control", "beacons to") precedes a span on its line."""
+        return bool(_C2_CUE_RE.search(self._line_before(start, 60)))
+
     def _host_verdict(
         self, host: str, defanged: bool, path: str = "", is_email: bool = False
     ) -> tuple[str | None, bool]:
         """Why a valid host name is low fidelity (None when high), and whether it names a specific
         object on a shared service (which no later rule demotes)."""
+        tld = host.rsplit(".", 1)[-1]
+        if tld not in self.tlds and tld not in _SPECIAL_TLDS:
+            return f"unknown top-level domain .{tld}: check the value before blocking it", False
         if defanged:
             return None, False
         pub = self.publisher
@@ -369,7 +424,7 @@ class _Run:
             return "XML namespace"
         if pat.ACCESSED_RE.match(self.f, end, min(len(self.f), end + 40)):
             return "citation"
-        line_start = self.f.rfind("\n", 0, start) + 1
+        line_start = self.line_start(start)
         if pat.CITATION_LINE_RE.match(self.f, line_start, start + 1) or pat.CITATION_BEFORE_RE.search(before):
             return "citation"
         if pat.EXAMPLE_BEFORE_RE.search(before):
@@ -407,7 +462,9 @@ class _Run:
         known = tld in self.tlds or tld in _SPECIAL_TLDS
         if not known and not (defanged and tld.isalpha() and 2 <= len(tld) <= 24):
             return False
-        return all(_LABEL_RE.fullmatch(label) for label in labels)
+        return all(_LABEL_RE.fullmatch(label) for label in labels[-2:]) and all(
+            _SUB_LABEL_RE.fullmatch(label) for label in labels[:-2]
+        )
 
     # URLs -------------------------------------------------------------------------------------
     def _urls(self) -> None:
@@ -461,7 +518,7 @@ class _Run:
                 reason = _ip_reason(ip4)
             else:
                 host_l = host_l.rstrip(".")
-                if not _HOST_CHARS_RE.fullmatch(host_l):
+                if not _URL_HOST_CHARS_RE.fullmatch(host_l):
                     continue
                 if self._valid_domain(host_l, defanged):
                     reason, specific = self._host_verdict(host_l, defanged, tail)
@@ -480,6 +537,36 @@ class _Run:
             value = f"{scheme.lower()}://{userinfo}{at}{host_l}{port}{tail}"
             self.url_claims.add(start, end, lookup)
             self._add("url", value, start, end, defanged, reason, family)
+            if lookup:
+                self._lookup_subjects(tail, end - len(tail))
+
+    def _lookup_subjects(self, tail: str, offset: int) -> None:
+        """The IP addresses and domains a lookup-site URL is about (``virustotal.com/gui/ip-address/
+        185.220.101.47``, ``urlscan.io/domain/evil.com``, ``threatfox.abuse.ch/browse.php?search=
+        ioc%3A...``). Hashes in such URLs are found by the hash pass."""
+        for m in _SUBJECT_PIECE_RE.finditer(tail):
+            piece = m.group(1).lower().rstrip(".")
+            start = offset + m.start(1)
+            end = start + len(piece)
+            defanged = self.fanged.defanged(start, end)
+            if _is_ipv4_literal(piece):
+                try:
+                    ip = ipaddress.IPv4Address(piece)
+                except ValueError:
+                    continue
+                reason = _ip_reason(ip)
+                if reason is None:
+                    cat = self.lists.address_category(ip)
+                    reason = None if cat is None else f"well-known {cat} address"
+                self._add("ipv4", piece, start, end, defanged, reason)
+            elif (
+                "." in piece
+                and piece.rsplit(".", 1)[-1] in self.tlds
+                and piece.rsplit(".", 1)[-1] not in self.lists.extensions
+                and self._valid_domain(piece, defanged)
+            ):
+                reason, _ = self._host_verdict(piece, defanged)
+                self._add("domain", piece, start, end, defanged, reason)
 
     # Registry keys ----------------------------------------------------------------------------
     def _registry(self) -> None:
@@ -487,7 +574,12 @@ class _Run:
         for m in pat.REG_ROOT_RE.finditer(f):
             if self.url_claims.find(m.start(), m.end()) >= 0:
                 continue
-            root = f[m.start() : m.end()].rstrip(":")
+            start = m.start()
+            if m.group("angle"):  # <HKCU>\Software\...
+                if not start or f[start - 1] != "<":
+                    continue
+                start -= 1
+            root = f[m.start() : m.end()].rstrip(">").rstrip(":")
             pos = m.end()
             segments: list[str] = []
             while True:
@@ -499,7 +591,7 @@ class _Run:
                     segments.append(seg)
                     pos = s.end()
                     continue
-                last = _PATH_SEGMENT_END_RE.split(seg, maxsplit=1)[0].rstrip(".'\"")
+                last = _last_segment(seg)
                 if last:
                     segments.append(last)
                     pos = s.start() + 1 + len(last)
@@ -507,7 +599,7 @@ class _Run:
             if not segments or (m.group("bare") and len(segments) < 2):
                 continue
             value = root + "\\" + "\\".join(segments)
-            start, end = m.start(), pos
+            end = pos
             self.reg_claims.add(start, end)
             self._add("registry_key", value, start, end, self.fanged.defanged(start, end), None)
 
@@ -533,7 +625,11 @@ class _Run:
 
     def _email(self, start: int, local: str, host: str, hs: int, he: int) -> bool:
         """Report an e-mail address; False when the token is not one (its host is then tried alone)."""
-        if start and _is_token_char(self.f[start - 1]):
+        lead = len(local) - len(local.lstrip("-."))
+        if lead:  # "-----foo@bar.com": a rule of dashes before the address
+            start += lead
+            local = local[lead:]
+        elif start and _is_token_char(self.f[start - 1]):
             return False
         if not pat.LOCAL_PART_RE.fullmatch(local):
             return False
@@ -554,10 +650,36 @@ class _Run:
         self._add("email", value, start, he, defanged, reason, "name")
         return True
 
-    def _glued_tld(self, label: str, defanged: bool) -> int:
+    def _spelled_emails(self) -> None:
+        """``E-mail: jdoe at evil-mail dot com``: addresses spelled out with " at " and " dot ", taken
+        only right after a label that says an e-mail address follows."""
+        f = self.f
+        hits: list[int] = []
+        for sep in (" at ", " AT "):
+            k = f.find(sep)
+            while k >= 0:
+                hits.append(k)
+                k = f.find(sep, k + 1)
+        for k in sorted(hits):
+            dm = _SPELLED_DOMAIN_RE.match(f, k + 4)
+            lm = None if dm is None else pat.LOCAL_TAIL_RE.search(f, max(0, k - 64), k)
+            if dm is None or lm is None or not pat.LOCAL_PART_RE.fullmatch(lm.group()):
+                continue
+            start, end = lm.start(), dm.end()
+            if not _EMAIL_LABEL_RE.search(f, max(0, start - 40), start):
+                continue
+            host = _SPELLED_DOT_RE.sub(".", dm.group()).lower()
+            if not self._valid_domain(host, False) or self.dotted_claims.find(start, end) >= 0:
+                continue
+            reason, _ = self._host_verdict(host, True, is_email=True)
+            self.dotted_claims.add(start, end)
+            self._add("email", f"{lm.group().lower()}@{host}", start, end, True, reason, "name")
+
+    def _glued_tld(self, label: str) -> int:
         """Length of the real TLD at the start of a last label glued to the next table cell, or 0.
 
-        ``evil[.]comQuasarRAT`` (a flattened table) -> 3; a lowercase run is cut only when defanged.
+        ``evil[.]comQuasarRAT`` (a flattened table) -> 3. Only a case change marks the cell boundary:
+        cutting a lowercase run would invent a domain (``update-svc[.]comm`` is not ``update-svc.com``).
         """
         low = label.lower()
         if low in self.tlds or low in _SPECIAL_TLDS or not label.isalnum():
@@ -565,10 +687,6 @@ class _Run:
         for k in range(2, min(len(label), 25)):
             if label[k - 1].islower() and label[k].isupper() and low[:k] in self.tlds:
                 return k
-        if defanged and label.isalpha():
-            for k in range(min(len(low), 24), 1, -1):
-                if low[:k] in self.tlds:
-                    return k
         return 0
 
     def _host_token(self, m: re.Match[str], host: str, hs: int, he: int) -> None:
@@ -595,7 +713,7 @@ class _Run:
                 hs += lead
                 host = host[lead:]
                 labels[0] = labels[0][lead:]
-        cut = self._glued_tld(labels[-1], defanged)
+        cut = self._glued_tld(labels[-1])
         if cut:
             he -= len(labels[-1]) - cut
             host = host[: he - hs]
@@ -622,6 +740,8 @@ class _Run:
                 self._path_filename(path, he)
             return
         is_domain = self._valid_domain(host_l, defanged)
+        if is_domain and is_ext and tld not in self.tlds and not self._cue_nearby(hs, he):
+            is_domain = False  # report.exe[.]lnk: a file name, unless a C2 cue says it is a host
         if is_ext and not defanged:
             known = self.lists.match_host(host_l) is not None
             if not (is_domain and (path or port or unc or host_l.startswith("www.") or known)):
@@ -657,7 +777,7 @@ class _Run:
 
     def _name_reason(self, host: str, start: int, end: int, bare: bool) -> str | None:
         """Why a plainly written host name is not an indicator, or None."""
-        if host != host.lower():
+        if host != host.lower() and not (host == host.upper() and self._cue_nearby(start, end)):
             return "written as a name (capitalised), not as an indicator"
         reason = self._plain_reason(start, end)
         if reason is not None or not bare:
@@ -694,13 +814,47 @@ class _Run:
             and pat.OWN_DOWNLOAD_RE.search(self._line_before(start, 100))
         ):
             reason = "the report's own download, not an indicator"
+        spaced = self._spaced_name_start(start, end)
+        if spaced < start:
+            name = self.f[spaced:start] + name
+            start = spaced
         self._add("filename", name, start, end, defanged, reason)
 
+    def _spaced_name_start(self, start: int, end: int) -> int:
+        """Where a quoted or table-cell file name with spaces begins (``"FILES ENCRYPTED.txt"``,
+        ``| HOW TO DECRYPT.txt |``): up to four capitalised words back to the opening quote or pipe."""
+        f = self.f
+        if not start or f[start - 1] != " ":
+            return start
+        lo = max(0, start - 120)
+        seg = f[lo:start]
+        nl = seg.rfind("\n")
+        if nl >= 0:
+            lo, seg = lo + nl + 1, seg[nl + 1 :]
+        for opener, closer in _NAME_QUOTES:
+            k = seg.rfind(opener)
+            if k < 0:
+                continue
+            words = seg[k + 1 :]
+            lead = len(words) - len(words.lstrip(" ")) if opener == "|" else 0
+            if not _SPACED_WORDS_RE.fullmatch(words[lead:]):
+                continue
+            after = f[end : end + 40]
+            if (after.lstrip(" ") if opener == "|" else after).startswith(closer):
+                return lo + k + 1 + lead
+        return start
+
     def _ipv4(self, host: str, start: int, end: int, path: str, port: str | None) -> None:
+        padded = None
         try:
             ip = ipaddress.IPv4Address(host)
         except ValueError:
-            return
+            octets = host.split(".")
+            if not all(len(o) <= 3 and int(o) <= 255 for o in octets):
+                return
+            padded = host  # 018.12.15.14: leading zeros, which some tools read as octal
+            host = ".".join(str(int(o)) for o in octets)
+            ip = ipaddress.IPv4Address(host)
         f = self.f
         prev = f[start - 1] if start else ""
         prev2 = f[max(0, start - 2) : start]
@@ -708,6 +862,8 @@ class _Run:
             return  # Chrome/120.0.0.0, a path component
         defanged = self.fanged.defanged(start, end + (len(port) + 1 if port else 0))
         reason = _ip_reason(ip)
+        if reason is None and padded is not None:
+            reason = f"written with zero-padded octets ({padded}), which some tools read as octal"
         if reason is None:
             cat = self.lists.address_category(ip)
             reason = None if cat is None else f"well-known {cat} address"
@@ -788,9 +944,48 @@ class _Run:
             reason = None
             if len(set(value)) <= 2:
                 reason = "placeholder, not a hash"
+            elif value in _EMPTY_FILE_HASHES:
+                reason = "hash of an empty file, not an indicator"
             else:
-                reason = _hash_context_reason(self._line_before(start, 60))
+                reason = self._hash_label_reason(start)
             self._add(type_, value, start, end, self.fanged.defanged(start, end), reason)
+
+    def _hash_label_reason(self, start: int) -> str | None:
+        """Why a hash is not a file hash, from its label: on its line, else its table column's header,
+        else a short label line just above it (``imphash`` / ``authentihash``)."""
+        before = self._line_before(start, 60)
+        if any(ch.isalnum() for ch in before.rsplit("|", 1)[-1]):
+            return _hash_context_reason(before)
+        header = self._column_header(start)
+        if header is not None:
+            return _hash_context_reason(header) or _hash_context_reason(before)
+        line_start = self.line_start(start)
+        if line_start == 0 or any(ch.isalnum() for ch in before):
+            return _hash_context_reason(before)
+        above = self.f[self.line_start(line_start - 1) : line_start - 1]
+        if len(above) > 60 or "|" in above or pat.HASH_RE.search(above):
+            return None  # not a label line: a table row or another value
+        return _hash_context_reason(above)
+
+    def _column_header(self, pos: int) -> str | None:
+        """The header cell above `pos` in a Markdown table, or None outside a table."""
+        line_start = self.line_start(pos)
+        if self.f[line_start : line_start + 4].lstrip(" \t")[:1] != "|":
+            return None  # not a table row: the tables need not be found
+        if self._tables is None:
+            self._tables = [m.span() for m in pat.MD_TABLE_RE.finditer(self.f)]
+        i = bisect_right(self._tables, (pos, len(self.f) + 1)) - 1
+        if i < 0 or pos >= self._tables[i][1]:
+            return None
+        t_start, _ = self._tables[i]
+        if pos - line_start > 2000:
+            return None
+        column = self.f.count("|", line_start, pos)
+        header_end = self.f.find("\n", t_start, t_start + 2000)
+        if header_end < 0 or not _MD_SEPARATOR_RE.match(self.f, header_end + 1):
+            return None  # no separator row: the first row is data, not a header
+        cells = self.f[t_start:header_end].split("|")
+        return cells[column] if column < len(cells) else None
 
     def _crypto(self) -> None:
         for m in pat.CRYPTO_RE.finditer(self.f):
@@ -925,12 +1120,52 @@ def _match_reason(m: HostMatch, path: str, is_email: bool) -> str | None:
 
 def _is_inner_segment(seg: str) -> bool:
     """A key segment followed by a backslash: words with spaces are fine ('Windows NT'), prose is not."""
+    if seg.startswith("<") and seg.endswith(">"):
+        return True  # a placeholder: <USER SID>
     if seg != seg.strip() or ":" in seg:
         return False
     words = seg.split(" ")
+    if any(_is_reg_root(w) for w in words):
+        return False  # two keys side by side: "...\\ConsoleIME HKLM\\SOFTWARE"
     if len(words) == 1:
         return True
-    return len(words) <= 5 and all(w[:1].isupper() or w[:1].isdigit() or w[:1] in "{_.$%" for w in words if w)
+    if all(w[:1].isupper() or w[:1].isdigit() or w[:1] in "{_.$%" for w in words if w):
+        return len(words) <= 5
+    return len(words) <= 3 and all(w.isalnum() for w in words)  # "foo bar" in HKLM\SOFTWARE\foo bar\b
+
+
+_REG_ROOTS = _words("HKLM HKCU HKCR HKU HKCC")
+_CAP_WORD_RE = re.compile(r" ([A-Z0-9][A-Za-z0-9_-]{0,63})(?=$|[ .,;:)])")
+# Capitalised words that follow a key in prose rather than belong to its last segment.
+_AFTER_KEY_WORDS = _words(
+    "A An And As At But By For From If In Is It Its Of On Or The Then These This Those To Was When "
+    "Where Which While With Key Keys Value Values Registry Hive Subkey Subkeys Entry Entries"
+)
+
+
+def _is_reg_root(word: str) -> bool:
+    up = word.upper().lstrip("<").rstrip(">:")
+    return up in _REG_ROOTS or up.startswith("HKEY_")
+
+
+def _last_segment(seg: str) -> str:
+    """The last segment of a key: its first word, and up to four more capitalised words
+    (``Image File Execution Options``, ``Shell Folders``) unless a word ends a sentence or begins prose."""
+    if seg.startswith("<") and seg.endswith(">"):
+        return seg  # a placeholder: <script-specific name>
+    out = _PATH_SEGMENT_END_RE.split(seg, maxsplit=1)[0]
+    pos = len(out)
+    for _ in range(4):
+        if out.endswith((".", ",")) or pos < len(out):
+            break
+        m = _CAP_WORD_RE.match(seg, pos)
+        if m is None or m.group(1) in _AFTER_KEY_WORDS or _is_reg_root(m.group(1)):
+            break
+        if seg.startswith(":", m.end()):
+            break  # "...\ImagePath Details: ...": a label follows the key
+        out += m.group()
+        pos = m.end()
+    return out.rstrip(".'\"")
 
 
 _NONFILE_HASH = {
@@ -945,6 +1180,7 @@ _NONFILE_HASH = {
     "ja4": "TLS fingerprint, not a file hash",
     "jarm": "TLS fingerprint, not a file hash",
     "imphash": "import hash, not a file hash",
+    "authentihash": "Authenticode hash (authentihash), not a file hash",
     "import hash": "import hash, not a file hash",
     "thumbprint": "certificate thumbprint, not a file hash",
     "serial": "certificate serial number, not a file hash",
@@ -957,6 +1193,16 @@ _NONFILE_HASH = {
     "clsid": "identifier, not a file hash",
     "mutex": "identifier, not a file hash",
 }
+# MD5, SHA-1, SHA-256 and SHA-512 of zero bytes: seen in reports, never an indicator.
+_EMPTY_FILE_HASHES = frozenset(
+    {
+        "d41d8cd98f00b204e9800998ecf8427e",
+        "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+        "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
+    }
+)
 _KEY_WORDS = _words("key keys iv nonce salt secret token password passwd seed")
 
 

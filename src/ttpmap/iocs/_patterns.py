@@ -25,6 +25,7 @@ __all__ = [
     "LEGIT_CONTEXT_RE",
     "LOCAL_PART_RE",
     "LOCAL_TAIL_RE",
+    "MD_TABLE_RE",
     "OWN_DOWNLOAD_RE",
     "PLACEHOLDER_LABEL_RE",
     "PLACEHOLDER_PATH_RE",
@@ -83,13 +84,17 @@ CVE_RE = re.compile(
 REG_ROOT_RE = re.compile(
     r"[HhSs\\](?<![A-Za-z0-9_\\].)(?:"
     r"(?<=[Hh])(?P<root>(?i:KEY_(?:LOCAL_MACHINE|CURRENT_USER|CLASSES_ROOT|USERS|CURRENT_CONFIG|PERFORMANCE_DATA)"
-    r"|K(?:LM|CU|CR|U|CC)))(?P<colon>:?)"
+    r"|K(?:LM|CU|CR|U|CC)))(?P<colon>:?)(?P<angle>>?)"
     r"|(?<=\\)(?P<kernel>(?i:REGISTRY)\\(?i:MACHINE|USER))"
     r"|(?<=[Ss])(?P<bare>(?i:OFTWARE|YSTEM))"
-    r")(?=\\[A-Za-z0-9{])"
+    r")(?=\\[A-Za-z0-9{<])"
 )
 # One key segment: no backslash, control characters, quotes or wildcard characters.
-REG_SEGMENT_RE = re.compile(r"\\([^\\\r\n\t\"'`<>|*?\u2000-\u206f]{1,255}+)")
+# ``<USER SID>`` stands for a variable segment (``HKEY_USERS\\<USER SID>\\Software``).
+REG_SEGMENT_RE = re.compile(r"\\(<[A-Za-z0-9 _-]{1,40}+>|[^\\\r\n\t\"'`<>|*?\u2000-\u206f]{1,255}+)")
+
+# A Markdown table: consecutive lines that start with a pipe.
+MD_TABLE_RE = re.compile(r"(?m)^[ \t]{0,3}\|[^\n]*+(?:\n[ \t]{0,3}\|[^\n]*+)*+")
 
 VERSION_CONTEXT_RE = re.compile(
     r"(?i)(?:\b(?:v|ver|version|versions|build|release|rev|revision|update|patch|firmware|fw|sp|"
@@ -102,7 +107,7 @@ VERSION_CONTEXT_RE = re.compile(
 HASH_CONTEXT_RE = re.compile(
     r"(?i)\b(commit(?:s|ted)?|revision|rev|changeset|"
     r"key|keys|iv|nonce|salt|secret|token|password|passwd|seed|"
-    r"ja3s?|jarm|ja4|imphash|import hash|thumbprint|serial(?: number)?|"
+    r"ja3s?|jarm|ja4|imphash|import hash|authentihash|thumbprint|serial(?: number)?|"
     r"txid|transaction|tx|uuid|guid|clsid|mutex|"
     r"sha-?1|sha-?256|sha-?512|md-?5|hash(?:es)?|sample|file|ioc|indicator|payload|dll|exe|binary)\b"
 )

@@ -28,13 +28,17 @@ _TOKEN_RE = re.compile(
         (
             # ``hxxp``/``hXXps``/``h**p``/``hxtp``/``fxp`` before a colon or a bracketed colon, not
             # inside a host name (``0.fxp:`` is a label followed by a colon, not a scheme)
-            r"(?P<scheme>\b(?<![-.\]\uff0e\u3002\uff61])(?i:h(?:xx|xt|tx|\*\*|__|\[tt\]|\[xx\])p(?P<s>s?)|f[x\*]{1,2}p)(?=[\[({]?:))",
+            r"(?P<scheme>\b(?<![-.\]\uff0e\u3002\uff61])(?i:h(?:xx|xt|tx|00|\*\*|__|\[tt\]|\[xx\])p(?P<s>s?)|f[x\*]{1,2}p)(?=[\[({]?:))",
             # separators that stand for ``://`` (``[:]//``, ``[://]``, ``[:/]/``, ``:\/\/``...)
             r"(?P<sep>" + _bracketed(r"://|:/|:") + r"(?:" + _bracketed(r"//|/") + r"|//|/|\\/\\/)?)",
             r"(?P<escsep>(?<!\\):\\/\\/)",
             # bracketed dots, ``[dot]`` and ``[.com]``-style bracketed top-level labels
             r"(?P<dot>" + _bracketed(r"\.|(?i:dot)") + r")",
             r"(?P<tld>(?<=[A-Za-z0-9])\[\.(?P<tldlabel>[A-Za-z]{2,24})\](?![\])}>]))",
+            # half brackets around a dot or slash between letters or digits: ``evil[.com``,
+            # ``evil.]com``, ``107.150.112.]250``, ``evil.com/]gate``; the lone bracket goes
+            r"(?P<halfopen>(?<=[A-Za-z0-9])\[(?=[./][A-Za-z0-9]{1,63}+(?![A-Za-z0-9]*\])))",
+            r"(?P<halfclose>(?<=[A-Za-z0-9][./])\](?=[A-Za-z0-9]))",
             # bracketed at signs
             r"(?P<at>" + _bracketed(r"@|(?i:at)") + r")",
             r"(?P<slash>" + _bracketed(r"/") + r")",
@@ -50,13 +54,15 @@ _TOKEN_RE = re.compile(
 _ESCAPES = frozenset({"escdot", "escslash", "escsep"})
 # Where a token can start: sre scans for this character class in C, so plain prose is skipped fast.
 _TRIGGER_RE = re.compile(
-    r"[\[({<\\:\uff0e\u3002\uff61hHfF](?:"
-    r"(?<=[hH])(?:[xX*_][xXtT*_]|[tT][xX]|\[)"
+    r"[\[({<\\:\]\uff0e\u3002\uff61hHfF](?:"
+    r"(?<=[hH])(?:[xX*_][xXtT*_]|[tT][xX]|00|\[)"
     r"|(?<=[fF])[xX*]"
     r"|(?<=[\[({<])(?=[\[({<]{0,2} ?[.dD@aA:/])"
     r"|(?<=:)(?=\\/)"
     r"|(?<=\\)(?=[./])"
-    r"|(?<=[\uff0e\u3002\uff61]))"
+    r"|(?<=\[)(?<=[A-Za-z0-9]\[)(?=[./][A-Za-z0-9])"
+    r"|(?<=[\uff0e\u3002\uff61])"
+    r"|(?<=[A-Za-z0-9][./]\])(?=[A-Za-z0-9]))"
 )
 _OPENERS = "[({<\\"
 
@@ -76,13 +82,15 @@ def _replacement(m: re.Match[str]) -> str:
         return "." + m.group("tldlabel")
     if kind == "at":
         return "@"
+    if kind in ("halfopen", "halfclose"):
+        return ""
     return "/"
 
 
 def refang(text: str) -> str:
     """Return `text` with defanged indicators restored (``hxxp://evil[.]com`` -> ``http://evil.com``).
 
-    Handles ``hxxp``, ``hXXps``, ``h**p``, ``[:]//``, ``[://]``, ``:\\/\\/``, ``[.]``, ``(.)``,
+    Handles ``hxxp``, ``hXXps``, ``h00p``, ``h**p``, ``[:]//``, ``[://]``, ``:\\/\\/``, ``[.]``, ``(.)``,
     ``{.}``, ``[dot]``, ``(dot)``, ``\\.``, ``[at]``, ``(at)``, ``[@]``, ``[/]`` and full-width
     dots. Idempotent: ``refang(refang(t)) == refang(t)``.
 
