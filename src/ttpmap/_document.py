@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from ttpmap._results import Evidence, Hunt, Ioc, Phase, Severity, Tactic, Technique
 from ttpmap._sentences import split_sentences
+from ttpmap._structure import Structure, parse_structure
 
 if TYPE_CHECKING:
     from ttpmap._article import Article
@@ -30,6 +31,7 @@ class WorkDoc:
     phases: list[Phase] = field(default_factory=list)
     hunts: list[Hunt] = field(default_factory=list)
     severity: Severity | None = None
+    structure: Structure | None = None
 
     @property
     def text(self) -> str:
@@ -38,7 +40,8 @@ class WorkDoc:
     @classmethod
     def from_article(cls, article: Article) -> WorkDoc:
         text = article.text
-        return cls(article=article, sentences=[Evidence(text[s:e], s, e) for s, e in split_sentences(text)])
+        sentences = [Evidence(text[s:e], s, e) for s, e in split_sentences(text)]
+        return cls(article=article, sentences=sentences, structure=parse_structure(text, article.format))
 
     def sentence_at(self, offset: int) -> Evidence | None:
         """The sentence that contains character `offset`, by binary search."""
