@@ -179,9 +179,10 @@ class Analyzer:
         return stages
 
     def _find_iocs(self, doc: WorkDoc) -> None:
-        from ttpmap.iocs import find_iocs
+        from ttpmap.iocs._structured import find_structured_iocs
 
-        doc.iocs = find_iocs(doc.text, doc.article)
+        assert doc.structure is not None
+        doc.iocs = find_structured_iocs(doc.structure, doc.article)
 
     def _find_techniques(self, doc: WorkDoc) -> None:
         explicit = _explicit_techniques(doc, self._catalog)

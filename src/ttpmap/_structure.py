@@ -21,11 +21,12 @@ Format = Literal["markdown", "text"]
 PROSE_KINDS = frozenset({"paragraph", "list_item", "quote", "caption"})
 
 _MD_SIGNS = re.compile(
-    r"^(?:#{1,6}[ \t]|\|.*\||```|~~~|>[ \t]|[-*+][ \t]|\d{1,3}\.[ \t])|!\[[^\]\n]{0,500}\]\(|\]\(https?://",
+    r"^(?:#{1,6}[ \t]\S|\|[^\n]*\|[ \t]*$|```|~~~)|!\[[^\]\n]{0,500}\]\(|\]\((?:https?:)?/",
     re.MULTILINE,
 )
 _IMAGE = re.compile(
-    r"!\[(?P<alt>[^\]\n]{0,1000})\]\(\s{0,20}<?(?P<src>data:[^\s()\[\]!<>]*|[^\s()<>]{0,2048})>?"
+    r"!\[(?P<alt>(?:[^\]\n]|\n(?![ \t]*\n)){0,1000})\]\n?\(\s{0,20}<?"
+    r"(?P<src>data:[^\s()\[\]!<>]*|(?:[^\s()<>]|\([^\s()<>]{0,200}\)){0,2048})>?"
     r"(?:\s{1,20}\"[^\"\n]{0,300}\")?\s{0,20}\)"
 )
 _LINK = re.compile(
@@ -182,8 +183,8 @@ def _blank(chars: list[str], start: int, end: int) -> None:
 
 
 def sniff_format(text: str) -> Format:
-    """``"markdown"`` when the text shows Markdown syntax (headings, tables, fences, links), else ``"text"``."""
-    return "markdown" if len(_MD_SIGNS.findall(text[:200_000], 0)) >= 2 else "text"
+    """``"markdown"`` when the text shows Markdown syntax (headings, tables, fences, images, links), else ``"text"``."""
+    return "markdown" if _MD_SIGNS.search(text[:200_000]) else "text"
 
 
 def parse_structure(text: str, fmt: str | None = None, *, language: str | None = None) -> Structure:
@@ -336,7 +337,7 @@ def _inlines(text: str, code: list[tuple[int, int]]) -> list[Inline]:
 
     found: list[Inline] = []
     for m in _IMAGE.finditer(text):
-        if not in_code(m.start()):
+        if m["src"]:
             found.append(
                 Inline("image", m.start(), m.end(), m["alt"], m["src"], m.start("src"), m.end("src"))
             )
