@@ -38,6 +38,7 @@ _DATA_URI = re.compile(r"data:[a-z]{1,20}/?[\w.+-]{0,40};base64,[A-Za-z0-9+/=]*"
 _CAPTION = re.compile(
     r"\A[*_ ]{0,3}(?:figure|fig\.|image|screenshot|table)\s{0,3}\d{0,3}\s{0,3}[:.\-–—]", re.I
 )
+_PIPE_ROW = re.compile(r"(?:[-*+>][ \t]{1,4})?\|[^\n]*\|")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _LIST_LINE = re.compile(r"[ \t]{0,8}(?:[-*+\u2022\u25aa\u25cf]|\d{1,3}[.)]|[a-z][.)])[ \t]+\S")
 _TABLE_LINE = re.compile(r"[^\t\n]*\S[^\t\n]*\t[^\n]*\S|[^\n]*\S {3,}\S[^\n]* {3,}\S|[ \t]*\|[^\n]*\|[ \t]*")
@@ -255,7 +256,34 @@ def _markdown_blocks(text: str) -> list[Block]:
             i = _table(tokens, i, text, span, blocks)
             continue
         i += 1
-    return _no_overlap(blocks)
+    return _pipe_tables(_no_overlap(blocks), text)
+
+
+def _pipe_tables(blocks: list[Block], text: str) -> list[Block]:
+    """Runs of two or more ``| a | b |`` lines that CommonMark leaves as text (no delimiter row): tables."""
+    out: list[Block] = []
+    run: list[Block] = []
+
+    def flush() -> None:
+        if len(run) >= 2:
+            rows = tuple(
+                Row(r.start, r.end, _cells(text, r.start, r.end), header=k == 0) for k, r in enumerate(run)
+            )
+            out.append(Block("table", run[0].start, run[-1].end, rows=rows))
+        else:
+            out.extend(run)
+        run.clear()
+
+    for b in blocks:
+        if b.kind in PROSE_KINDS and _PIPE_ROW.fullmatch(text, b.start, b.end):
+            if run and "\n\n" in text[run[-1].end : b.start]:
+                flush()
+            run.append(b)
+        else:
+            flush()
+            out.append(b)
+    flush()
+    return out
 
 
 def _leaf(t: Any, context: list[str], start: int, end: int) -> Block:
@@ -270,8 +298,9 @@ def _leaf(t: Any, context: list[str], start: int, end: int) -> Block:
 
 
 def _lines(block: Block, text: str) -> list[Block]:
-    """A paragraph or quote line by line: exports often put each sentence, date or byline on its own line."""
-    if block.kind not in ("paragraph", "quote") or "\n" not in text[block.start : block.end]:
+    """A paragraph, quote or list item line by line: exports often put each sentence, date, byline or
+    (when they drop a table's delimiter row) table row on its own line."""
+    if block.kind not in ("paragraph", "quote", "list_item") or "\n" not in text[block.start : block.end]:
         return [block]
     out = []
     for m in re.finditer(r"[^\n]+", text[block.start : block.end]):
