@@ -302,6 +302,8 @@ def _tactics_of(techniques: Sequence[Technique], catalog: Catalog) -> list[Tacti
 
 def _summary(doc: WorkDoc) -> str:
     """The first prose paragraphs: no title, byline, date, heading, caption, table, code or navigation."""
+    from ttpmap._structure import plain
+
     assert doc.structure is not None
     structure = doc.structure
     paragraphs = {start for start, _ in structure.summary_paragraphs()}
@@ -312,7 +314,7 @@ def _summary(doc: WorkDoc) -> str:
         block = structure.block_at(sentence.start)
         if block is None or block.start not in paragraphs:
             continue
-        text = " ".join(structure.prose[sentence.start : sentence.end].split())
+        text = plain(structure.prose[sentence.start : sentence.end])
         if len(text.split()) < _MIN_SUMMARY_WORDS or text == title or _NOT_PROSE.match(text):
             continue
         if size + len(text) > _SUMMARY_CHARS and parts:

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
-__all__ = ["PROSE_KINDS", "Block", "Inline", "Row", "Structure", "parse_structure", "sniff_format"]
+__all__ = ["PROSE_KINDS", "Block", "Inline", "Row", "Structure", "parse_structure", "plain", "sniff_format"]
 
 BlockKind = Literal["heading", "paragraph", "list_item", "table", "code", "quote", "caption", "image", "html"]
 Format = Literal["markdown", "text"]
-PROSE_KINDS = frozenset({"paragraph", "list_item", "quote", "caption"})
+PROSE_KINDS = frozenset({"paragraph", "list_item", "quote"})
 
 _MD_SIGNS = re.compile(
     r"^(?:#{1,6}[ \t]\S|\|[^\n]*\|[ \t]*$|```|~~~)|!\[[^\]\n]{0,500}\]\(|\]\((?:https?:)?/",
@@ -41,7 +41,9 @@ _CAPTION = re.compile(
 _PIPE_ROW = re.compile(r"(?:[-*+>][ \t]{1,4})?\|[^\n]*\|")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _LIST_LINE = re.compile(r"[ \t]{0,8}(?:[-*+\u2022\u25aa\u25cf]|\d{1,3}[.)]|[a-z][.)])[ \t]+\S")
-_TABLE_LINE = re.compile(r"[^\t\n]*\S[^\t\n]*\t[^\n]*\S|[^\n]*\S {3,}\S[^\n]* {3,}\S|[ \t]*\|[^\n]*\|[ \t]*")
+_GAP = re.compile(r"\S(?: {3,}|[ ]*\t[ \t]*)(?=\S)")
+_NARROW_GAP = re.compile(r"\S(?: {2,}|[ ]*\t[ \t]*)(?=\S)")
+_PIPE_LINE = re.compile(r"[ \t]*\|[^\n]*\|[ \t]*")
 _RULE_LINE = re.compile(r"[ \t]*(?:[-=_*|+:][ \t]*){3,}")
 _BYLINE = re.compile(r"[*_ ]{0,3}(?:by|author|authors|written by|posted by)\b[: ]", re.IGNORECASE)
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}\.?"
@@ -138,8 +140,8 @@ class Structure:
     def prose(self) -> str:
         """The text with every non-prose character blanked: same length, so offsets still hold.
 
-        Kept: paragraphs, list items, quotes, captions and link texts. Blanked (newlines stay):
-        headings, tables, code, HTML, images, link targets and markup, data URIs.
+        Kept: paragraphs, list items, quotes and link texts. Blanked (newlines stay): headings,
+        tables, code, HTML, images and their captions, link targets and markup, data URIs.
         """
         chars = list(self.text)
         for b in self.blocks:
@@ -396,7 +398,9 @@ def _image_only(block: Block, text: str, inlines: list[Inline]) -> Block:
 def _captions(blocks: list[Block], text: str) -> list[Block]:
     out = []
     for k, b in enumerate(blocks):
-        after_image = k > 0 and blocks[k - 1].kind == "image"
+        after_image = (
+            k > 0 and blocks[k - 1].kind == "image" and "\n\n" not in text[blocks[k - 1].end : b.start]
+        )
         if b.kind == "paragraph" and (
             _CAPTION.match(text, b.start, b.end) or (after_image and b.end - b.start < 200)
         ):
@@ -418,7 +422,7 @@ def _text_blocks(text: str) -> list[Block]:
         if s == e or _RULE_LINE.fullmatch(text, s, e):
             k += 1
             continue
-        if _TABLE_LINE.fullmatch(text, *lines[k]):
+        if _table_line(text, *lines[k], first=True):
             k = _text_table(text, lines, k, blocks)
             continue
         if _LIST_LINE.match(text, *lines[k]):
@@ -449,11 +453,21 @@ def _is_heading(text: str, lines: list[tuple[int, int]], k: int, s: int, e: int)
     return (line.endswith(":") and blank_after) or shouty or (blank_after and k > 0 and line[0].isupper())
 
 
+def _table_line(text: str, s: int, e: int, *, first: bool) -> bool:
+    """A table row by shape: pipes at both ends, a tab, or columns set apart by runs of spaces."""
+    if _PIPE_LINE.fullmatch(text, s, e):
+        return True
+    gaps = len((_GAP if first else _NARROW_GAP).findall(text, s, e))
+    return gaps >= 2 or (gaps >= 1 and ("\t" in text[s:e] or not first))
+
+
 def _text_table(text: str, lines: list[tuple[int, int]], k: int, blocks: list[Block]) -> int:
     rows: list[Row] = []
     first = k
-    while k < len(lines) and (
-        _TABLE_LINE.fullmatch(text, *lines[k]) or _RULE_LINE.fullmatch(text, *lines[k])
+    while (
+        k < len(lines)
+        and (k == first or "\n\n" not in text[lines[k - 1][1] : lines[k][0] + 1])
+        and (_table_line(text, *lines[k], first=k == first) or _RULE_LINE.fullmatch(text, *lines[k]))
     ):
         s, e = _strip(text, *lines[k])
         if s == e:
@@ -496,6 +510,11 @@ def _metadata(text: str, blocks: list[Block]) -> tuple[str | None, str | None, s
         elif date is None and _DATE_LINE.fullmatch(line):
             date = _plain(line)
     return title or None, byline, date
+
+
+def plain(line: str) -> str:
+    """A line of Markdown as plain words: no heading marks, emphasis, escapes or link targets."""
+    return _plain(line)
 
 
 def _plain(line: str) -> str:
