@@ -26,6 +26,7 @@ __all__ = ["find_structured_iocs"]
 
 _ESCAPE = re.compile(r"\\(?=[!-/:-@\[-`{-~])")
 _FENCE = re.compile(r"^[ \t]{0,3}(?:`{3,}|~{3,})[^\n]*", re.MULTILINE)
+_HASHES = frozenset({"md5", "sha1", "sha256", "sha512"})
 _IMAGE_REASON = "an image in the article (screenshot or figure), not an indicator"
 _LINK_REASON = "the target of a link: a cited reference, not an indicator"
 _OWN_REASON = "a link to the publisher's own site"
@@ -54,18 +55,22 @@ def find_structured_iocs(
             s, e = _to_original(sentence.start, shifts), _to_original(sentence.end - 1, shifts) + 1
             sentence = Evidence(text[s:e], s, e)
         ioc = dataclasses.replace(ioc, start=start, end=end, sentence=sentence)
-        reason = _structural_reason(structure, start, publisher)
+        reason = _structural_reason(structure, start, publisher, ioc.type)
         if reason is not None and ioc.fidelity == "high":
             ioc = dataclasses.replace(ioc, fidelity="low", reason=reason)
         out.append(ioc)
     return out
 
 
-def _structural_reason(structure: Structure, start: int, publisher: str | None) -> str | None:
+def _structural_reason(structure: Structure, start: int, publisher: str | None, kind: str) -> str | None:
+    """Why the IOC at `start` is not an indicator: it is in an image, or in a link's target.
+
+    A hash in a link's target stays: it names the sample (a sandbox or VirusTotal report link).
+    """
     if structure.image_at(start) is not None:
         return _IMAGE_REASON
     link = structure.link_at(start)
-    if link is not None and link.target_start <= start < link.target_end:
+    if link is not None and link.target_start <= start < link.target_end and kind not in _HASHES:
         host = _domain(link.target)
         if (
             publisher is not None
