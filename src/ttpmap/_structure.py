@@ -11,7 +11,7 @@ import itertools
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 
 __all__ = ["PROSE_KINDS", "Block", "Inline", "Row", "Structure", "parse_structure", "plain", "sniff_format"]
@@ -39,6 +39,7 @@ _CAPTION = re.compile(
     r"\A[*_ ]{0,3}(?:figure|fig\.|image|screenshot|table)\s{0,3}\d{0,3}\s{0,3}[:.\-–—]", re.I
 )
 _PIPE_ROW = re.compile(r"(?:[-*+>][ \t]{1,4})?\|[^\n]*\|")
+_NOT_NEWLINE = re.compile(r"[^\n]")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _LIST_LINE = re.compile(r"[ \t]{0,8}(?:[-*+\u2022\u25aa\u25cf]|\d{1,3}[.)]|[a-z][.)])[ \t]+\S")
 _GAP = re.compile(r"\S(?: {3,}|[ ]*\t[ \t]*)(?=\S)")
@@ -143,20 +144,15 @@ class Structure:
         Kept: paragraphs, list items, quotes and link texts. Blanked (newlines stay): headings,
         tables, code, HTML, images and their captions, link targets and markup, data URIs.
         """
-        chars = list(self.text)
-        for b in self.blocks:
-            if b.kind not in PROSE_KINDS:
-                _blank(chars, b.start, b.end)
+        ranges = [(b.start, b.end) for b in self.blocks if b.kind not in PROSE_KINDS]
         for i in self.inlines:
             if i.kind == "image":
-                _blank(chars, i.start, i.end)
+                ranges.append((i.start, i.end))
             elif i.target_start > i.start:
-                text_end = self.text.rfind("]", i.start, i.target_start)
-                _blank(chars, i.start, i.start + 1)
-                _blank(chars, text_end, i.end)
-        for m in _DATA_URI.finditer(self.text):
-            _blank(chars, m.start(), m.end())
-        return "".join(chars)
+                ranges.append((i.start, i.start + 1))
+                ranges.append((self.text.rfind("]", i.start, i.target_start), i.end))
+        ranges.extend((m.start(), m.end()) for m in _DATA_URI.finditer(self.text))
+        return _blanked(self.text, ranges)
 
     def summary_paragraphs(self) -> list[tuple[int, int]]:
         """Spans of prose paragraphs, skipping bylines, dates, captions and image-only lines."""
@@ -179,10 +175,19 @@ def _inline_at(index: tuple[list[int], list[Inline]], offset: int) -> Inline | N
     return None
 
 
-def _blank(chars: list[str], start: int, end: int) -> None:
-    for k in range(start, end):
-        if chars[k] != "\n":
-            chars[k] = " "
+def _blanked(text: str, ranges: list[tuple[int, int]]) -> str:
+    """`text` with every character but newlines in `ranges` replaced by a space."""
+    out = []
+    at = 0
+    for start, end in sorted(ranges):
+        start = max(start, at)
+        if end <= start:
+            continue
+        out.append(text[at:start])
+        out.append(_NOT_NEWLINE.sub(" ", text[start:end]))
+        at = end
+    out.append(text[at:])
+    return "".join(out)
 
 
 def sniff_format(text: str) -> Format:
@@ -214,10 +219,18 @@ def _line_starts(text: str) -> list[int]:
     return starts
 
 
-def _markdown_blocks(text: str) -> list[Block]:
+@lru_cache(maxsize=1)
+def _block_parser() -> Any:
+    """markdown-it-py, CommonMark with GFM tables, block level only: inlines are found by `_inlines`."""
     from markdown_it import MarkdownIt
 
-    tokens = MarkdownIt("commonmark", {"maxNesting": 40}).enable("table").parse(text)
+    parser = MarkdownIt("commonmark", {"maxNesting": 40}).enable("table")
+    parser.disable(["inline", "text_join"], ignoreInvalid=True)
+    return parser
+
+
+def _markdown_blocks(text: str) -> list[Block]:
+    tokens = _block_parser().parse(text)
     lines = _line_starts(text)
     n = len(lines)
 

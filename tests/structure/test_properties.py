@@ -137,3 +137,21 @@ def test_html_blocks_map_back_into_the_article_text(html: str) -> None:
     except InputError:
         return
     _check(parse_structure(article.text, article.format))
+
+
+@SETTINGS
+@given(markdown_documents())
+def test_structured_iocs_point_into_the_users_text(doc: str) -> None:
+    from ttpmap.iocs._structured import find_structured_iocs
+
+    structure = parse_structure(doc, "markdown")
+    for ioc in find_structured_iocs(structure):
+        assert 0 <= ioc.start < ioc.end <= len(doc)
+        written = doc[ioc.start : ioc.end].replace("\\", "")
+        assert (
+            written[:1].lower() == ioc.value.replace("\\", "")[:1].lower()
+            or ioc.defanged
+            or ioc.type == "url"
+        )
+        if ioc.sentence is not None:
+            assert doc[ioc.sentence.start : ioc.sentence.end] == ioc.sentence.text

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 __all__ = ["find_structured_iocs"]
 
 _ESCAPE = re.compile(r"\\(?=[!-/:-@\[-`{-~])")
+_EXPORT_ESCAPES = frozenset("_*#[]-")  # what HTML-to-Markdown exporters escape inside code too
+_PIPE = re.compile(r"(?<!\\)\|")
 _FENCE = re.compile(r"^[ \t]{0,3}(?:`{3,}|~{3,})[^\n]*", re.MULTILINE)
 _HASHES = frozenset({"md5", "sha1", "sha256", "sha512"})
 _IMAGE_REASON = "an image in the article (screenshot or figure), not an indicator"
@@ -83,35 +85,37 @@ def _structural_reason(structure: Structure, start: int, publisher: str | None, 
 
 
 def _view(structure: Structure) -> tuple[str, list[int]]:
-    """The text with escapes removed (outside code) and table pipes and code fences blanked.
+    """The text with Markdown escapes removed and table pipes and code fences blanked.
+
+    In code only the escapes that exporters add (``\\_``, ``\\*``, …) go; ``\\\\`` stays there.
 
     Returns the view and the sorted original offsets of the removed characters.
     """
     text = structure.text
-    chars = list(text)
+    pieces: list[str] = []
+    at = 0
     code = []
     for b in structure.blocks:
         if b.kind == "table":
-            for row in b.rows:
-                for k in range(row.start, row.end):
-                    if chars[k] == "|" and (k == 0 or chars[k - 1] != "\\"):
-                        chars[k] = "\n"
+            pieces += [text[at : b.start], _PIPE.sub("\n", text[b.start : b.end])]
+            at = b.end
         elif b.kind == "code":
             code.append((b.start, b.end))
-            for m in _FENCE.finditer(text, b.start, b.end):
-                for k in range(m.start(), m.end()):
-                    chars[k] = " "
+            pieces += [text[at : b.start], _FENCE.sub(lambda m: " " * len(m.group()), text[b.start : b.end])]
+            at = b.end
+    pieces.append(text[at:])
+    view = "".join(pieces)
     starts = [s for s, _ in code]
     removed = []
     if structure.format == "markdown":
         for m in _ESCAPE.finditer(text):
             k = bisect_right(starts, m.start()) - 1
-            if k < 0 or m.start() >= code[k][1]:
+            if k < 0 or m.start() >= code[k][1] or text[m.end()] in _EXPORT_ESCAPES:
                 removed.append(m.start())
     if not removed:
-        return "".join(chars), removed
-    drop = set(removed)
-    return "".join(c for k, c in enumerate(chars) if k not in drop), removed
+        return view, removed
+    bounds = [-1, *removed, len(view)]
+    return "".join(view[bounds[k] + 1 : bounds[k + 1]] for k in range(len(bounds) - 1)), removed
 
 
 def _to_original(pos: int, shifts: list[int]) -> int:
