@@ -320,26 +320,32 @@ def _flowed_text(root: Any) -> str:
     from bs4.element import NavigableString
 
     out: list[str] = []
-    stack: list[tuple[Any, bool, bool]] = [(root, False, False)]
+    # (node, closing, inside <pre>, inside a cell, id of the nearest <table>): no walks up the tree
+    stack: list[tuple[Any, bool, bool, bool, int]] = [(root, False, False, False, 0)]
     tables: set[int] = set()
     while stack:
-        node, closing, in_pre = stack.pop()
+        node, closing, in_pre, in_cell, table = stack.pop()
         if closing:
-            out.append(_close_markup(node, tables))
+            out.append(_close_markup(node, tables, in_cell))
         elif isinstance(node, NavigableString):
             if type(node) is NavigableString or isinstance(node, CData):
                 text = str(node)
                 out.append(text.replace("\n", _BREAK) if in_pre else text.replace("|", "\\|"))
         elif isinstance(node, Tag):
-            if node is not root and (node.name in _BLOCK_TAGS or node.name == "img"):
-                out.append(_open_markup(node, in_pre, tables))
-                stack.append((node, True, in_pre))
-            inside_pre = in_pre or node.name == "pre"
-            stack.extend((child, False, inside_pre) for child in reversed(node.contents))
+            name = node.name
+            if node is not root and (name in _BLOCK_TAGS or name == "img"):
+                out.append(_open_markup(node, in_pre, in_cell, table, tables))
+                stack.append((node, True, in_pre, in_cell, table))
+            inner = (
+                in_pre or name == "pre",
+                in_cell or name in ("td", "th"),
+                id(node) if name == "table" else table,
+            )
+            stack.extend((child, False, *inner) for child in reversed(node.contents))
     return "".join(out)
 
 
-def _open_markup(node: Any, in_pre: bool, tables: set[int]) -> str:
+def _open_markup(node: Any, in_pre: bool, in_cell: bool, table: int, tables: set[int]) -> str:
     name = node.name
     if in_pre:
         return ""
@@ -350,8 +356,8 @@ def _open_markup(node: Any, in_pre: bool, tables: set[int]) -> str:
     if name in ("td", "th"):
         return " "
     if name == "tr":
-        return _BREAK + _table_head(node, tables) + "|"
-    if node.find_parent(("td", "th")) is not None:
+        return _BREAK + _table_head(node, table, tables) + "|"
+    if in_cell:
         return " "
     prefix = _PREFIX.get(name)
     if prefix is None:
@@ -359,12 +365,11 @@ def _open_markup(node: Any, in_pre: bool, tables: set[int]) -> str:
     return f"{_BREAK}{_BREAK}{'#' * int(name[1])} " if name in _HEADINGS else prefix
 
 
-def _table_head(row: Any, tables: set[int]) -> str:
+def _table_head(row: Any, table: int, tables: set[int]) -> str:
     """Before a table's first row: a blank line, and an empty header row when it has no ``<th>``."""
-    table = row.find_parent("table")
-    if table is None or id(table) in tables:
+    if not table or table in tables:
         return ""
-    tables.add(id(table))
+    tables.add(table)
     n = max(1, len(row.find_all(("td", "th"), recursive=False)))
     if row.find("th", recursive=False) is not None:
         tables.add(id(row))
@@ -372,7 +377,7 @@ def _table_head(row: Any, tables: set[int]) -> str:
     return f"{_BREAK}|{'  |' * n}{_BREAK}|{' --- |' * n}{_BREAK}"
 
 
-def _close_markup(node: Any, tables: set[int]) -> str:
+def _close_markup(node: Any, tables: set[int], in_cell: bool) -> str:
     name = node.name
     if name in ("td", "th"):
         return " |"
@@ -381,7 +386,7 @@ def _close_markup(node: Any, tables: set[int]) -> str:
     if name == "tr" and id(node) in tables:
         n = max(1, len(node.find_all(("td", "th"), recursive=False)))
         return f"{_BREAK}|{' --- |' * n}"
-    if name != "tr" and node.find_parent(("td", "th")) is not None:
+    if name != "tr" and in_cell:
         return " "
     if name == "pre":
         return f"{_BREAK}```{_BREAK}{_BREAK}"
