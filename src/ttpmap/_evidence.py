@@ -45,8 +45,6 @@ def mapping_techniques(structure: Structure, catalog: Catalog, names: dict[str, 
         if block.kind != "table" or not _is_mapping(structure.text, block):
             continue
         for row in block.rows:
-            if row.header:
-                continue
             row_text = structure.text[row.start : row.end]
             for tid in _row_ids(structure.text, row.cells, names):
                 try:
