@@ -1,7 +1,8 @@
 """The reader's cost per article and analysis throughput, this checkout against a baseline checkout.
 
-Baseline: the same measurements run, in the same invocation, in a child process on another source
-tree (``--baseline-src``, default ``/work/main/src``: the reader before the document model). Inputs:
+Baseline: the same measurements, in the same invocation, in child processes on another source tree
+(``--baseline-src``, default ``/work/main/src``: the reader before the document model), alternated
+with child processes on this tree (``--rounds``); the best of each is compared. Inputs:
 the 70 AnnoCTR train reports as published (Markdown) and the same reports rendered to HTML pages by
 markdown-it-py (`<article>` inside a page with a `<nav>`), from the data home; never copied.
 
@@ -10,7 +11,7 @@ markdown-it-py (`<article>` inside a page with a `<nav>`), from the data home; n
 - analysis: ``Analyzer().analyze(text)`` over the 70 reports, characters/s (target: no more than 15 %
   below the baseline).
 
-    python benchmarks/bench_reader.py [--repeat 3] [--baseline-src /work/main/src]
+    python benchmarks/bench_reader.py [--repeat 3] [--rounds 3] [--baseline-src /work/main/src]
 """
 
 from __future__ import annotations
@@ -49,6 +50,10 @@ def _best(fn: object, repeat: int) -> float:
     return best
 
 
+def _best_of(rows: list[dict[str, float]], key: str) -> float:
+    return max(r[key] for r in rows) if key.endswith("_per_s") else min(r[key] for r in rows)
+
+
 def measure(repeat: int) -> dict[str, float]:
     """Seconds per article for each reader and characters/s for analysis, with this tree's ttpmap."""
     from ttpmap import Analyzer, Article
@@ -69,22 +74,26 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--baseline-src", default="/work/main/src")
+    parser.add_argument("--rounds", type=int, default=3, help="child runs of each tree, alternated")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(measure(args.repeat)))
         return 0
-    env = dict(os.environ, PYTHONPATH=args.baseline_src)
-    child = subprocess.run(
-        [sys.executable, __file__, "--child", "--repeat", str(args.repeat)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    base = json.loads(child.stdout.strip().splitlines()[-1])
-    here = measure(args.repeat)
-    print(f"baseline: {args.baseline_src}; 70 AnnoCTR reports; best of {args.repeat}")
+    here_src = str(Path(__file__).resolve().parents[1] / "src")
+    runs: dict[str, list[dict[str, float]]] = {"base": [], "here": []}
+    for _ in range(args.rounds):  # alternate the trees, so that a busy spell hits both
+        for key, src in (("base", args.baseline_src), ("here", here_src)):
+            child = subprocess.run(
+                [sys.executable, __file__, "--child", "--repeat", str(args.repeat)],
+                env=dict(os.environ, PYTHONPATH=src),
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            runs[key].append(json.loads(child.stdout.strip().splitlines()[-1]))
+    base, here = ({k: _best_of(rows, k) for k in rows[0]} for rows in (runs["base"], runs["here"]))
+    print(f"baseline: {args.baseline_src}; 70 AnnoCTR reports; best of {args.rounds} x {args.repeat}")
     print(f"{'measure':34} {'baseline':>12} {'this tree':>12} {'ratio':>7}")
     for key, label, unit in (
         ("markdown_s", "reader, Markdown (ms/article)", 1000),
