@@ -235,9 +235,7 @@ class Article:
                 heading = _MD_HEADING.search(text)
                 title = heading.group(1).strip() if heading else None
                 return cls.from_text(text, max_bytes=max_bytes, title=title, format="markdown")
-            return cls.from_text(
-                text, max_bytes=max_bytes, format="text" if suffix in (".txt", ".text") else None
-            )
+            return cls.from_text(text, max_bytes=max_bytes)
         except InputError as exc:
             raise InputError(f"{name}: {exc}") from None
         raise AssertionError("unreachable")

@@ -245,3 +245,26 @@ def test_txt_and_stdin_markdown_get_a_title(tmp_path: Path, analyzer: object) ->
     assert brief.title == "RustyLoader: a new loader delivered through fake Flash updates"
     brief = analyzer.analyze(Article.from_file(ARTICLES / "plain_advisory_title.txt"))  # type: ignore[attr-defined]
     assert brief.title == "Volt Typhoon living off the land in critical infrastructure"
+
+
+def test_markdown_saved_as_txt_is_read_as_markdown(tmp_path: Path) -> None:
+    path = tmp_path / "export.txt"
+    path.write_bytes((ARTICLES / "annoctr_style_export.md").read_bytes())
+    article = Article.from_file(path)
+    structure = parse_structure(article.text, article.format)
+    assert structure.format == "markdown"
+    image = "https://lab.vendor-eu.es/blog/wp-content/uploads/2023/03/gamaredon-usb-1.png"
+    found = {i.value: i for i in find_structured_iocs(structure, article)}
+    assert found[image].fidelity == "low"
+
+
+def test_plain_text_without_markdown_signs_is_split_by_line_shape() -> None:
+    article = Article.from_file(ARTICLES / "advisory_references.txt")
+    structure = parse_structure(article.text, article.format)
+    assert structure.format == "text"
+    table = next(b for b in structure.blocks if b.kind == "table")
+    assert [article.text[s:e] for s, e in table.rows[1].cells] == [
+        "IPv4",
+        "172.233.228[.]93",
+        "Payload server",
+    ]
