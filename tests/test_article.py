@@ -55,7 +55,7 @@ def test_from_html_keeps_article_text_only():
     <ul><li>first item</li><li>second item</li></ul></article><footer>Copyright</footer></body></html>"""
     a = Article.from_html(html, url="https://vendor.example/post")
     assert "PowerShell to reach evil[.]example." in a.text
-    assert re.search(r"first item\n+second item", a.text)
+    assert re.search(r"- first item\n- second item", a.text)
     for noise in ("tracker", "color:red", "Home | Blog", "Copyright"):
         assert noise not in a.text
     assert (a.title, a.source, a.published, a.url) == (

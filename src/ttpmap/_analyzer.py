@@ -6,7 +6,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -94,6 +94,7 @@ class Analyzer:
             self._hunts = self._load_hunts(hunt_rules)
             self._severity = self._load_severity(severity_rules)
         self._stages = self._build_stages()
+        self._names: dict[str, str] | None = None
 
     @property
     def catalog(self) -> Catalog:
@@ -188,18 +189,27 @@ class Analyzer:
         return stages
 
     def _find_iocs(self, doc: WorkDoc) -> None:
-        from ttpmap.iocs import find_iocs
+        from ttpmap.iocs._structured import find_structured_iocs
 
-        doc.iocs = find_iocs(doc.text, doc.article)
+        assert doc.structure is not None
+        doc.iocs = find_structured_iocs(doc.structure, doc.article)
 
     def _find_techniques(self, doc: WorkDoc) -> None:
+        from ttpmap._evidence import mapping_techniques, technique_names
+
+        assert doc.structure is not None
+        if self._names is None:
+            self._names = technique_names(self._catalog)
         explicit = _explicit_techniques(doc, self._catalog)
+        mapped = mapping_techniques(doc.structure, self._catalog, self._names)
+        explicit += [t for t in mapped if t.id not in {e.id for e in explicit}]
         classifier = self._techniques
         if classifier is None:
             doc.techniques = explicit
             doc.tactics = _tactics_of(explicit, self._catalog)
             return
-        techniques, tactics = classifier.explain([doc.text])[0]
+        techniques, tactics = classifier.explain([doc.structure.prose])[0]
+        techniques = [_prose_only(t, doc) for t in techniques]
         found = {t.id for t in techniques}
         named = [t for t in explicit if t.id not in found]
         doc.techniques = sorted([*techniques, *named], key=lambda t: (-t.confidence, t.id))
@@ -231,8 +241,9 @@ class Analyzer:
     def _freeze(self, doc: WorkDoc) -> Brief:
         article = doc.article
         assert doc.severity is not None
+        assert doc.structure is not None
         return Brief(
-            title=article.title,
+            title=article.title or doc.structure.title,
             url=article.url,
             source=article.source,
             published=article.published,
@@ -262,13 +273,17 @@ def _check_stage_order(stages: Sequence[_Stage]) -> None:
 
 def _explicit_techniques(doc: WorkDoc, catalog: Catalog) -> list[Technique]:
     """Techniques the author names by ATT&CK ID: always reported, whatever the classifier scores."""
+    from ttpmap._evidence import prose_evidence
+
+    assert doc.structure is not None
     found: dict[str, list[Any]] = {}
-    for m in _EXPLICIT_ID.finditer(doc.text):
+    for m in _EXPLICIT_ID.finditer(doc.structure.prose):
         try:
             info = catalog.resolve(m.group().replace("/", "."))
         except UnknownTechniqueError:
             continue
-        sentence = doc.sentence_at(m.start())
+        at = doc.sentence_at(m.start())
+        sentence = prose_evidence(doc.structure, at.start, at.end) if at is not None else None
         evidence = found.setdefault(info.id, [info])
         if sentence is not None and sentence not in evidence[1:]:
             evidence.append(sentence)
@@ -278,6 +293,15 @@ def _explicit_techniques(doc: WorkDoc, catalog: Catalog) -> list[Technique]:
         )
         for info, *ev in found.values()
     ]
+
+
+def _prose_only(technique: Technique, doc: WorkDoc) -> Technique:
+    """The technique with each evidence span trimmed to prose and labelled with its block kind."""
+    from ttpmap._evidence import prose_evidence
+
+    assert doc.structure is not None
+    evidence = [prose_evidence(doc.structure, e.start, e.end) for e in technique.evidence]
+    return replace(technique, evidence=tuple(e for e in evidence if e is not None))
 
 
 def _tactics_of(techniques: Sequence[Technique], catalog: Catalog) -> list[Tactic]:
@@ -292,11 +316,20 @@ def _tactics_of(techniques: Sequence[Technique], catalog: Catalog) -> list[Tacti
 
 
 def _summary(doc: WorkDoc) -> str:
+    """The first prose paragraphs: no title, byline, date, heading, caption, table, code or navigation."""
+    from ttpmap._structure import plain
+
+    assert doc.structure is not None
+    structure = doc.structure
+    paragraphs = {start for start, _ in structure.summary_paragraphs()}
     parts: list[str] = []
     size = 0
-    title = (doc.article.title or "").strip()
+    title = " ".join((doc.article.title or structure.title or "").split())
     for sentence in doc.sentences:
-        text = " ".join(sentence.text.split())
+        block = structure.block_at(sentence.start)
+        if block is None or block.start not in paragraphs:
+            continue
+        text = plain(structure.prose[sentence.start : sentence.end])
         if len(text.split()) < _MIN_SUMMARY_WORDS or text == title or _NOT_PROSE.match(text):
             continue
         if size + len(text) > _SUMMARY_CHARS and parts:

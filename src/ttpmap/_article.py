@@ -22,12 +22,19 @@ _HTML_START = re.compile(r"\A\s{0,1000}(?:<!doctype\s+html|<html[\s>]|<head[\s>]
 _MD_HEADING = re.compile(r"\A\s{0,200}#[ \t]+([^\n]{1,300})")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _BREAK = "\ue000"
+_TITLE_SUFFIX = re.compile(r"\s(?:[|\u2013\u2014\u00b7\u2022:]|-|::)\s+\S[^|]{0,80}\Z")
+_JSON_START = re.compile(r"\A\s{0,1000}\{")
+_FORMATS = frozenset({None, "markdown", "html", "text"})
 _HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 _TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text", ""})
 _DROP_TAGS = (
     "script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "embed",
     "nav", "header", "footer", "aside", "form", "button", "select", "input", "menu", "dialog",
 )  # fmt: skip
+_HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+_PREFIX = {"li": _BREAK + "- ", "blockquote": _BREAK + _BREAK + "> ", "pre": _BREAK + _BREAK + "```" + _BREAK}
+_PREFIX.update(dict.fromkeys(_HEADINGS, ""))
+_PARAGRAPH_ENDS = frozenset(("ul", "ol", "blockquote", "table", "h1", "h2", "h3", "h4", "h5", "h6", "p"))
 _BLOCK_TAGS = frozenset((
     "p", "div", "br", "li", "ul", "ol", "table", "tr", "td", "th", "pre", "blockquote", "section",
     "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd", "figcaption", "hr",
@@ -91,6 +98,9 @@ class Article:
     title, url, source : str, optional
     published : str or datetime.date, optional
         Stored as an ISO 8601 string.
+    format : {"markdown", "html", "text"}, optional
+        How to read `text`'s structure (headings, tables, code, images, links): ``"html"`` is the
+        light Markdown that `from_html` writes. Default: sniffed from the text.
 
     Examples
     --------
@@ -103,9 +113,14 @@ class Article:
     url: str | None = None
     source: str | None = None
     published: str | None = None
+    format: str | None = None
 
     def __post_init__(self) -> None:
         check_text(self.text, check_size=False)
+        if self.format not in _FORMATS:
+            raise InputError(
+                f"Article.format must be one of markdown, html, text or None, got {self.format!r}"
+            )
         if _HTML_START.match(self.text):
             raise InputError(
                 "article text looks like an HTML document; use Article.from_html(html) to extract its text"
@@ -171,6 +186,7 @@ class Article:
             url=url or meta.get("url"),
             source=meta.get("source"),
             published=meta.get("published"),
+            format="html",
         )
 
     @classmethod
@@ -213,12 +229,12 @@ class Article:
                 raise InputError(f"{name}: {exc}") from None
         text = _decode(data, name, encoding)
         try:
-            if suffix == ".json":
+            if suffix == ".json" or (suffix == "" and _JSON_START.match(text) and _is_json_article(text)):
                 return cls._from_json(text, max_bytes)
             if suffix in {".md", ".markdown"}:
                 heading = _MD_HEADING.search(text)
                 title = heading.group(1).strip() if heading else None
-                return cls.from_text(text, max_bytes=max_bytes, title=title)
+                return cls.from_text(text, max_bytes=max_bytes, title=title, format="markdown")
             return cls.from_text(text, max_bytes=max_bytes)
         except InputError as exc:
             raise InputError(f"{name}: {exc}") from None
@@ -245,7 +261,16 @@ class Article:
             "url": self.url,
             "source": self.source,
             "published": self.published,
+            "format": self.format,
         }
+
+
+def _is_json_article(text: str) -> bool:
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    return isinstance(obj, dict) and isinstance(obj.get("text"), str)
 
 
 def _replace(article: Article, **fields: Any) -> Article:
@@ -283,7 +308,9 @@ def _decode(data: bytes, name: str, encoding: str | None) -> str:
 
 
 def _flowed_text(root: Any) -> str:
-    """The text under `root`, with a break around each block tag and at each newline inside `<pre>`.
+    """The text under `root` as light Markdown: a break around each block tag and at each newline in
+    `<pre>`; `#` before headings, `- ` before list items, `> ` before quotes, tables as pipe rows,
+    `<pre>` fenced, images as ``![alt](src)``, so that `ttpmap._structure` reads the blocks back.
 
     One iterative walk: inserting strings into the tree instead is quadratic in bs4.
     """
@@ -291,21 +318,77 @@ def _flowed_text(root: Any) -> str:
     from bs4.element import NavigableString
 
     out: list[str] = []
-    stack: list[tuple[Any, bool, bool]] = [(root, False, False)]
+    # (node, closing, inside <pre>, inside a cell, id of the nearest <table>): no walks up the tree
+    stack: list[tuple[Any, bool, bool, bool, int]] = [(root, False, False, False, 0)]
+    tables: set[int] = set()
     while stack:
-        node, closing, in_pre = stack.pop()
+        node, closing, in_pre, in_cell, table = stack.pop()
         if closing:
-            out.append(_BREAK)
+            out.append(_close_markup(node, tables, in_cell))
         elif isinstance(node, NavigableString):
             if type(node) is NavigableString or isinstance(node, CData):
-                out.append(node.replace("\n", _BREAK) if in_pre else str(node))
+                text = str(node)
+                out.append(text.replace("\n", _BREAK) if in_pre else text.replace("|", "\\|"))
         elif isinstance(node, Tag):
-            if node is not root and node.name in _BLOCK_TAGS:
-                out.append(_BREAK)
-                stack.append((node, True, in_pre))
-            inside_pre = in_pre or node.name == "pre"
-            stack.extend((child, False, inside_pre) for child in reversed(node.contents))
+            name = node.name
+            if node is not root and (name in _BLOCK_TAGS or name == "img"):
+                out.append(_open_markup(node, in_pre, in_cell, table, tables))
+                stack.append((node, True, in_pre, in_cell, table))
+            inner = (
+                in_pre or name == "pre",
+                in_cell or name in ("td", "th"),
+                id(node) if name == "table" else table,
+            )
+            stack.extend((child, False, *inner) for child in reversed(node.contents))
     return "".join(out)
+
+
+def _open_markup(node: Any, in_pre: bool, in_cell: bool, table: int, tables: set[int]) -> str:
+    name = node.name
+    if in_pre:
+        return ""
+    if name == "img":
+        alt = " ".join(str(node.get("alt") or "").replace("]", " ").replace("[", " ").split())
+        src = str(node.get("src") or "").strip()
+        return f" ![{alt}]({src}) " if src and not any(c in src for c in " ()<>\n") else f" {alt} "
+    if name in ("td", "th"):
+        return " "
+    if name == "tr":
+        return _BREAK + _table_head(node, table, tables) + "|"
+    if in_cell:
+        return " "
+    prefix = _PREFIX.get(name)
+    if prefix is None:
+        return _BREAK
+    return f"{_BREAK}{_BREAK}{'#' * int(name[1])} " if name in _HEADINGS else prefix
+
+
+def _table_head(row: Any, table: int, tables: set[int]) -> str:
+    """Before a table's first row: a blank line, and an empty header row when it has no ``<th>``."""
+    if not table or table in tables:
+        return ""
+    tables.add(table)
+    n = max(1, len(row.find_all(("td", "th"), recursive=False)))
+    if row.find("th", recursive=False) is not None:
+        tables.add(id(row))
+        return _BREAK
+    return f"{_BREAK}|{'  |' * n}{_BREAK}|{' --- |' * n}{_BREAK}"
+
+
+def _close_markup(node: Any, tables: set[int], in_cell: bool) -> str:
+    name = node.name
+    if name in ("td", "th"):
+        return " |"
+    if name in ("img", "li"):
+        return ""
+    if name == "tr" and id(node) in tables:
+        n = max(1, len(node.find_all(("td", "th"), recursive=False)))
+        return f"{_BREAK}|{' --- |' * n}"
+    if name != "tr" and in_cell:
+        return " "
+    if name == "pre":
+        return f"{_BREAK}```{_BREAK}{_BREAK}"
+    return _BREAK + _BREAK if name in _PARAGRAPH_ENDS else _BREAK
 
 
 def _normalise_whitespace(text: str) -> str:
@@ -327,6 +410,10 @@ def _html_metadata(soup: Any) -> dict[str, str]:
     title = content(property="og:title")
     if title is None and soup.title is not None and soup.title.string:
         title = soup.title.string.strip()
+        h1 = soup.find("h1")
+        heading = " ".join(h1.get_text(" ").split()) if h1 is not None else ""
+        if heading and _TITLE_SUFFIX.search(title):
+            title = heading
     if title:
         meta["title"] = title
     source = content(property="og:site_name")

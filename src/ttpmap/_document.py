@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from ttpmap._results import Evidence, Hunt, Ioc, Phase, Severity, Tactic, Technique
 from ttpmap._sentences import split_sentences
+from ttpmap._structure import Structure, parse_structure
 
 if TYPE_CHECKING:
     from ttpmap._article import Article
@@ -32,6 +33,7 @@ class WorkDoc:
     ranked_hunts: list[Hunt] = field(default_factory=list)  # the brief's: ranked, floored, capped
     hunts_left_out: int = 0
     severity: Severity | None = None
+    structure: Structure | None = None
 
     @property
     def text(self) -> str:
@@ -40,7 +42,8 @@ class WorkDoc:
     @classmethod
     def from_article(cls, article: Article) -> WorkDoc:
         text = article.text
-        return cls(article=article, sentences=[Evidence(text[s:e], s, e) for s, e in split_sentences(text)])
+        sentences = [Evidence(text[s:e], s, e) for s, e in split_sentences(text)]
+        return cls(article=article, sentences=sentences, structure=parse_structure(text, article.format))
 
     def sentence_at(self, offset: int) -> Evidence | None:
         """The sentence that contains character `offset`, by binary search."""

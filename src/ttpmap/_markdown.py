@@ -80,9 +80,11 @@ def _techniques(brief: Brief) -> list[str]:
     for t in brief.techniques:
         tactics = ", ".join(t.tactics)
         link = f"[{t.id}]({t.url})" if t.url else t.id
-        out.append(f"- **{link}** — {_inline(t.name)} · {tactics} · confidence {t.confidence:.0%}")
+        source = " · from the article's ATT&CK table" if t.source == "article-mapping" else ""
+        out.append(f"- **{link}** — {_inline(t.name)} · {tactics} · confidence {t.confidence:.0%}{source}")
         for ev in t.evidence[:_MAX_EVIDENCE]:
-            out.append(f"  > {_quote(ev.text)}")
+            block = f" _({ev.block.replace('_', ' ')})_" if ev.block else ""
+            out.append(f"  > {_quote(ev.text)}{block}")
     return [*out, ""]
 
 

@@ -46,14 +46,22 @@ SEVERITY_LEVELS: tuple[SeverityLevel, ...] = ("INFO", "LOW", "MEDIUM", "HIGH", "
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """A span of the article's text, with offsets into `Article.text`."""
+    """A span of the article's text, with offsets into `Article.text`.
+
+    `block` is the kind of block it was read from (``"paragraph"``, ``"list_item"``, ``"table"``, …)
+    when known.
+    """
 
     text: str
     start: int
     end: int
+    block: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "start": self.start, "end": self.end}
+        d: dict[str, Any] = {"text": self.text, "start": self.start, "end": self.end}
+        if self.block is not None:
+            d["block"] = self.block
+        return d
 
 
 @dataclass(frozen=True, slots=True)
