@@ -342,6 +342,8 @@ class SeverityRules:
         if doc.techniques:
             mean = sum(float(t.confidence) for t in doc.techniques) / len(doc.techniques)
             value += round(c["techniques"] * max(0.0, min(1.0, mean)))
+        if len(doc.sentences) <= c["short_sentences"]:
+            value = min(value, c["max_short"])
         return int(max(0, min(100, value)))
 
     def _prepare(self, doc: WorkDoc) -> tuple[list[Rule], TextView]:

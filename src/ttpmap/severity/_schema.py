@@ -418,6 +418,8 @@ _CONFIDENCE_KEYS = (
     "per_high_fidelity_ioc",
     "max_from_iocs",
     "techniques",
+    "short_sentences",
+    "max_short",
 )
 
 
