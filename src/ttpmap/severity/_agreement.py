@@ -80,10 +80,14 @@ def _main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", help="model directory (default: the default model)")
     parser.add_argument("--severity-model", type=Path, help="a severity.joblib to compare with the rules")
     parser.add_argument("--show", action="store_true", help="list the records the rules get wrong")
+    parser.add_argument("--only", metavar="KEY=VALUE", help="keep the records whose field KEY is VALUE")
     args = parser.parse_args(argv)
     records = [r.to_dict() for r in read_articles(args.data)]
     tune, holdout = split_records(records)
     chosen = {"tune": tune, HOLDOUT: holdout, "all": tune + holdout}[args.split]
+    if args.only:
+        key, _, value = args.only.partition("=")
+        chosen = [r for r in chosen if str(r.get(key)) == value]
     analyzer = Analyzer(args.model) if args.model else Analyzer()
     docs = [analyzer._prepare(Article(text=r["text"], title=r.get("title") or None)) for r in chosen]
     truth = [str(r["severity"]) for r in chosen]
