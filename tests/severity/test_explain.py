@@ -37,7 +37,10 @@ def test_why_it_matters_from_rules(rules):
 
 def test_why_it_matters_for_nothing_notable(rules):
     severity = rules.assess(make_doc("Version 3.2 adds a configuration option."))
-    assert why_it_matters(severity) == ["No exploitation, malware, actor or technique evidence was found."]
+    assert why_it_matters(severity) == [
+        "Nothing reports a threat (exploitation, a malware campaign, an actor, theft or impact); "
+        "techniques alone do not raise the level."
+    ]
 
 
 def test_why_it_matters_tidies_sentences():
