@@ -113,6 +113,14 @@ class Analyzer:
             stage.run(doc)
         return self._freeze(doc)
 
+    def _prepare(self, article: Article | str) -> WorkDoc:
+        """The working document after every stage before severity: what a severity model reads."""
+        doc = WorkDoc.from_article(self._coerce(article))
+        for stage in self._stages:
+            if stage.name != "severity":
+                stage.run(doc)
+        return doc
+
     def analyze_many(
         self,
         articles: Iterable[Any],

@@ -43,9 +43,8 @@ TEMPLATES = {
         "dropped web shells on exposed servers.",
     ],
     "HIGH": [
-        "{vendor} fixes critical {bug} in {product}\n{cve} carries a CVSS score of 9.{d}. There is no "
-        "evidence "
-        "of exploitation, but the company urges customers to upgrade.",
+        "{vendor} fixes critical {bug} in {product}\n{cve} carries a CVSS score of 9.{d}. The company "
+        "said the flaw has been exploited against a small number of customers and urges them to upgrade.",
         "{gang} ransomware hits {sector} provider\nThe {gang} operators deployed ransomware, encrypted "
         "files on "
         "file servers and left a ransom note threatening to publish stolen data on their leak site.",
@@ -96,7 +95,8 @@ HELD_OUT = [
         "CVE-2024-4671 exists in the wild.",
     ),
     (
-        "HIGH",
+        # a critical rating without exploitation: MEDIUM, as in datasets/labeled/severity.jsonl
+        "MEDIUM",
         "Critical RCE in Jenkins (CVE-2024-23897, CVSS 9.8)\nThe vendor released fixes; exploitation has "
         "not been observed.",
     ),

@@ -30,14 +30,17 @@ def test_why_it_matters_from_rules(rules):
     assert "CVE-2024-9999 is rated high (CVSS 8.8)." in sentences
     assert (
         sentences[-1]
-        == "The most serious finding sets the level; 2 further findings raised the score to 60/100."
+        == "The most serious finding sets the level; 2 further findings raised the score to 59/100."
     )
     assert all(s.endswith(".") and s[0].isupper() for s in sentences)
 
 
 def test_why_it_matters_for_nothing_notable(rules):
     severity = rules.assess(make_doc("Version 3.2 adds a configuration option."))
-    assert why_it_matters(severity) == ["No exploitation, malware, actor or technique evidence was found."]
+    assert why_it_matters(severity) == [
+        "Nothing reports a threat (exploitation, a malware campaign, an actor, theft or impact); "
+        "techniques alone do not raise the level."
+    ]
 
 
 def test_why_it_matters_tidies_sentences():

@@ -192,7 +192,12 @@ def test_escalation_is_bounded_and_configurable():
     none = SeverityRules([low(i) for i in range(8)], scoring={"escalation": 0})
     assert none.assess(doc).level == "LOW"
     assert none.assess(doc).score == 39
-    capped = SeverityRules([low(i) for i in range(8)], scoring={"escalation": 3})
+    shipped_cap = SeverityRules([low(i) for i in range(8)], scoring={"escalation": 3})
+    assert shipped_cap.assess(doc).level == "MEDIUM"
+    assert shipped_cap.assess(doc).score == 59
+    capped = SeverityRules(
+        [low(i) for i in range(8)], scoring={"escalation": 3, "max_escalated_level": "HIGH"}
+    )
     assert capped.assess(doc).level == "HIGH"
     assert capped.assess(doc).score == 79
     two = SeverityRules(

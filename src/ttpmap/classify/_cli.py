@@ -41,7 +41,16 @@ def register(subparsers: Any) -> None:
         help=f"comma-separated training sources from the data home (default: {','.join(SOURCES)})",
     )
     train.add_argument(
-        "--severity", action="store_true", help="also train a severity model on --data records"
+        "--severity",
+        action="store_true",
+        help="also fit a severity model on the --data records with a 'severity' (split 'tune'), compare it "
+        "with the rules on those with split 'holdout', and add severity.joblib only if it beats them",
+    )
+    train.add_argument(
+        "--severity-only",
+        action="store_true",
+        help="with --severity: do not train the classifier; add the severity model to the existing "
+        "model directory --out",
     )
     train.add_argument("--n-jobs", type=int, default=2, help="parallel jobs (default 2)")
     train.add_argument(
@@ -118,16 +127,10 @@ def _train(args: argparse.Namespace) -> int:
     from ttpmap.classify._estimator import TechniqueClassifier, progress_callback
     from ttpmap.classify._train import train_model
 
-    extra: dict[str, object] = {}
-    if args.severity:
-        from ttpmap._model import SEVERITY_FILE
-        from ttpmap.datasets import read_articles
-        from ttpmap.severity import train_severity
-
-        records = [r.to_dict() for path in args.data for r in read_articles(path) if r.severity]
-        if not records:
-            raise InputError("--severity needs --data files whose records have a 'severity' field")
-        extra[SEVERITY_FILE] = train_severity(records)
+    if args.severity_only:
+        if not args.severity:
+            raise InputError("--severity-only goes with --severity")
+        return _train_severity(args, args.out)
     catalog = args.catalog
     if catalog is None:
         from ttpmap._model import CATALOG_FILE, default_model_dir
@@ -145,7 +148,6 @@ def _train(args: argparse.Namespace) -> int:
                 catalog_path=catalog,
                 estimator=est,
                 overwrite=args.force,
-                extra_files=extra,
                 sources=_sources(args.sources),
             )
         finally:
@@ -155,6 +157,27 @@ def _train(args: argparse.Namespace) -> int:
         f"wrote {root}: {meta['n_labels']} techniques, ATT&CK v{meta['attack_version']}, "
         f"trained in {time.perf_counter() - t0:.0f} s"
     )
+    return _train_severity(args, root) if args.severity else 0
+
+
+def _train_severity(args: argparse.Namespace, model_dir: Path) -> int:
+    """Fit the severity model on the tune records; add it to `model_dir` only if it beats the rules."""
+    from ttpmap._exceptions import InputError
+    from ttpmap.datasets import read_articles
+    from ttpmap.severity._ship import add_severity_model, fit_and_compare
+
+    records = [r.to_dict() for path in args.data for r in read_articles(path) if r.severity]
+    if not records:
+        raise InputError("--severity needs --data files whose records have a 'severity' field")
+    result = fit_and_compare(records, model_dir)
+    print(f"severity model fitted on {result.n_tune} tune records; held-out comparison:")
+    print(result.rules.to_text("rules"))
+    print(result.learned.to_text("model"))
+    if result.decided_by == "model":
+        target = add_severity_model(model_dir, result, overwrite=args.force)
+        print(f"the model beats the rules: wrote {target}; briefs say decided_by: model")
+    else:
+        print("the model does not beat the rules: no severity.joblib written; briefs say decided_by: rules")
     return 0
 
 

@@ -23,6 +23,7 @@ from ttpmap.severity._schema import (
     CountCondition,
     CveCondition,
     FallbackCondition,
+    FiredCondition,
     Invalid,
     PhrasesCondition,
     Rule,
@@ -198,6 +199,16 @@ class SeverityRules:
                 raise RuleError(f"duplicate rule id {rule.id!r}", path, _line(lines, (*where, "id")))
             known.add(rule.id)
             new.append(rule)
+        for i, rule in enumerate(new):
+            for cond in rule.when:
+                missing = [r for g in getattr(cond, "groups", ()) for r in g if r not in known]
+                if missing:
+                    where = ("rules", i, "when", "fired")
+                    raise RuleError(
+                        f"rule {rule.id!r}: 'fired' names {missing[0]!r}, which is not a rule here",
+                        path,
+                        _line(lines, where),
+                    )
         with self._lock:
             self._rules.extend(new)
             self._matchers = None
@@ -282,16 +293,25 @@ class SeverityRules:
         rules, view = self._prepare(doc)
         reasons: list[Reason] = []
         fallbacks: list[Rule] = []
+        combined: list[Rule] = []
         for rule in rules:
-            if isinstance(rule.when[0], FallbackCondition):
+            if any(isinstance(c, FallbackCondition) for c in rule.when):
                 fallbacks.append(rule)
-                continue
-            reason = self._fire(rule, doc, view)
+            elif any(isinstance(c, FiredCondition) for c in rule.when):
+                combined.append(rule)
+            else:
+                reason = self._fire(rule, doc, view, {})
+                if reason is not None:
+                    reasons.append(reason)
+        for rule in combined:
+            reason = self._fire(rule, doc, view, {r.rule: r for r in reasons})
             if reason is not None:
                 reasons.append(reason)
-        if not any(r.level != "INFO" for r in reasons):
-            for rule in fallbacks:
-                reasons.append(Reason(rule.id, _format(rule.description, {}), rule.level, rule.score))
+        for rule in fallbacks:
+            if not any(r.level != "INFO" for r in reasons):
+                reason = self._fire(rule, doc, view, {})
+                if reason is not None:
+                    reasons.append(reason)
         order = {r.id: i for i, r in enumerate(rules)}
         reasons.sort(key=lambda r: order[r.rule])
         return reasons, view
@@ -322,6 +342,8 @@ class SeverityRules:
         if doc.techniques:
             mean = sum(float(t.confidence) for t in doc.techniques) / len(doc.techniques)
             value += round(c["techniques"] * max(0.0, min(1.0, mean)))
+        if len(doc.sentences) <= c["short_sentences"]:
+            value = min(value, c["max_short"])
         return int(max(0, min(100, value)))
 
     def _prepare(self, doc: WorkDoc) -> tuple[list[Rule], TextView]:
@@ -347,14 +369,18 @@ class SeverityRules:
                     names[key] = cond.names
         return Matchers(phrases, patterns, names, self._cues)
 
-    def _fire(self, rule: Rule, doc: WorkDoc, view: TextView) -> Reason | None:
+    def _fire(self, rule: Rule, doc: WorkDoc, view: TextView, fired: Mapping[str, Reason]) -> Reason | None:
         hits: list[_Hit] = []
         for i, cond in enumerate(rule.when):
-            hit = _CHECKS[type(cond)](cond, f"{rule.id}#{i}", doc, view)
+            if isinstance(cond, FiredCondition):
+                hit = _fired(cond, fired)
+            else:
+                hit = _CHECKS[type(cond)](cond, f"{rule.id}#{i}", doc, view)
             if hit is None:
                 return None
             hits.append(hit)
-        values: dict[str, str] = {"count": str(hits[0].count)}
+        counted = [h for c, h in zip(rule.when, hits, strict=True) if not isinstance(c, FallbackCondition)]
+        values: dict[str, str] = {"count": str((counted or hits)[0].count)}
         evidence: dict[Evidence, None] = {}
         refs: dict[str, None] = {}
         for hit in hits:
@@ -474,6 +500,19 @@ def _actor(cond: ActorCondition, key: str, doc: WorkDoc, view: TextView) -> _Hit
     return _Hit(
         len(names), _sentences(spans), [f"actor:{n}" for n in names], {"names": _listing(list(names))}
     )
+
+
+def _fired(cond: FiredCondition, fired: Mapping[str, Reason]) -> _Hit | None:
+    """At least one fired rule of each group: their evidence and references carry over."""
+    chosen: list[Reason] = []
+    for group in cond.groups:
+        found = [fired[r] for r in group if r in fired]
+        if not found:
+            return None
+        chosen.extend(found)
+    evidence = [e for r in chosen for e in r.evidence[:1]]
+    refs = [ref for r in chosen for ref in r.refs]
+    return _Hit(len(chosen), evidence, refs, {"rules": ", ".join(r.rule for r in chosen)})
 
 
 def _fallback(cond: FallbackCondition, key: str, doc: WorkDoc, view: TextView) -> _Hit | None:

@@ -10,7 +10,9 @@ A rule is a plain mapping (as written in YAML)::
     when:                            # every condition must hold
       phrases: {match: [...], patterns: [...], polarity: affirmed, min: 1}
 
-Condition kinds: `phrases`, `technique_ids`, `technique_tactic`, `count`, `cve`, `actor`, `fallback`.
+Condition kinds: `phrases`, `technique_ids`, `technique_tactic`, `count`, `cve`, `actor`, `fired`,
+`fallback`. `fired: {all: [[rule-a, rule-b], [rule-c]]}` holds when, in each group, at least one of the
+named rules fired (rules with a `fired` condition are evaluated after the others, in file order).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ __all__ = [
     "CountCondition",
     "CveCondition",
     "FallbackCondition",
+    "FiredCondition",
     "Invalid",
     "PhrasesCondition",
     "Rule",
@@ -126,6 +129,13 @@ class ActorCondition:
 
 
 @dataclass(frozen=True)
+class FiredCondition:
+    groups: tuple[tuple[str, ...], ...]
+    kind: Literal["fired"] = "fired"
+    placeholders: frozenset[str] = frozenset({"count", "rules"})
+
+
+@dataclass(frozen=True)
 class FallbackCondition:
     kind: Literal["fallback"] = "fallback"
     placeholders: frozenset[str] = frozenset()
@@ -138,6 +148,7 @@ Condition = (
     | CountCondition
     | CveCondition
     | ActorCondition
+    | FiredCondition
     | FallbackCondition
 )
 
@@ -204,8 +215,9 @@ def parse_rule(spec: Any, where: KeyPath = ()) -> Rule:
                 (*where, "when", kind),
             )
         conditions.append(parser(value, (*where, "when", kind), rule_id))
-    if any(c.kind == "fallback" for c in conditions) and len(conditions) > 1:
-        raise Invalid(f"rule {rule_id!r}: 'fallback' must be the rule's only condition", (*where, "when"))
+    kinds = [c.kind for c in conditions]
+    if "fallback" in kinds and "fired" in kinds:
+        raise Invalid(f"rule {rule_id!r}: 'fallback' and 'fired' cannot be combined", (*where, "when"))
     description = spec["description"]
     if not isinstance(description, str) or not description.strip():
         raise Invalid(
@@ -343,6 +355,26 @@ def _actor(value: Any, where: KeyPath, rule_id: str) -> ActorCondition:
     return ActorCondition(tuple(names), patterns, default_list, polarity)
 
 
+def _fired(value: Any, where: KeyPath, rule_id: str) -> FiredCondition:
+    spec = _mapping(value, where, rule_id, "fired", ("all",))
+    groups = spec.get("all")
+    if not isinstance(groups, list) or not groups:
+        raise Invalid(
+            f"rule {rule_id!r}: 'fired.all' must be a list of groups of rule IDs, "
+            "e.g. [[exploited-in-the-wild], [ransomware-impact, wiper-impact]]",
+            (*where, "all"),
+        )
+    out = []
+    for i, group in enumerate(groups):
+        ids = _strings(group, (*where, "all", i), rule_id, "fired.all group")
+        if not ids:
+            raise Invalid(f"rule {rule_id!r}: group {i} of 'fired.all' names no rule", (*where, "all", i))
+        if rule_id in ids:
+            raise Invalid(f"rule {rule_id!r}: 'fired' cannot name the rule itself", (*where, "all", i))
+        out.append(tuple(ids))
+    return FiredCondition(tuple(out))
+
+
 def _fallback(value: Any, where: KeyPath, rule_id: str) -> FallbackCondition:
     if value is not True:
         raise Invalid(f"rule {rule_id!r}: 'fallback' takes the value true; got {value!r}", where)
@@ -356,6 +388,7 @@ _PARSERS = {
     "count": _count,
     "cve": _cve,
     "actor": _actor,
+    "fired": _fired,
     "fallback": _fallback,
 }
 
@@ -385,6 +418,8 @@ _CONFIDENCE_KEYS = (
     "per_high_fidelity_ioc",
     "max_from_iocs",
     "techniques",
+    "short_sentences",
+    "max_short",
 )
 
 
@@ -394,7 +429,14 @@ def check_confidence(value: Any, where: KeyPath = ("confidence",)) -> dict[str, 
     return {k: _int(spec.get(k, 0), (*where, k), None, f"confidence.{k}", 0, 100) for k in _CONFIDENCE_KEYS}
 
 
-_CUE_LISTS = ("negation_before", "negation_after", "hedge_before", "hedge_after", "terminators")
+_CUE_LISTS = (
+    "negation_before",
+    "negation_after",
+    "negation_through",
+    "hedge_before",
+    "hedge_after",
+    "terminators",
+)
 
 
 def check_cues(value: Any, where: KeyPath = ("cues",)) -> dict[str, Any]:

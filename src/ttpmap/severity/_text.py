@@ -164,6 +164,9 @@ class Matchers:
             self._names.add(key, [self.tokenizer(dehyphenate(p)).orth for p in names])
         for kind in _CUE_KINDS:
             self._cues.add(kind, [self.tokenizer(dehyphenate(p)).norm for p in cues[kind]])
+        self.negation_through: frozenset[str] = frozenset(
+            w for p in cues.get("negation_through", ()) for w in self.tokenizer(dehyphenate(p)).norm
+        )
         # Patterns reach here through `parse_rule`, which checked each already.
         self._patterns = TokenMatcher()
         for key, patterns in pattern_keys.items():
@@ -184,6 +187,7 @@ class TextView:
         self.sentences = list(doc.sentences) or [Evidence(text[s:e], s, e) for s, e in split_sentences(text)]
         self._sent_starts = [s.start for s in self.sentences]
         self._window = matchers.window
+        self._through = matchers.negation_through
         self.tokens = tokens = matchers.tokenizer(dehyphenate(text))
         self._token_sentence = self._map_tokens()
         n = len(tokens)
@@ -268,12 +272,23 @@ class TextView:
     ) -> bool:
         term = self._terminators
         for _, e in cues.get(before, ()):
-            if e <= start and start - e <= self._window and term[start] == term[e]:
+            if (
+                e <= start
+                and start - e <= self._window
+                and term[start] == term[e]
+                and (before != "negation_before" or self._negation_reaches(e, start))
+            ):
                 return True
         for s, _ in cues.get(after, ()):
             if s >= end and s - end <= self._window and term[s] == term[end]:
                 return True
         return False
+
+    def _negation_reaches(self, cue_end: int, start: int) -> bool:
+        """A negation scopes over a match only across the words of `negation_through` (if any are given):
+        "no evidence of exploitation", not "did not take responsibility for the attack"."""
+        through = self._through
+        return not through or all(w in through or w.isdigit() for w in self.tokens.norm[cue_end:start])
 
     def sentence_index(self, offset: int) -> int:
         i = bisect.bisect_right(self._sent_starts, offset) - 1
