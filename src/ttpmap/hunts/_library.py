@@ -279,15 +279,7 @@ class HuntLibrary:
             positive int.
         """
         _check_techniques(techniques)
-        if (
-            isinstance(max_per_technique, bool)
-            or not isinstance(max_per_technique, int)
-            or max_per_technique < 1
-        ):
-            raise InvalidParameterError(
-                f"The 'max_per_technique' parameter of HuntLibrary.hunts_for must be an int >= 1. "
-                f"Got {max_per_technique!r} instead."
-            )
+        _check_count("max_per_technique", "hunts_for", max_per_technique)
         picks = self._picks(techniques, max_per_technique)
         return [self._hunt(idx, served, score, first) for idx, (served, score, first, _) in picks.items()]
 
@@ -333,22 +325,9 @@ class HuntLibrary:
             If `max_hunts` is not None or an int >= 1, or as `hunts_for` raises.
         """
         _check_techniques(techniques)
-        if max_hunts is not None and (
-            isinstance(max_hunts, bool) or not isinstance(max_hunts, int) or max_hunts < 1
-        ):
-            raise InvalidParameterError(
-                f"The 'max_hunts' parameter of HuntLibrary.recommend must be None or an int >= 1. "
-                f"Got {max_hunts!r} instead."
-            )
-        if (
-            isinstance(max_per_technique, bool)
-            or not isinstance(max_per_technique, int)
-            or max_per_technique < 1
-        ):
-            raise InvalidParameterError(
-                f"The 'max_per_technique' parameter of HuntLibrary.recommend must be an int >= 1. "
-                f"Got {max_per_technique!r} instead."
-            )
+        if max_hunts is not None:
+            _check_count("max_hunts", "recommend", max_hunts, "None or ")
+        _check_count("max_per_technique", "recommend", max_per_technique)
         # twice the candidates of hunts_for, so that a hunt for the article's platform can replace
         # one for another platform; each technique still keeps at most max_per_technique hunts
         picks = self._picks(techniques, 2 * max_per_technique)
@@ -654,3 +633,10 @@ def _why(result: Fit, platforms: Mapping[str, Evidence]) -> dict[str, Any]:
         "fit": round(result.score, 4),
         "text": "; ".join(parts) + ".",
     }
+
+
+def _check_count(name: str, method: str, value: object, also: str = "") -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidParameterError(
+            f"The '{name}' parameter of HuntLibrary.{method} must be {also}an int >= 1. Got {value!r} instead."
+        )
