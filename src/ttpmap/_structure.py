@@ -114,6 +114,10 @@ class Structure:
             return self.blocks[i]
         return None
 
+    def heading_before(self, offset: int) -> Block | None:
+        """The last heading that starts before `offset`: the section `offset` is in."""
+        return _last_before(self._headings, offset)
+
     def kind_at(self, offset: int) -> str | None:
         """The block kind at `offset`: ``"image"`` inside an image, else the block's kind."""
         if self.image_at(offset) is not None:
@@ -126,6 +130,11 @@ class Structure:
 
     def link_at(self, offset: int) -> Inline | None:
         return _inline_at(self._links, offset)
+
+    @cached_property
+    def _headings(self) -> tuple[list[int], list[Block]]:
+        items = [b for b in self.blocks if b.kind == "heading"]
+        return [b.start for b in items], items
 
     @cached_property
     def _images(self) -> tuple[list[int], list[Inline]]:
@@ -165,6 +174,12 @@ class Structure:
                 continue
             spans.append((b.start, b.end))
         return spans
+
+
+def _last_before(index: tuple[list[int], list[Block]], offset: int) -> Block | None:
+    starts, items = index
+    i = bisect_right(starts, offset) - 1
+    return items[i] if i >= 0 and items[i].end <= offset else None
 
 
 def _inline_at(index: tuple[list[int], list[Inline]], offset: int) -> Inline | None:

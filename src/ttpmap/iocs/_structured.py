@@ -32,6 +32,20 @@ _HASHES = frozenset({"md5", "sha1", "sha256", "sha512"})
 _IMAGE_REASON = "an image in the article (screenshot or figure), not an indicator"
 _LINK_REASON = "the target of a link: a cited reference, not an indicator"
 _OWN_REASON = "a link to the publisher's own site"
+_SECTION_REASON = "listed under the article's references, not an indicator"
+_CITED_REASON = "a cited reference (the sentence points the reader to it), not an indicator"
+_REFERENCE_HEADING = re.compile(
+    r"\b(?:references?|sources?|further reading|read more|resources|related (?:reading|posts?|articles?)"
+    r"|acknowledge?ments?|bibliography|citations?|learn more)\b",
+    re.IGNORECASE,
+)
+_CITING = re.compile(
+    r"\b(?:see(?=:|\s+(?:also|the|our|this|their|https?:))|refer to|read (?:more|our|the)|learn more|more (?:information|details)|guidance"
+    r"|documentation|advisory (?:at|here)|blog post|write-?up|(?:our|the) (?:earlier|previous|original) "
+    r"(?:post|report|research|analysis|article|blog))\b",
+    re.IGNORECASE,
+)
+_REFERENCE_TYPES = frozenset({"url", "domain"})
 
 
 def find_structured_iocs(
@@ -57,7 +71,9 @@ def find_structured_iocs(
             s, e = _to_original(sentence.start, shifts), _to_original(sentence.end - 1, shifts) + 1
             sentence = Evidence(text[s:e], s, e)
         ioc = dataclasses.replace(ioc, start=start, end=end, sentence=sentence)
-        reason = _structural_reason(structure, start, publisher, ioc.type)
+        reason = _structural_reason(structure, start, publisher, ioc.type) or _reference_reason(
+            structure, ioc, sentence
+        )
         if reason is not None and ioc.fidelity == "high":
             ioc = dataclasses.replace(ioc, fidelity="low", reason=reason)
         out.append(ioc)
@@ -81,6 +97,23 @@ def _structural_reason(structure: Structure, start: int, publisher: str | None, 
         ):
             return _OWN_REASON
         return _LINK_REASON
+    return None
+
+
+def _reference_reason(structure: Structure, ioc: Ioc, sentence: Evidence | None) -> str | None:
+    """Why a URL or domain written plainly (not defanged) is a reference the article cites.
+
+    It sits in a section headed References, Sources, Further reading, ...; or its sentence points
+    the reader to it ("see", "our earlier guidance on ... at", "more information"). A defanged
+    value is what its author marked as an indicator, so it always stays.
+    """
+    if ioc.defanged or ioc.type not in _REFERENCE_TYPES:
+        return None
+    heading = structure.heading_before(ioc.start)
+    if heading is not None and _REFERENCE_HEADING.search(structure.text, heading.start, heading.end):
+        return _SECTION_REASON
+    if sentence is not None and _CITING.search(structure.text, sentence.start, ioc.start):
+        return _CITED_REASON
     return None
 
 
