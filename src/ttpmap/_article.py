@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import codecs
 import datetime as _dt
+import functools
 import json
 import os
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +20,11 @@ __all__ = ["DEFAULT_MAX_BYTES", "Article", "check_text", "max_input_bytes"]
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 _MAX_BYTES_ENV = "TTPMAP_MAX_INPUT_BYTES"
+_SIZE_HINT = f"split it, or raise the limit with max_bytes= ({_MAX_BYTES_ENV}, CLI: --max-bytes)"
 _HTML_START = re.compile(r"\A\s{0,1000}(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])", re.IGNORECASE)
 _MD_HEADING = re.compile(r"\A\s{0,200}#[ \t]+([^\n]{1,300})")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _BREAK = "\ue000"
 _HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 _TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text", ""})
@@ -45,6 +49,8 @@ def max_input_bytes() -> int:
         raise InputError(
             f"{_MAX_BYTES_ENV}={value!r} is not a whole number of bytes; unset it or fix it"
         ) from None
+    if limit <= 0:
+        raise InputError(f"{_MAX_BYTES_ENV}={value!r} must be a positive number of bytes; unset it or fix it")
     return limit
 
 
@@ -63,6 +69,7 @@ def check_text(
         _check_size(len(text.encode("utf-8", "surrogatepass")), what, max_bytes)
     if not text.strip():
         raise InputError(f"{what} is empty; pass the article's text")
+    _check_surrogates(text, what)
     sample = text[:65536]
     if "\x00" in sample or len(_CONTROL.findall(sample)) > max(8, len(sample) // 100):
         raise InputError(f"{what} looks like binary data, not text; pass the article as text, HTML or JSON")
@@ -71,13 +78,19 @@ def check_text(
     return text
 
 
+def _check_surrogates(text: str, what: str) -> None:
+    bad = _SURROGATE.search(text)
+    if bad is not None:
+        raise InputError(
+            f"{what} holds a lone surrogate (U+{ord(bad.group()):04X} at character {bad.start()}), which is "
+            "not text and cannot be written as UTF-8; fix the source, or decode it with errors='replace'"
+        )
+
+
 def _check_size(size: int, what: str, max_bytes: int | None) -> None:
     limit = max_input_bytes() if max_bytes is None else max_bytes
     if size > limit:
-        raise InputError(
-            f"{what} is {size:,} bytes, over the {limit:,}-byte limit; split it, or raise the limit with "
-            f"max_bytes= ({_MAX_BYTES_ENV}, CLI: --max-bytes)"
-        )
+        raise InputError(f"{what} is {size:,} bytes, over the {limit:,}-byte limit; {_SIZE_HINT}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +127,8 @@ class Article:
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
                 raise InputError(f"Article.{name} must be a str or None, got {type(value).__name__}")
+            if value is not None:
+                _check_surrogates(value, f"Article.{name}")
         published: Any = self.published
         if isinstance(published, _dt.datetime | _dt.date):
             object.__setattr__(self, "published", published.isoformat())
@@ -121,6 +136,8 @@ class Article:
             raise InputError(
                 f"Article.published must be an ISO 8601 str or a date, got {type(published).__name__}"
             )
+        elif published is not None:
+            _check_surrogates(published, "Article.published")
 
     @classmethod
     def from_text(cls, text: str, *, max_bytes: int | None = None, **fields: Any) -> Article:
@@ -148,6 +165,7 @@ class Article:
             raise InputError(f"HTML must be str or bytes, got {type(html).__name__}")
         from bs4 import BeautifulSoup
 
+        _quiet_locator_warning()
         soup = BeautifulSoup(html, "lxml")
         meta = _html_metadata(soup)
         for tag in soup.find_all(_DROP_TAGS):
@@ -178,16 +196,13 @@ class Article:
         cls, path: str | os.PathLike[str], *, encoding: str | None = None, max_bytes: int | None = None
     ) -> Article:
         """Read an article from a `.txt`, `.md`, `.html` or `.json` file (an object with Article's fields)."""
+        from ttpmap._reading import read_bounded
+
         p = Path(path)
-        if not p.exists():
-            raise InputError(f"{p}: no such file")
         if p.is_dir():
             raise InputError(f"{p} is a directory; pass an article file (.txt, .md, .html or .json)")
-        _check_size(p.stat().st_size, str(p), max_bytes)
-        try:
-            data = p.read_bytes()
-        except OSError as exc:
-            raise InputError(f"{p}: cannot read ({exc.strerror})") from None
+        limit = max_input_bytes() if max_bytes is None else max_bytes
+        data = read_bounded(p, limit, hint=_SIZE_HINT)
         return cls.from_bytes(
             data, name=str(p), suffix=p.suffix.lower(), encoding=encoding, max_bytes=max_bytes
         )
@@ -248,6 +263,14 @@ class Article:
         }
 
 
+@functools.cache
+def _quiet_locator_warning() -> None:
+    """bs4 warns when markup looks like a URL or a file name; what we parse is always markup."""
+    from bs4 import MarkupResemblesLocatorWarning
+
+    warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning, module=re.escape(__name__))
+
+
 def _replace(article: Article, **fields: Any) -> Article:
     values = article.to_dict()
     values.update(fields)
@@ -258,7 +281,7 @@ def _decode(data: bytes, name: str, encoding: str | None) -> str:
     if encoding is not None:
         try:
             return data.decode(encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
+        except (UnicodeError, LookupError, TypeError, ValueError) as exc:
             raise InputError(
                 f"{name}: cannot decode as {encoding} ({exc}); pass the right encoding"
             ) from None

@@ -77,13 +77,14 @@ def _run_analyze(args: argparse.Namespace) -> int:
     from ttpmap._analyzer import Analyzer
     from ttpmap._article import Article
     from ttpmap._exceptions import InputError
+    from ttpmap._reading import read_input
 
     if args.max_bytes is not None and args.max_bytes <= 0:
         raise InputError("--max-bytes must be a positive number of bytes")
     if args.out is not None and args.out.exists() and not args.force:
         raise InputError(f"{args.out} exists; choose another --out or pass --force to overwrite it")
     if args.path == "-":
-        data = _read_stdin(args.max_bytes)
+        data = read_input("-", args.max_bytes)
         article = Article.from_bytes(
             data, name="standard input", encoding=args.encoding, max_bytes=args.max_bytes
         )
@@ -99,17 +100,6 @@ def _run_analyze(args: argparse.Namespace) -> int:
     else:
         atomic_write(args.out, text.encode("utf-8"))
     return 0
-
-
-def _read_stdin(max_bytes: int | None) -> bytes:
-    from ttpmap._article import max_input_bytes
-    from ttpmap._exceptions import InputError
-
-    limit = max_input_bytes() if max_bytes is None else max_bytes
-    data = sys.stdin.buffer.read(limit + 1)
-    if len(data) > limit:
-        raise InputError(f"standard input is over the {limit:,}-byte limit; raise it with --max-bytes")
-    return data
 
 
 if __name__ == "__main__":

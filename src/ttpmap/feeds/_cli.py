@@ -182,10 +182,15 @@ def article_paths(paths: Iterable[str]) -> Iterator[str]:
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
-                    if not name.startswith(".") and Path(name).suffix.lower() in ARTICLE_SUFFIXES:
-                        yield os.path.join(root, name)
-        elif path.is_file():
-            yield str(path)
+                    full = os.path.join(root, name)
+                    if (
+                        not name.startswith(".")
+                        and Path(name).suffix.lower() in ARTICLE_SUFFIXES
+                        and os.path.isfile(full)  # no FIFO, socket or device found in a folder
+                    ):
+                        yield full
+        elif path.exists():
+            yield str(path)  # named on purpose: read within the size limit and the read deadline
         else:
             raise InputError(f"{path}: no such file or folder; pass article files or folders of them")
 

@@ -19,6 +19,7 @@ from ttpmap import __version__
 from ttpmap._article import Article
 from ttpmap._deps import require
 from ttpmap._exceptions import InputError, InvalidParameterError
+from ttpmap._reading import read_bounded
 
 __all__ = ["DEFAULT_TIMEOUT", "MAX_FEED_BYTES", "FeedEntry", "Fetch", "read_feed", "urllib_fetch"]
 
@@ -31,6 +32,7 @@ _URL = re.compile(r"^https?://", re.IGNORECASE)
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "html", "xhtml"})
 _TAG = re.compile(r"<[^<>]{0,2000}>")
 _SPACES = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 logger = logging.getLogger("ttpmap.feeds")
 
@@ -157,15 +159,10 @@ def _load(source: str | os.PathLike[str] | bytes, fetch: Fetch) -> tuple[bytes, 
     elif isinstance(source, str | os.PathLike):
         path = Path(source)
         where = str(path)
-        if not path.is_file():
+        if path.is_dir() or not path.exists():
             what = "a directory" if path.is_dir() else "no such file"
             raise InputError(f"{path}: {what}; pass an RSS/Atom feed file or an http(s) URL")
-        if path.stat().st_size > MAX_FEED_BYTES:
-            raise InputError(f"{path} is larger than {MAX_FEED_BYTES:,} bytes; is it really a feed?")
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+        data = read_bounded(path, MAX_FEED_BYTES, hint="is it really a feed?")
     else:
         raise InvalidParameterError(f"read_feed() takes a URL, a path or bytes, got {type(source).__name__}")
     if len(data) > MAX_FEED_BYTES:
@@ -189,13 +186,22 @@ def _entry(raw: Mapping[str, Any], feed_title: str, feed_base: str, fetch: Fetch
         article = _full_page(link, fetch, fields)
     if article is None:
         try:
-            text = Article.from_html(_collapse_whitespace(html)).text if is_html else html
+            text = _html_text(html) if is_html else _CONTROL.sub(" ", html)
             article = Article(text, **fields)
         except InputError as exc:
             return FeedEntry(
                 key, title, link, None, f"the entry's text cannot be analyzed: {exc}", feed_title
             )
     return FeedEntry(key, title, link, article, None, feed_title)
+
+
+def _html_text(html: str) -> str:
+    """An entry's HTML as text; a summary without tags is plain text, not markup for bs4 to guess at."""
+    if "<" not in html:
+        import html as _html
+
+        return _SPACES.sub(" ", _CONTROL.sub(" ", _html.unescape(html))).strip()
+    return Article.from_html(_collapse_whitespace(html)).text
 
 
 def _body(raw: Mapping[str, Any]) -> tuple[str, bool]:
@@ -255,7 +261,7 @@ def _plain(value: object) -> str:
         import html
 
         value = html.unescape(_TAG.sub("", value))
-    return " ".join(value.split())
+    return " ".join(_CONTROL.sub(" ", value).split())
 
 
 def _full_page(link: str, fetch: Fetch, fields: dict[str, Any]) -> Article | None:
