@@ -31,7 +31,8 @@ def test_item1_two_state_files_into_one_out_lose_nothing(tmp_path: Path) -> None
     report = run_feeds([a], again, out, fmt="jsonl", state_file=tmp_path / "a.state")
     assert (report.written, report.skipped, again.seen) == (0, 20, [])
     urls = _urls(out)
-    assert len(urls) == 40 and len(set(urls)) == 40  # run A's rerun cut off none of run B's briefs
+    assert len(urls) == 40
+    assert len(set(urls)) == 40
 
 
 def test_item1_the_lock_is_taken_on_out_whatever_the_state(tmp_path: Path) -> None:
@@ -41,7 +42,7 @@ def test_item1_the_lock_is_taken_on_out_whatever_the_state(tmp_path: Path) -> No
     feed.write_bytes(make_feed(3))
     with (
         locked(out / OUT_LOCK_NAME),
-        pytest.raises(InputError, match="writing into .*pass another --out"),
+        pytest.raises(InputError, match=r"writing into .*pass another --out"),
     ):
         run_feeds([feed], RecordingAnalyzer(), out, fmt="jsonl", state_file=tmp_path / "other.state")
 
