@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from ttpmap._article import Article, check_text
 from ttpmap._brief import Brief
 from ttpmap._document import WorkDoc
-from ttpmap._exceptions import InputError, InvalidParameterError, UnknownTechniqueError
+from ttpmap._exceptions import (
+    InputError,
+    InvalidParameterError,
+    ModelIntegrityError,
+    UnknownTechniqueError,
+)
 from ttpmap._gc import gc_paused
 from ttpmap._model import Model, load_model
 from ttpmap._results import Severity, Tactic, Technique
@@ -54,6 +59,10 @@ class Analyzer:
         A severity rules file (YAML) to use instead of the shipped rules.
     max_bytes : int, optional
         The largest article accepted (default ``$TTPMAP_MAX_INPUT_BYTES`` or 10 MiB).
+    model_sha256 : str, optional
+        Pin the SHA-256 of the model's ``manifest.json``; a model folder that differs is refused.
+        Worker processes (`analyze_many`) always reload the model pinned to the manifest this
+        analyzer verified, pinned or not.
 
     Examples
     --------
@@ -70,15 +79,18 @@ class Analyzer:
         hunt_rules: str | os.PathLike[str] | None = None,
         severity_rules: str | os.PathLike[str] | None = None,
         max_bytes: int | None = None,
+        model_sha256: str | None = None,
     ) -> None:
         if max_bytes is not None and (not isinstance(max_bytes, int) or max_bytes <= 0):
             raise InvalidParameterError(f"max_bytes must be a positive int, got {max_bytes!r}")
         self.model = model
+        self.model_sha256 = model_sha256
         self.hunt_rules = hunt_rules
         self.severity_rules = severity_rules
         self.max_bytes = max_bytes
         with gc_paused():
-            self._model = model if isinstance(model, Model) else load_model(model)
+            self._model = model if isinstance(model, Model) else load_model(model, sha256=model_sha256)
+            _check_pin(self._model, model_sha256)
             self._catalog = self._model.catalog
             self._techniques = self._model.techniques
             self._severity_model = self._model.severity
@@ -135,9 +147,10 @@ class Analyzer:
 
     def __reduce__(self) -> tuple[Any, ...]:
         model_path = self._model.path if not isinstance(self.model, str | os.PathLike) else self.model
+        pin = self._model.manifest_sha256 or self.model_sha256  # what this process verified
         return (
             _rebuild_analyzer,
-            (str(model_path), self.hunt_rules, self.severity_rules, self.max_bytes),
+            (str(model_path), self.hunt_rules, self.severity_rules, self.max_bytes, pin),
         )
 
     def __repr__(self) -> str:
@@ -234,6 +247,18 @@ class Analyzer:
         )
 
 
+def _check_pin(model: Model, pin: str | None) -> None:
+    actual = model.manifest_sha256
+    if pin is not None and actual is not None and actual != pin.strip().lower():
+        path = model.path / "manifest.json"
+        raise ModelIntegrityError(
+            f"{path}: SHA-256 {actual} differs from the pinned {pin}; the model was changed",
+            path,
+            pin,
+            actual,
+        )
+
+
 def _check_stage_order(stages: Sequence[_Stage]) -> None:
     available = {"article", "sentences"}
     for stage in stages:
@@ -295,14 +320,22 @@ def _summary(doc: WorkDoc) -> str:
 
 
 def _rebuild_analyzer(
-    model: str, hunt_rules: str | None, severity_rules: str | None, max_bytes: int | None
+    model: str,
+    hunt_rules: str | None,
+    severity_rules: str | None,
+    max_bytes: int | None,
+    model_sha256: str | None = None,
 ) -> Analyzer:
-    key = (model, hunt_rules, severity_rules, max_bytes)
+    key = (model, hunt_rules, severity_rules, max_bytes, model_sha256)
     with _DEFAULT_LOCK:
         cached = _PROCESS_ANALYZERS.get(key)
         if cached is None:
             cached = Analyzer(
-                model, hunt_rules=hunt_rules, severity_rules=severity_rules, max_bytes=max_bytes
+                model,
+                hunt_rules=hunt_rules,
+                severity_rules=severity_rules,
+                max_bytes=max_bytes,
+                model_sha256=model_sha256,
             )
             _PROCESS_ANALYZERS[key] = cached
     return cached

@@ -58,10 +58,11 @@ class LazyAnalyzer:
     """An `Analyzer` by its options: cheap to pickle, built once per process on first use.
 
     Workers (loky processes, Dask workers) build the analyzer from the model path the first time
-    a task needs it and reuse it for every later task in that process.
+    a task needs it and reuse it for every later task in that process; with `model_sha256` they
+    refuse a model folder whose manifest differs from the pin.
     """
 
-    __slots__ = ("hunt_rules", "max_bytes", "model", "severity_rules")
+    __slots__ = ("hunt_rules", "max_bytes", "model", "model_sha256", "severity_rules")
 
     def __init__(
         self,
@@ -70,6 +71,7 @@ class LazyAnalyzer:
         hunt_rules: str | os.PathLike[str] | None = None,
         severity_rules: str | os.PathLike[str] | None = None,
         max_bytes: int | None = None,
+        model_sha256: str | None = None,
     ) -> None:
         if model is None:
             from ttpmap._model import default_model_dir
@@ -79,12 +81,15 @@ class LazyAnalyzer:
         self.hunt_rules = None if hunt_rules is None else os.fspath(hunt_rules)
         self.severity_rules = None if severity_rules is None else os.fspath(severity_rules)
         self.max_bytes = max_bytes
+        self.model_sha256 = model_sha256
 
     def resolve(self) -> Any:
         """This process's analyzer for these options (built on the first call)."""
         from ttpmap._analyzer import _rebuild_analyzer
 
-        return _rebuild_analyzer(self.model, self.hunt_rules, self.severity_rules, self.max_bytes)
+        return _rebuild_analyzer(
+            self.model, self.hunt_rules, self.severity_rules, self.max_bytes, self.model_sha256
+        )
 
     def analyze(self, article: Any) -> Brief:
         """Analyze one article with this process's analyzer."""
@@ -92,16 +97,26 @@ class LazyAnalyzer:
         return result
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_lazy, (self.model, self.hunt_rules, self.severity_rules, self.max_bytes))
+        return (_lazy, (self.model, self.hunt_rules, self.severity_rules, self.max_bytes, self.model_sha256))
 
     def __repr__(self) -> str:
         return f"LazyAnalyzer(model={self.model!r})"
 
 
 def _lazy(
-    model: str, hunt_rules: str | None, severity_rules: str | None, max_bytes: int | None
+    model: str,
+    hunt_rules: str | None,
+    severity_rules: str | None,
+    max_bytes: int | None,
+    model_sha256: str | None = None,
 ) -> LazyAnalyzer:
-    return LazyAnalyzer(model, hunt_rules=hunt_rules, severity_rules=severity_rules, max_bytes=max_bytes)
+    return LazyAnalyzer(
+        model,
+        hunt_rules=hunt_rules,
+        severity_rules=severity_rules,
+        max_bytes=max_bytes,
+        model_sha256=model_sha256,
+    )
 
 
 def analyze_many(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 from ttpmap._atomic import atomic_write
 from ttpmap._exceptions import TtpmapError
 
-__all__ = ["main"]
+__all__ = ["add_model_pin", "main"]
 
 _SUBCOMMAND_MODULES = (
     "ttpmap.attack._cli",
@@ -42,6 +43,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def add_model_pin(p: argparse.ArgumentParser) -> None:
+    """Add ``--model-sha256`` (default ``$TTPMAP_MODEL_SHA256``) to a command that loads a model."""
+    from ttpmap._model import MODEL_SHA256_ENV
+
+    p.add_argument(
+        "--model-sha256",
+        metavar="HEX",
+        default=os.environ.get(MODEL_SHA256_ENV) or None,
+        help=f"refuse the model unless its manifest.json has this SHA-256 (default: ${MODEL_SHA256_ENV}); "
+        "checked in every worker process too",
+    )
+
+
 def _build_parser() -> argparse.ArgumentParser:
     from ttpmap import __version__
 
@@ -65,6 +79,7 @@ def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("--format", choices=("markdown", "json"), default="markdown")
     p.add_argument("--out", type=Path, help="write the brief here instead of standard output")
     p.add_argument("--model", help="model directory (default: the shipped model, or $TTPMAP_MODEL)")
+    add_model_pin(p)
     p.add_argument("--hunt-rules", help="a Sigma rule directory to recommend hunts from")
     p.add_argument("--severity-rules", help="a severity rules YAML file")
     p.add_argument("--encoding", help="the input's text encoding when it is not UTF-8 (e.g. cp1252)")
@@ -91,7 +106,11 @@ def _run_analyze(args: argparse.Namespace) -> int:
     else:
         article = Article.from_file(args.path, encoding=args.encoding, max_bytes=args.max_bytes)
     analyzer = Analyzer(
-        args.model, hunt_rules=args.hunt_rules, severity_rules=args.severity_rules, max_bytes=args.max_bytes
+        args.model,
+        hunt_rules=args.hunt_rules,
+        severity_rules=args.severity_rules,
+        max_bytes=args.max_bytes,
+        model_sha256=args.model_sha256,
     )
     brief = analyzer.analyze(article)
     text = brief.to_json() + "\n" if args.format == "json" else brief.to_markdown()
