@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["Analyzer", "analyze"]
 
 _SUMMARY_CHARS = 600
+_N_MENTION_EVIDENCE = 3
 _MIN_SUMMARY_WORDS = 8
 _NOT_PROSE = re.compile(r"(?:title|url|published|source):|[#|>*\-\u2022]|\d{1,3}[.)]\s", re.IGNORECASE)
 _EXPLICIT_ID = re.compile(r"(?<![A-Za-z0-9])T[1][0-9]{3}(?:[./][0-9]{3})?(?![0-9])")
@@ -280,11 +281,12 @@ def _explicit_techniques(doc: WorkDoc, catalog: Catalog) -> list[Technique]:
             continue
         sentence = doc.sentence_at(m.start())
         evidence = found.setdefault(info.id, [info])
-        if sentence is not None and sentence not in evidence[1:]:
+        # at most _N_MENTION_EVIDENCE kept: checking each mention against every earlier one is quadratic
+        if sentence is not None and len(evidence) <= _N_MENTION_EVIDENCE and sentence not in evidence[1:]:
             evidence.append(sentence)
     return [
         Technique(
-            info.id, info.name, tuple(info.tactics), 0.9, tuple(ev[:3]), info.url.rstrip("/") + "/", "mention"
+            info.id, info.name, tuple(info.tactics), 0.9, tuple(ev), info.url.rstrip("/") + "/", "mention"
         )
         for info, *ev in found.values()
     ]

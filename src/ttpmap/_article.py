@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import codecs
 import datetime as _dt
-import functools
 import json
 import os
 import re
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,7 +69,7 @@ def check_text(
         raise InputError(f"{what} is empty; pass the article's text")
     _check_surrogates(text, what)
     sample = text[:65536]
-    if "\x00" in sample or len(_CONTROL.findall(sample)) > max(8, len(sample) // 100):
+    if "\x00" in text or len(_CONTROL.findall(sample)) > max(8, len(sample) // 100):
         raise InputError(f"{what} looks like binary data, not text; pass the article as text, HTML or JSON")
     if "\ufffd" in sample and sample.count("\ufffd") > max(8, len(sample) // 100):
         raise InputError(f"{what} is full of undecodable characters; re-read the file with its real encoding")
@@ -165,8 +163,7 @@ class Article:
             raise InputError(f"HTML must be str or bytes, got {type(html).__name__}")
         from bs4 import BeautifulSoup
 
-        _quiet_locator_warning()
-        soup = BeautifulSoup(html, "lxml")
+        soup = BeautifulSoup(_as_markup(html), "lxml")
         meta = _html_metadata(soup)
         for tag in soup.find_all(_DROP_TAGS):
             tag.decompose()
@@ -263,12 +260,12 @@ class Article:
         }
 
 
-@functools.cache
-def _quiet_locator_warning() -> None:
-    """bs4 warns when markup looks like a URL or a file name; what we parse is always markup."""
-    from bs4 import MarkupResemblesLocatorWarning
-
-    warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning, module=re.escape(__name__))
+def _as_markup(html: str | bytes) -> str | bytes:
+    """`html` with a final newline when short and tagless: bs4 then parses it without guessing that
+    it may be a URL or a file name (its MarkupResemblesLocatorWarning); what we parse is markup."""
+    if len(html) <= 256:
+        return html + "\n" if isinstance(html, str) else bytes(html) + b"\n"
+    return html
 
 
 def _replace(article: Article, **fields: Any) -> Article:

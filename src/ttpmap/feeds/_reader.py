@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ttpmap import __version__
-from ttpmap._article import Article
+from ttpmap._article import Article, check_text
 from ttpmap._deps import require
 from ttpmap._exceptions import InputError, InvalidParameterError
 from ttpmap._reading import read_bounded
@@ -200,6 +200,7 @@ def _html_text(html: str) -> str:
     if "<" not in html:
         import html as _html
 
+        check_text(html, what="HTML")  # the size limit, as from_html checks it
         return _SPACES.sub(" ", _CONTROL.sub(" ", _html.unescape(html))).strip()
     return Article.from_html(_collapse_whitespace(html)).text
 
