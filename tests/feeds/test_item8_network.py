@@ -69,6 +69,6 @@ def test_item8_redirect_scheme_checked_on_every_hop(server: str) -> None:
 
 def test_item8_one_deadline_per_fetch_not_per_read(server: str) -> None:
     start = time.monotonic()
-    with pytest.raises(InputError, match="within 0.5 s"):
+    with pytest.raises(InputError, match=r"within 0\.5 s"):
         urllib_fetch(f"{server}/trickle", timeout=0.5)  # each read is quick: only a deadline ends it
     assert time.monotonic() - start < 3
