@@ -6,6 +6,8 @@ import itertools
 import operator
 import os
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["BatchError", "LazyAnalyzer", "analyze_many"]
 
 _CHUNKS_PER_WORKER = 16
+_PARENT_POLL_SECONDS = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +207,7 @@ def _stream(
     window = workers * _CHUNKS_PER_WORKER
     total = operator.length_hint(articles, -1)
     chunks = _chunks(articles, batch_size, as_tuples)
+    parent = os.getpid()
     with (
         _ProgressBar(progress, total if total >= 0 else None) as advance,
         Parallel(n_jobs=n_jobs, return_as="generator", batch_size=1) as parallel,
@@ -212,7 +216,7 @@ def _stream(
             batch = list(itertools.islice(chunks, window))
             if not batch:
                 return
-            tasks = (delayed(_analyze_chunk)(analyzer, items, record) for items, _ in batch)
+            tasks = (delayed(_analyze_chunk)(analyzer, items, record, parent) for items, _ in batch)
             for (_, contexts), results in zip(batch, parallel(tasks), strict=True):
                 for result, context in zip(results, contexts, strict=True):
                     if as_tuples:
@@ -253,8 +257,12 @@ def _chunks(
         yield items, contexts
 
 
-def _analyze_chunk(analyzer: Any, items: list[tuple[int, Any]], record: bool) -> list[Any]:
+def _analyze_chunk(
+    analyzer: Any, items: list[tuple[int, Any]], record: bool, parent: int | None = None
+) -> list[Any]:
     """Run in a worker: analyze each article, turning a failure into a `BatchError` when recording."""
+    if parent is not None:
+        _exit_with_parent(parent)
     resolve = getattr(analyzer, "resolve", None)
     if resolve is not None:
         analyzer = resolve()  # a model that cannot load fails the batch, not each article
@@ -275,6 +283,29 @@ def _analyze_chunk(analyzer: Any, items: list[tuple[int, Any]], record: bool) ->
                 )
             )
     return results
+
+
+_WATCHED_PARENT: int | None = None
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a worker process started by `parent` (loky), end this process when `parent` dies.
+
+    A parent killed with SIGKILL cannot stop its workers, which would otherwise live on, each
+    with a loaded model. Workers that `parent` did not start (Dask workers, the parent itself
+    with ``n_jobs=1``) are left alone.
+    """
+    global _WATCHED_PARENT
+    if parent == _WATCHED_PARENT or os.getpid() == parent or os.getppid() != parent:
+        return
+    _WATCHED_PARENT = parent
+    threading.Thread(target=_watch_parent, args=(parent,), name="ttpmap-parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_PARENT_POLL_SECONDS)
+    os._exit(1)  # orphaned: nobody reads our results
 
 
 def _field(article: Any, name: str) -> str | None:
