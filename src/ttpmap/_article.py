@@ -278,7 +278,7 @@ def _decode(data: bytes, name: str, encoding: str | None) -> str:
     if encoding is not None:
         try:
             return data.decode(encoding)
-        except (UnicodeError, LookupError, TypeError, ValueError) as exc:
+        except (UnicodeError, LookupError, TypeError, ValueError, Warning) as exc:  # Warning: under -W error
             raise InputError(
                 f"{name}: cannot decode as {encoding} ({exc}); pass the right encoding"
             ) from None
