@@ -263,9 +263,12 @@ class Article:
 def _as_markup(html: str | bytes) -> str | bytes:
     """`html` with a final newline when short and tagless: bs4 then parses it without guessing that
     it may be a URL or a file name (its MarkupResemblesLocatorWarning); what we parse is markup."""
-    if len(html) <= 256:
-        return html + "\n" if isinstance(html, str) else bytes(html) + b"\n"
-    return html
+    if len(html) > 256:
+        return html
+    if isinstance(html, str):
+        return html + "\n" if "<" not in html else html
+    utf16 = html.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))  # one more byte would break it
+    return bytes(html) + b"\n" if b"<" not in html and not utf16 else html
 
 
 def _replace(article: Article, **fields: Any) -> Article:
