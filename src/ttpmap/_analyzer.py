@@ -274,12 +274,15 @@ def _check_stage_order(stages: Sequence[_Stage]) -> None:
 def _explicit_techniques(doc: WorkDoc, catalog: Catalog) -> list[Technique]:
     """Techniques the author names by ATT&CK ID: always reported, whatever the classifier scores."""
     found: dict[str, list[Any]] = {}
+    sentences, k = doc.sentences, 0  # matches come in text order: walk the sentences alongside
     for m in _EXPLICIT_ID.finditer(doc.text):
         try:
             info = catalog.resolve(m.group().replace("/", "."))
         except UnknownTechniqueError:
             continue
-        sentence = doc.sentence_at(m.start())
+        while k < len(sentences) and sentences[k].end <= m.start():
+            k += 1
+        sentence = sentences[k] if k < len(sentences) and sentences[k].start <= m.start() else None
         evidence = found.setdefault(info.id, [info])
         # at most _N_MENTION_EVIDENCE kept: checking each mention against every earlier one is quadratic
         if sentence is not None and len(evidence) <= _N_MENTION_EVIDENCE and sentence not in evidence[1:]:
