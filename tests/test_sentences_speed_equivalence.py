@@ -15,7 +15,9 @@ import pytest
 from ttpmap._sentences import split_sentences
 
 TRAM2_DIGEST = "cfe353a72dde07f65dc153911d4b56235e9cf7fcc0b21329c6723a4552d90138"
-RANDOM_DIGEST = "82a7baa6c8a7dddaa75df475d239a701f7af11c3be1811235ca49201878f3d25"
+# Issue 22: sentence-dense text has its short sentences joined (memory); 15 of the 2,000 random texts
+# changed, all of them one run repeated ("a\\n" or ". A" thousands of times); TRAM2 did not change.
+RANDOM_DIGEST = "76d9c89a75adde9eeef6682abe75ee9e04af8f13478eec4cf37abdc8d9d5f161"
 RANDOM_SEED = 20261129
 RANDOM_TEXTS = 2000
 

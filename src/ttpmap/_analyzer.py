@@ -13,7 +13,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from ttpmap._article import Article, check_text
 from ttpmap._brief import Brief
 from ttpmap._document import WorkDoc
-from ttpmap._exceptions import InputError, InvalidParameterError, UnknownTechniqueError
+from ttpmap._exceptions import (
+    InputError,
+    InvalidParameterError,
+    ModelIntegrityError,
+    UnknownTechniqueError,
+)
 from ttpmap._gc import gc_paused
 from ttpmap._model import Model, load_model
 from ttpmap._results import Severity, Tactic, Technique
@@ -25,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["Analyzer", "analyze"]
 
 _SUMMARY_CHARS = 600
+_N_MENTION_EVIDENCE = 3
 _MIN_SUMMARY_WORDS = 8
 _NOT_PROSE = re.compile(r"(?:title|url|published|source):|[#|>*\-\u2022]|\d{1,3}[.)]\s", re.IGNORECASE)
 _EXPLICIT_ID = re.compile(r"(?<![A-Za-z0-9])T[1][0-9]{3}(?:[./][0-9]{3})?(?![0-9])")
@@ -57,6 +63,10 @@ class Analyzer:
     max_hunts : int, optional
         Keep at most this many hunts in each brief, best fit first (default: all that fit the
         article; hunts under the relevance floor are always left out, and counted).
+    model_sha256 : str, optional
+        Pin the SHA-256 of the model's ``manifest.json``; a model folder that differs is refused.
+        Worker processes (`analyze_many`) always reload the model pinned to the manifest this
+        analyzer verified, pinned or not.
 
     Examples
     --------
@@ -74,6 +84,7 @@ class Analyzer:
         severity_rules: str | os.PathLike[str] | None = None,
         max_bytes: int | None = None,
         max_hunts: int | None = None,
+        model_sha256: str | None = None,
     ) -> None:
         if max_bytes is not None and (not isinstance(max_bytes, int) or max_bytes <= 0):
             raise InvalidParameterError(f"max_bytes must be a positive int, got {max_bytes!r}")
@@ -83,11 +94,13 @@ class Analyzer:
             raise InvalidParameterError(f"max_hunts must be a positive int, got {max_hunts!r}")
         self.max_hunts = max_hunts
         self.model = model
+        self.model_sha256 = model_sha256
         self.hunt_rules = hunt_rules
         self.severity_rules = severity_rules
         self.max_bytes = max_bytes
         with gc_paused():
-            self._model = model if isinstance(model, Model) else load_model(model)
+            self._model = model if isinstance(model, Model) else load_model(model, sha256=model_sha256)
+            _check_pin(self._model, model_sha256)
             self._catalog = self._model.catalog
             self._techniques = self._model.techniques
             self._severity_model = self._model.severity
@@ -153,9 +166,10 @@ class Analyzer:
 
     def __reduce__(self) -> tuple[Any, ...]:
         model_path = self._model.path if not isinstance(self.model, str | os.PathLike) else self.model
+        pin = self._model.manifest_sha256 or self.model_sha256  # what this process verified
         return (
             _rebuild_analyzer,
-            (str(model_path), self.hunt_rules, self.severity_rules, self.max_bytes, self.max_hunts),
+            (str(model_path), self.hunt_rules, self.severity_rules, self.max_bytes, self.max_hunts, pin),
         )
 
     def __repr__(self) -> str:
@@ -268,6 +282,18 @@ class Analyzer:
         )
 
 
+def _check_pin(model: Model, pin: str | None) -> None:
+    actual = model.manifest_sha256
+    if pin is not None and actual is not None and actual != pin.strip().lower():
+        path = model.path / "manifest.json"
+        raise ModelIntegrityError(
+            f"{path}: SHA-256 {actual} differs from the pinned {pin}; the model was changed",
+            path,
+            pin,
+            actual,
+        )
+
+
 def _check_stage_order(stages: Sequence[_Stage]) -> None:
     available = {"article", "sentences"}
     for stage in stages:
@@ -285,19 +311,23 @@ def _explicit_techniques(doc: WorkDoc, catalog: Catalog) -> list[Technique]:
 
     assert doc.structure is not None
     found: dict[str, list[Any]] = {}
+    sentences, k = doc.sentences, 0  # matches come in text order: walk the sentences alongside
     for m in _EXPLICIT_ID.finditer(doc.structure.prose):
         try:
             info = catalog.resolve(m.group().replace("/", "."))
         except UnknownTechniqueError:
             continue
-        at = doc.sentence_at(m.start())
+        while k < len(sentences) and sentences[k].end <= m.start():
+            k += 1
+        at = sentences[k] if k < len(sentences) and sentences[k].start <= m.start() else None
         sentence = prose_evidence(doc.structure, at.start, at.end) if at is not None else None
         evidence = found.setdefault(info.id, [info])
-        if sentence is not None and sentence not in evidence[1:]:
+        # at most _N_MENTION_EVIDENCE kept: checking each mention against every earlier one is quadratic
+        if sentence is not None and len(evidence) <= _N_MENTION_EVIDENCE and sentence not in evidence[1:]:
             evidence.append(sentence)
     return [
         Technique(
-            info.id, info.name, tuple(info.tactics), 0.9, tuple(ev[:3]), info.url.rstrip("/") + "/", "mention"
+            info.id, info.name, tuple(info.tactics), 0.9, tuple(ev), info.url.rstrip("/") + "/", "mention"
         )
         for info, *ev in found.values()
     ]
@@ -356,8 +386,9 @@ def _rebuild_analyzer(
     severity_rules: str | None,
     max_bytes: int | None,
     max_hunts: int | None = None,
+    model_sha256: str | None = None,
 ) -> Analyzer:
-    key = (model, hunt_rules, severity_rules, max_bytes, max_hunts)
+    key = (model, hunt_rules, severity_rules, max_bytes, max_hunts, model_sha256)
     with _DEFAULT_LOCK:
         cached = _PROCESS_ANALYZERS.get(key)
         if cached is None:
@@ -367,6 +398,7 @@ def _rebuild_analyzer(
                 severity_rules=severity_rules,
                 max_bytes=max_bytes,
                 max_hunts=max_hunts,
+                model_sha256=model_sha256,
             )
             _PROCESS_ANALYZERS[key] = cached
     return cached

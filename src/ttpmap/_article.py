@@ -18,9 +18,11 @@ __all__ = ["DEFAULT_MAX_BYTES", "Article", "check_text", "max_input_bytes"]
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 _MAX_BYTES_ENV = "TTPMAP_MAX_INPUT_BYTES"
+_SIZE_HINT = f"split it, or raise the limit with max_bytes= ({_MAX_BYTES_ENV}, CLI: --max-bytes)"
 _HTML_START = re.compile(r"\A\s{0,1000}(?:<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])", re.IGNORECASE)
 _MD_HEADING = re.compile(r"\A\s{0,200}#[ \t]+([^\n]{1,300})")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _BREAK = "\ue000"
 _TITLE_SUFFIX = re.compile(r"\s(?:[|\u2013\u2014\u00b7\u2022:]|-|::)\s+\S[^|]{0,80}\Z")
 _JSON_START = re.compile(r"\A\s{0,1000}\{")
@@ -52,6 +54,8 @@ def max_input_bytes() -> int:
         raise InputError(
             f"{_MAX_BYTES_ENV}={value!r} is not a whole number of bytes; unset it or fix it"
         ) from None
+    if limit <= 0:
+        raise InputError(f"{_MAX_BYTES_ENV}={value!r} must be a positive number of bytes; unset it or fix it")
     return limit
 
 
@@ -70,21 +74,28 @@ def check_text(
         _check_size(len(text.encode("utf-8", "surrogatepass")), what, max_bytes)
     if not text.strip():
         raise InputError(f"{what} is empty; pass the article's text")
+    _check_surrogates(text, what)
     sample = text[:65536]
-    if "\x00" in sample or len(_CONTROL.findall(sample)) > max(8, len(sample) // 100):
+    if "\x00" in text or len(_CONTROL.findall(sample)) > max(8, len(sample) // 100):
         raise InputError(f"{what} looks like binary data, not text; pass the article as text, HTML or JSON")
     if "\ufffd" in sample and sample.count("\ufffd") > max(8, len(sample) // 100):
         raise InputError(f"{what} is full of undecodable characters; re-read the file with its real encoding")
     return text
 
 
+def _check_surrogates(text: str, what: str) -> None:
+    bad = _SURROGATE.search(text)
+    if bad is not None:
+        raise InputError(
+            f"{what} holds a lone surrogate (U+{ord(bad.group()):04X} at character {bad.start()}), which is "
+            "not text and cannot be written as UTF-8; fix the source, or decode it with errors='replace'"
+        )
+
+
 def _check_size(size: int, what: str, max_bytes: int | None) -> None:
     limit = max_input_bytes() if max_bytes is None else max_bytes
     if size > limit:
-        raise InputError(
-            f"{what} is {size:,} bytes, over the {limit:,}-byte limit; split it, or raise the limit with "
-            f"max_bytes= ({_MAX_BYTES_ENV}, CLI: --max-bytes)"
-        )
+        raise InputError(f"{what} is {size:,} bytes, over the {limit:,}-byte limit; {_SIZE_HINT}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +140,8 @@ class Article:
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
                 raise InputError(f"Article.{name} must be a str or None, got {type(value).__name__}")
+            if value is not None:
+                _check_surrogates(value, f"Article.{name}")
         published: Any = self.published
         if isinstance(published, _dt.datetime | _dt.date):
             object.__setattr__(self, "published", published.isoformat())
@@ -136,6 +149,8 @@ class Article:
             raise InputError(
                 f"Article.published must be an ISO 8601 str or a date, got {type(published).__name__}"
             )
+        elif published is not None:
+            _check_surrogates(published, "Article.published")
 
     @classmethod
     def from_text(cls, text: str, *, max_bytes: int | None = None, **fields: Any) -> Article:
@@ -163,7 +178,7 @@ class Article:
             raise InputError(f"HTML must be str or bytes, got {type(html).__name__}")
         from bs4 import BeautifulSoup
 
-        soup = BeautifulSoup(html, "lxml")
+        soup = BeautifulSoup(_as_markup(html), "lxml")
         meta = _html_metadata(soup)
         for tag in soup.find_all(_DROP_TAGS):
             tag.decompose()
@@ -194,16 +209,13 @@ class Article:
         cls, path: str | os.PathLike[str], *, encoding: str | None = None, max_bytes: int | None = None
     ) -> Article:
         """Read an article from a `.txt`, `.md`, `.html` or `.json` file (an object with Article's fields)."""
+        from ttpmap._reading import read_bounded
+
         p = Path(path)
-        if not p.exists():
-            raise InputError(f"{p}: no such file")
         if p.is_dir():
             raise InputError(f"{p} is a directory; pass an article file (.txt, .md, .html or .json)")
-        _check_size(p.stat().st_size, str(p), max_bytes)
-        try:
-            data = p.read_bytes()
-        except OSError as exc:
-            raise InputError(f"{p}: cannot read ({exc.strerror})") from None
+        limit = max_input_bytes() if max_bytes is None else max_bytes
+        data = read_bounded(p, limit, hint=_SIZE_HINT)
         return cls.from_bytes(
             data, name=str(p), suffix=p.suffix.lower(), encoding=encoding, max_bytes=max_bytes
         )
@@ -273,6 +285,17 @@ def _is_json_article(text: str) -> bool:
     return isinstance(obj, dict) and isinstance(obj.get("text"), str)
 
 
+def _as_markup(html: str | bytes) -> str | bytes:
+    """`html` with a final newline when short and tagless: bs4 then parses it without guessing that
+    it may be a URL or a file name (its MarkupResemblesLocatorWarning); what we parse is markup."""
+    if len(html) > 256:
+        return html
+    if isinstance(html, str):
+        return html + "\n" if "<" not in html else html
+    utf16 = html.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))  # one more byte would break it
+    return bytes(html) + b"\n" if b"<" not in html and not utf16 else html
+
+
 def _replace(article: Article, **fields: Any) -> Article:
     values = article.to_dict()
     values.update(fields)
@@ -283,7 +306,7 @@ def _decode(data: bytes, name: str, encoding: str | None) -> str:
     if encoding is not None:
         try:
             return data.decode(encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
+        except (UnicodeError, LookupError, TypeError, ValueError, Warning) as exc:  # Warning: under -W error
             raise InputError(
                 f"{name}: cannot decode as {encoding} ({exc}); pass the right encoding"
             ) from None

@@ -6,6 +6,8 @@ import itertools
 import operator
 import os
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["BatchError", "LazyAnalyzer", "analyze_many"]
 
 _CHUNKS_PER_WORKER = 16
+_PARENT_POLL_SECONDS = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +61,11 @@ class LazyAnalyzer:
     """An `Analyzer` by its options: cheap to pickle, built once per process on first use.
 
     Workers (loky processes, Dask workers) build the analyzer from the model path the first time
-    a task needs it and reuse it for every later task in that process.
+    a task needs it and reuse it for every later task in that process; with `model_sha256` they
+    refuse a model folder whose manifest differs from the pin.
     """
 
-    __slots__ = ("hunt_rules", "max_bytes", "model", "severity_rules")
+    __slots__ = ("hunt_rules", "max_bytes", "model", "model_sha256", "severity_rules")
 
     def __init__(
         self,
@@ -70,6 +74,7 @@ class LazyAnalyzer:
         hunt_rules: str | os.PathLike[str] | None = None,
         severity_rules: str | os.PathLike[str] | None = None,
         max_bytes: int | None = None,
+        model_sha256: str | None = None,
     ) -> None:
         if model is None:
             from ttpmap._model import default_model_dir
@@ -79,12 +84,15 @@ class LazyAnalyzer:
         self.hunt_rules = None if hunt_rules is None else os.fspath(hunt_rules)
         self.severity_rules = None if severity_rules is None else os.fspath(severity_rules)
         self.max_bytes = max_bytes
+        self.model_sha256 = model_sha256
 
     def resolve(self) -> Any:
         """This process's analyzer for these options (built on the first call)."""
         from ttpmap._analyzer import _rebuild_analyzer
 
-        return _rebuild_analyzer(self.model, self.hunt_rules, self.severity_rules, self.max_bytes)
+        return _rebuild_analyzer(
+            self.model, self.hunt_rules, self.severity_rules, self.max_bytes, self.model_sha256
+        )
 
     def analyze(self, article: Any) -> Brief:
         """Analyze one article with this process's analyzer."""
@@ -92,16 +100,26 @@ class LazyAnalyzer:
         return result
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_lazy, (self.model, self.hunt_rules, self.severity_rules, self.max_bytes))
+        return (_lazy, (self.model, self.hunt_rules, self.severity_rules, self.max_bytes, self.model_sha256))
 
     def __repr__(self) -> str:
         return f"LazyAnalyzer(model={self.model!r})"
 
 
 def _lazy(
-    model: str, hunt_rules: str | None, severity_rules: str | None, max_bytes: int | None
+    model: str,
+    hunt_rules: str | None,
+    severity_rules: str | None,
+    max_bytes: int | None,
+    model_sha256: str | None = None,
 ) -> LazyAnalyzer:
-    return LazyAnalyzer(model, hunt_rules=hunt_rules, severity_rules=severity_rules, max_bytes=max_bytes)
+    return LazyAnalyzer(
+        model,
+        hunt_rules=hunt_rules,
+        severity_rules=severity_rules,
+        max_bytes=max_bytes,
+        model_sha256=model_sha256,
+    )
 
 
 def analyze_many(
@@ -189,6 +207,7 @@ def _stream(
     window = workers * _CHUNKS_PER_WORKER
     total = operator.length_hint(articles, -1)
     chunks = _chunks(articles, batch_size, as_tuples)
+    parent = os.getpid()
     with (
         _ProgressBar(progress, total if total >= 0 else None) as advance,
         Parallel(n_jobs=n_jobs, return_as="generator", batch_size=1) as parallel,
@@ -197,7 +216,7 @@ def _stream(
             batch = list(itertools.islice(chunks, window))
             if not batch:
                 return
-            tasks = (delayed(_analyze_chunk)(analyzer, items, record) for items, _ in batch)
+            tasks = (delayed(_analyze_chunk)(analyzer, items, record, parent) for items, _ in batch)
             for (_, contexts), results in zip(batch, parallel(tasks), strict=True):
                 for result, context in zip(results, contexts, strict=True):
                     if as_tuples:
@@ -238,8 +257,12 @@ def _chunks(
         yield items, contexts
 
 
-def _analyze_chunk(analyzer: Any, items: list[tuple[int, Any]], record: bool) -> list[Any]:
+def _analyze_chunk(
+    analyzer: Any, items: list[tuple[int, Any]], record: bool, parent: int | None = None
+) -> list[Any]:
     """Run in a worker: analyze each article, turning a failure into a `BatchError` when recording."""
+    if parent is not None:
+        _exit_with_parent(parent)
     resolve = getattr(analyzer, "resolve", None)
     if resolve is not None:
         analyzer = resolve()  # a model that cannot load fails the batch, not each article
@@ -260,6 +283,29 @@ def _analyze_chunk(analyzer: Any, items: list[tuple[int, Any]], record: bool) ->
                 )
             )
     return results
+
+
+_WATCHED_PARENT: int | None = None
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In a worker process started by `parent` (loky), end this process when `parent` dies.
+
+    A parent killed with SIGKILL cannot stop its workers, which would otherwise live on, each
+    with a loaded model. Workers that `parent` did not start (Dask workers, the parent itself
+    with ``n_jobs=1``) are left alone.
+    """
+    global _WATCHED_PARENT
+    if parent == _WATCHED_PARENT or os.getpid() == parent or os.getppid() != parent:
+        return
+    _WATCHED_PARENT = parent
+    threading.Thread(target=_watch_parent, args=(parent,), name="ttpmap-parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_PARENT_POLL_SECONDS)
+    os._exit(1)  # orphaned: nobody reads our results
 
 
 def _field(article: Any, name: str) -> str | None:

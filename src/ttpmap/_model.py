@@ -34,6 +34,7 @@ __all__ = [
     "CLASSIFIER_FILE",
     "MANIFEST_FILE",
     "MODEL_ENV",
+    "MODEL_SHA256_ENV",
     "PREDICTOR_FILE",
     "SEVERITY_FILE",
     "Model",
@@ -45,6 +46,7 @@ __all__ = [
 
 MODEL_FORMAT = "ttpmap-model/1"
 MODEL_ENV = "TTPMAP_MODEL"
+MODEL_SHA256_ENV = "TTPMAP_MODEL_SHA256"
 MANIFEST_FILE = "manifest.json"
 CATALOG_FILE = "attack-catalog.json.gz"
 CLASSIFIER_FILE = "classifier.joblib"
@@ -70,6 +72,8 @@ class Model:
     catalog: Catalog
     predictor: TechniquePredictor | None = None
     files: Mapping[str, str] = field(default_factory=dict)
+    #: The SHA-256 of the manifest as it was verified: workers reload the model pinned to it.
+    manifest_sha256: str | None = None
     _loaded: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
@@ -178,18 +182,21 @@ def load_model(path: str | os.PathLike[str] | None = None, *, sha256: str | None
 
 def _load_verified(root: Path, pinned: str | None) -> Model:
     manifest_path = root / MANIFEST_FILE
-    if pinned is not None:
-        actual = sha256_file(manifest_path)
-        if actual != pinned.lower():
-            raise ModelIntegrityError(
-                f"{manifest_path}: SHA-256 {actual} differs from the pinned {pinned}; the model was changed",
-                manifest_path,
-                pinned,
-                actual,
-            )
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raw = manifest_path.read_bytes()  # hashed and parsed from the same bytes
+    except OSError as exc:
+        raise ModelError(f"{manifest_path}: unreadable manifest ({exc}); rebuild the model") from None
+    actual = hashlib.sha256(raw).hexdigest()
+    if pinned is not None and actual != pinned.strip().lower():
+        raise ModelIntegrityError(
+            f"{manifest_path}: SHA-256 {actual} differs from the pinned {pinned}; the model was changed",
+            manifest_path,
+            pinned,
+            actual,
+        )
+    try:
+        manifest = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ModelError(f"{manifest_path}: unreadable manifest ({exc}); rebuild the model") from None
     if not isinstance(manifest, dict) or manifest.get("format") != MODEL_FORMAT:
         raise ModelError(f"{manifest_path}: not a {MODEL_FORMAT} manifest; rebuild with 'ttpmap train'")
@@ -211,7 +218,7 @@ def _load_verified(root: Path, pinned: str | None) -> Model:
             predictor = TechniquePredictor.load(data)
         except ModelError as exc:
             raise ModelError(f"{path}: {exc}") from None
-    return Model(root, manifest, catalog, predictor, dict(files))
+    return Model(root, manifest, catalog, predictor, dict(files), actual)
 
 
 def _read_verified(path: Path, expected: str) -> bytes:

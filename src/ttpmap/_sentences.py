@@ -100,6 +100,9 @@ _BOUNDARIES = {
     for mark in ".!?"
 }
 _SPARSE = 500
+# More than one sentence per `_DENSE_CHARS` characters (past the first `_DENSE_SLACK`) is not prose.
+_DENSE_CHARS = 24
+_DENSE_SLACK = 64
 _WORD_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz."
 _ABBREVIATION_ENDS = frozenset(abbreviation[-2:] for abbreviation in _ABBREVIATIONS)
 
@@ -133,7 +136,31 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             _add_cut(text, start, end, spans)
         else:
             spans.append((start, end))
+    if len(spans) > len(text) // _DENSE_CHARS + _DENSE_SLACK:
+        return _merge_short(spans)
     return spans
+
+
+def _merge_short(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join runs of sentences shorter than `_DENSE_CHARS` characters, for sentence-dense text.
+
+    Every later stage keeps a row of scores per sentence, so text made of tiny sentences (``"A b. "``
+    repeated) would cost memory hundreds of times its size; joined, an article has at most about two
+    sentences per `_DENSE_CHARS` characters. Prose never has this many sentences and is left as it is.
+    """
+    out: list[tuple[int, int]] = []
+    group: tuple[int, int] | None = None
+    for start, end in spans:
+        if group is not None:
+            start = group[0]
+        if end - start < _DENSE_CHARS:
+            group = (start, end)
+            continue
+        out.append((start, end))
+        group = None
+    if group is not None:
+        out.append(group)
+    return out
 
 
 def _boundaries(text: str) -> list[re.Match[str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 from ttpmap._atomic import atomic_write
 from ttpmap._exceptions import TtpmapError
 
-__all__ = ["main"]
+__all__ = ["add_model_pin", "main"]
 
 _SUBCOMMAND_MODULES = (
     "ttpmap.attack._cli",
@@ -42,6 +43,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def add_model_pin(p: argparse.ArgumentParser) -> None:
+    """Add ``--model-sha256`` (default ``$TTPMAP_MODEL_SHA256``) to a command that loads a model."""
+    from ttpmap._model import MODEL_SHA256_ENV
+
+    p.add_argument(
+        "--model-sha256",
+        metavar="HEX",
+        default=os.environ.get(MODEL_SHA256_ENV) or None,
+        help=f"refuse the model unless its manifest.json has this SHA-256 (default: ${MODEL_SHA256_ENV}); "
+        "checked in every worker process too",
+    )
+
+
 def _build_parser() -> argparse.ArgumentParser:
     from ttpmap import __version__
 
@@ -65,6 +79,7 @@ def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("--format", choices=("markdown", "json"), default="markdown")
     p.add_argument("--out", type=Path, help="write the brief here instead of standard output")
     p.add_argument("--model", help="model directory (default: the shipped model, or $TTPMAP_MODEL)")
+    add_model_pin(p)
     p.add_argument("--hunt-rules", help="a Sigma rule directory to recommend hunts from")
     p.add_argument("--severity-rules", help="a severity rules YAML file")
     p.add_argument("--encoding", help="the input's text encoding when it is not UTF-8 (e.g. cp1252)")
@@ -82,6 +97,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
     from ttpmap._analyzer import Analyzer
     from ttpmap._article import Article
     from ttpmap._exceptions import InputError
+    from ttpmap._reading import read_input
 
     if args.max_bytes is not None and args.max_bytes <= 0:
         raise InputError("--max-bytes must be a positive number of bytes")
@@ -90,7 +106,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
     if args.out is not None and args.out.exists() and not args.force:
         raise InputError(f"{args.out} exists; choose another --out or pass --force to overwrite it")
     if args.path == "-":
-        data = _read_stdin(args.max_bytes)
+        data = read_input("-", args.max_bytes)
         article = Article.from_bytes(
             data, name="standard input", encoding=args.encoding, max_bytes=args.max_bytes
         )
@@ -102,6 +118,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
         severity_rules=args.severity_rules,
         max_bytes=args.max_bytes,
         max_hunts=args.max_hunts,
+        model_sha256=args.model_sha256,
     )
     brief = analyzer.analyze(article)
     text = brief.to_json() + "\n" if args.format == "json" else brief.to_markdown(max_hunts=args.max_hunts)
@@ -110,17 +127,6 @@ def _run_analyze(args: argparse.Namespace) -> int:
     else:
         atomic_write(args.out, text.encode("utf-8"))
     return 0
-
-
-def _read_stdin(max_bytes: int | None) -> bytes:
-    from ttpmap._article import max_input_bytes
-    from ttpmap._exceptions import InputError
-
-    limit = max_input_bytes() if max_bytes is None else max_bytes
-    data = sys.stdin.buffer.read(limit + 1)
-    if len(data) > limit:
-        raise InputError(f"standard input is over the {limit:,}-byte limit; raise it with --max-bytes")
-    return data
 
 
 if __name__ == "__main__":

@@ -36,5 +36,5 @@ def test_iocs_subcommand_jsonl(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 def test_iocs_subcommand_bad_file(tmp_path: Path) -> None:
     args = _parse(["iocs", str(tmp_path / "missing.txt")])
-    with pytest.raises(InputError, match="cannot read"):
+    with pytest.raises(InputError, match="no such file"):
         args.func(args)

@@ -8,10 +8,8 @@ from typing import Any
 from ttpmap._exceptions import InputError
 from ttpmap._sentences import split_sentences
 
-__all__ = ["MAX_CHARS", "TOKEN_PATTERN", "check_texts", "sentences_of"]
+__all__ = ["TOKEN_PATTERN", "check_texts", "sentences_of"]
 
-#: Articles longer than this are refused (about 500 pages of text).
-MAX_CHARS = 2_000_000
 #: Tokens keep inner dots, dashes, slashes and backslashes: ``cmd.exe``, ``side-loading``, ``HKCU\\Run``.
 TOKEN_PATTERN = r"(?u)\b\w[\w.\-\\/$%]{0,40}\b"
 
@@ -31,8 +29,6 @@ def check_texts(articles: Any, *, allow_empty_list: bool = False) -> list[str]:
             raise InputError(f"article {n} is a {type(text).__name__}, not a str")
         if "\x00" in text:
             raise InputError(f"article {n} contains NUL bytes: it looks binary; pass the article's text")
-        if len(text) > MAX_CHARS:
-            raise InputError(f"article {n} has {len(text):,} characters, more than the {MAX_CHARS:,} allowed")
         out.append(text)
     if not out and not allow_empty_list:
         raise InputError("got an empty list of articles; pass at least one article text")

@@ -67,6 +67,8 @@ def register(subparsers: Any) -> None:
 
 
 def _add_common(p: argparse.ArgumentParser, *, what: str) -> None:
+    from ttpmap.cli import add_model_pin
+
     p.add_argument("--stix", type=Path, help=f"also write {what} as a STIX 2.1 bundle to this file")
     p.add_argument("--navigator", type=Path, help=f"also write an ATT&CK Navigator layer of {what}")
     p.add_argument("--layer-name", help="the Navigator layer's name")
@@ -76,12 +78,18 @@ def _add_common(p: argparse.ArgumentParser, *, what: str) -> None:
         "--dask", metavar="ADDRESS", help="run on a Dask cluster (scheduler address, e.g. tcp://host:8786)"
     )
     p.add_argument("--model", help="model directory (default: the shipped model, or $TTPMAP_MODEL)")
+    add_model_pin(p)
     p.add_argument("--hunt-rules", help="a Sigma rule directory to recommend hunts from")
     p.add_argument("--severity-rules", help="a severity rules YAML file")
 
 
 def _analyzer(args: argparse.Namespace) -> LazyAnalyzer:
-    return LazyAnalyzer(args.model, hunt_rules=args.hunt_rules, severity_rules=args.severity_rules)
+    return LazyAnalyzer(
+        args.model,
+        hunt_rules=args.hunt_rules,
+        severity_rules=args.severity_rules,
+        model_sha256=args.model_sha256,
+    )
 
 
 @contextlib.contextmanager
@@ -182,10 +190,15 @@ def article_paths(paths: Iterable[str]) -> Iterator[str]:
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for name in sorted(files):
-                    if not name.startswith(".") and Path(name).suffix.lower() in ARTICLE_SUFFIXES:
-                        yield os.path.join(root, name)
-        elif path.is_file():
-            yield str(path)
+                    full = os.path.join(root, name)
+                    if (
+                        not name.startswith(".")
+                        and Path(name).suffix.lower() in ARTICLE_SUFFIXES
+                        and os.path.isfile(full)  # no FIFO, socket or device found in a folder
+                    ):
+                        yield full
+        elif path.exists():
+            yield str(path)  # named on purpose: read within the size limit and the read deadline
         else:
             raise InputError(f"{path}: no such file or folder; pass article files or folders of them")
 

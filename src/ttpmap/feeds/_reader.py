@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import calendar
+import contextlib
 import hashlib
+import http.client
 import logging
 import os
 import re
+import socket
+import ssl
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ttpmap import __version__
-from ttpmap._article import Article
+from ttpmap._article import Article, check_text
 from ttpmap._deps import require
 from ttpmap._exceptions import InputError, InvalidParameterError
+from ttpmap._reading import read_bounded
 
 __all__ = ["DEFAULT_TIMEOUT", "MAX_FEED_BYTES", "FeedEntry", "Fetch", "read_feed", "urllib_fetch"]
 
@@ -31,6 +37,7 @@ _URL = re.compile(r"^https?://", re.IGNORECASE)
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml", "html", "xhtml"})
 _TAG = re.compile(r"<[^<>]{0,2000}>")
 _SPACES = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 logger = logging.getLogger("ttpmap.feeds")
 
@@ -67,21 +74,151 @@ class FeedEntry:
 
 
 def urllib_fetch(url: str, *, timeout: float = DEFAULT_TIMEOUT, max_bytes: int = MAX_FEED_BYTES) -> bytes:
-    """GET an http(s) URL with the standard library; raise `InputError` when that fails."""
+    """GET an http(s) URL with the standard library; raise `InputError` when that fails.
+
+    `timeout` is the deadline for the whole fetch (connecting, redirects, headers and body), not
+    for each read; every redirect must lead to an http(s) URL too.
+    """
     if not _URL.match(url):
         raise InputError(f"{url!r} is not an http(s) URL")
     request = urllib.request.Request(url, headers={"User-Agent": f"ttpmap/{__version__} (+feed reader)"})
+    deadline = _Deadline(timeout)
+    opener = urllib.request.build_opener(
+        _HttpOnlyRedirects(), _DeadlineHTTPHandler(deadline), _DeadlineHTTPSHandler(deadline)
+    )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            data: bytes = response.read(max_bytes + 1)
+        with deadline, opener.open(request, timeout=timeout) as response:
+            data = _read_within(response, max_bytes, deadline)
     except urllib.error.HTTPError as exc:
         raise InputError(f"cannot fetch {url}: HTTP {exc.code} {exc.reason}") from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+    except (urllib.error.URLError, TimeoutError, OSError, http.client.HTTPException) as exc:
+        if deadline.expired:
+            raise InputError(f"cannot fetch {url}: no answer within {timeout:g} s; try again later") from None
         reason = getattr(exc, "reason", exc)
         raise InputError(f"cannot fetch {url}: {reason}; check the URL and your network") from None
     if len(data) > max_bytes:
         raise InputError(f"{url} is larger than {max_bytes:,} bytes; refusing to read it")
     return data
+
+
+class _Deadline:
+    """Shuts down the fetch's sockets when `seconds` have passed: a server that sends a byte now and
+    then cannot keep a fetch going past its deadline."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+
+    def __enter__(self) -> _Deadline:
+        self._timer = threading.Timer(self.seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            expired = self.expired
+        if expired:
+            _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+class _DeadlineHTTPConnection(http.client.HTTPConnection):
+    deadline: _Deadline
+
+    def connect(self) -> None:
+        super().connect()
+        self.deadline.watch(self.sock)
+
+
+class _DeadlineHTTPSConnection(http.client.HTTPSConnection):
+    deadline: _Deadline
+
+    def connect(self) -> None:
+        super().connect()
+        self.deadline.watch(self.sock)
+
+
+class _DeadlineHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self.deadline = deadline
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        deadline = self.deadline
+
+        class Connection(_DeadlineHTTPConnection):
+            pass
+
+        Connection.deadline = deadline
+        return self.do_open(Connection, req)
+
+
+class _DeadlineHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self.deadline = deadline
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        deadline = self.deadline
+
+        class Connection(_DeadlineHTTPSConnection):
+            pass
+
+        Connection.deadline = deadline
+        return self.do_open(Connection, req, context=ssl.create_default_context())
+
+
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to another http(s) URL (urllib alone would also follow one to ftp)."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: http.client.HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        if not _URL.match(newurl):
+            raise InputError(
+                f"cannot fetch {req.full_url}: it redirects to {newurl!r}, which is not an http(s) URL"
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _read_within(response: Any, max_bytes: int, deadline: _Deadline) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while size <= max_bytes and not deadline.expired:
+        block = response.read1(min(1 << 20, max_bytes + 1 - size))
+        if not block:
+            break
+        chunks.append(block)
+        size += len(block)
+    if deadline.expired:
+        raise TimeoutError("deadline")
+    return b"".join(chunks)
 
 
 def read_feed(
@@ -157,15 +294,10 @@ def _load(source: str | os.PathLike[str] | bytes, fetch: Fetch) -> tuple[bytes, 
     elif isinstance(source, str | os.PathLike):
         path = Path(source)
         where = str(path)
-        if not path.is_file():
+        if path.is_dir() or not path.exists():
             what = "a directory" if path.is_dir() else "no such file"
             raise InputError(f"{path}: {what}; pass an RSS/Atom feed file or an http(s) URL")
-        if path.stat().st_size > MAX_FEED_BYTES:
-            raise InputError(f"{path} is larger than {MAX_FEED_BYTES:,} bytes; is it really a feed?")
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+        data = read_bounded(path, MAX_FEED_BYTES, hint="is it really a feed?")
     else:
         raise InvalidParameterError(f"read_feed() takes a URL, a path or bytes, got {type(source).__name__}")
     if len(data) > MAX_FEED_BYTES:
@@ -189,13 +321,23 @@ def _entry(raw: Mapping[str, Any], feed_title: str, feed_base: str, fetch: Fetch
         article = _full_page(link, fetch, fields)
     if article is None:
         try:
-            text = Article.from_html(_collapse_whitespace(html)).text if is_html else html
+            text = _html_text(html) if is_html else _CONTROL.sub(" ", html)
             article = Article(text, **fields)
         except InputError as exc:
             return FeedEntry(
                 key, title, link, None, f"the entry's text cannot be analyzed: {exc}", feed_title
             )
     return FeedEntry(key, title, link, article, None, feed_title)
+
+
+def _html_text(html: str) -> str:
+    """An entry's HTML as text; a summary without tags is plain text, not markup for bs4 to guess at."""
+    if "<" not in html:
+        import html as _html
+
+        check_text(html, what="HTML")  # the size limit, as from_html checks it
+        return _SPACES.sub(" ", _CONTROL.sub(" ", _html.unescape(html))).strip()
+    return Article.from_html(_collapse_whitespace(html)).text
 
 
 def _body(raw: Mapping[str, Any]) -> tuple[str, bool]:
@@ -255,7 +397,7 @@ def _plain(value: object) -> str:
         import html
 
         value = html.unescape(_TAG.sub("", value))
-    return " ".join(value.split())
+    return " ".join(_CONTROL.sub(" ", value).split())
 
 
 def _full_page(link: str, fetch: Fetch, fields: dict[str, Any]) -> Article | None:

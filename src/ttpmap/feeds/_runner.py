@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
@@ -27,6 +28,10 @@ __all__ = ["FORMATS", "JSONL_NAME", "STATE_NAME", "FeedError", "FeedRunReport", 
 FORMATS = ("markdown", "json", "jsonl")
 STATE_NAME = ".ttpmap-feed-state.json"
 JSONL_NAME = "briefs.jsonl"
+#: One run at a time writes into an output folder, whatever its state file (``OUT/.ttpmap-feed-out.lock``).
+OUT_LOCK_NAME = ".ttpmap-feed-out"
+#: The state file of the run that last appended to ``briefs.jsonl``: only it may cut off what it wrote.
+WRITER_NAME = ".ttpmap-jsonl-writer.json"
 _EXTENSIONS = {"markdown": "md", "json": "json"}
 
 logger = logging.getLogger("ttpmap.feeds")
@@ -128,7 +133,9 @@ def run_feeds(
         with ``fmt="jsonl"`` they are appended to ``briefs.jsonl``.
     fmt : {"markdown", "json", "jsonl"}, default="markdown"
     state_file : path, optional
-        Default: ``out_dir/.ttpmap-feed-state.json``. Locked while a run uses it.
+        Default: ``out_dir/.ttpmap-feed-state.json``. Locked while a run uses it, and so is
+        `out_dir`: one run at a time writes into a folder, whatever its state file, and a run cuts
+        off only JSONL bytes that its own state file's interrupted run wrote.
     fetch, fetch_full
         Passed to `read_feed`.
     n_jobs, batch_size, progress
@@ -153,7 +160,8 @@ def run_feeds(
     out.mkdir(parents=True, exist_ok=True)
     state_path = Path(state_file) if state_file is not None else out / STATE_NAME
     state_path.parent.mkdir(parents=True, exist_ok=True)
-    with locked(state_path):
+    busy = f"another ttpmap feed run is writing into {out}; wait for it to finish or pass another --out"
+    with locked(out / OUT_LOCK_NAME, busy=busy), locked(state_path):
         _remove_stale_temporaries(out)
         state = FeedState.load(state_path)
         run = _Run(state, out, fmt, on_brief)
@@ -265,14 +273,27 @@ class _Run:
 
 
 class _JsonlSink:
-    """Appends lines with fsync; first cuts off bytes that the state never committed."""
+    """Appends lines with fsync; first cuts off bytes that this state's own interrupted run wrote.
+
+    Bytes past the committed size are cut off only when this state file's run was the last to
+    append (``WRITER_NAME`` names it): bytes another run appended are never cut off.
+    """
 
     def __init__(self, path: Path, state: FeedState) -> None:
         self.path = path
         actual = path.stat().st_size if path.exists() else 0
         committed = state.jsonl.get(path.name)
-        self._known = committed is not None
         self._state = state
+        self._writer = path.with_name(WRITER_NAME)
+        self._me = str(state.path.resolve())
+        if committed is not None and actual > committed and _last_writer(self._writer) != self._me:
+            logger.warning(
+                "%s: another run (another --state) appended after this state's last commit; keeping its "
+                "lines and appending after them",
+                path,
+            )
+            committed = None
+        self._known = committed is not None
         if committed is None:
             committed = actual  # not ours: keep what is there and append after it
         elif actual > committed:
@@ -296,6 +317,9 @@ class _JsonlSink:
             self._state.set_jsonl(self.path.name, self.size)  # committed before our first byte
             self._known = True
         if self._fh is None:
+            if _last_writer(self._writer) != self._me:
+                record = json.dumps({"state": self._me}).encode("utf-8")
+                atomic_write(self._writer, record + b"\n", prefix=TMP_PREFIX)
             new = not self.path.exists()
             self._fh = open(self.path, "ab")  # noqa: SIM115 - kept open for the run, closed in close()
             if new:
@@ -316,6 +340,15 @@ class _JsonlSink:
         if self._fh is not None:
             self._fh.close()
             self._fh = None
+
+
+def _last_writer(path: Path) -> str | None:
+    try:
+        record = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    state = record.get("state") if isinstance(record, dict) else None
+    return state if isinstance(state, str) else None
 
 
 def _ends_with_newline(path: Path, size: int) -> bool:

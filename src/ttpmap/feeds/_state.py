@@ -29,8 +29,11 @@ TMP_SUFFIX = ".tmp"
 
 
 @contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``path + '.lock'`` so that two runs never share a state file."""
+def locked(path: Path, *, busy: str | None = None) -> Iterator[None]:
+    """Hold an exclusive lock on ``path + '.lock'`` so that two runs never share a state file.
+
+    `busy` is the error message when another run holds the lock.
+    """
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows: no advisory locks, run one at a time
@@ -42,7 +45,8 @@ def locked(path: Path) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             raise InputError(
-                f"another ttpmap feed run is using {path}; wait for it to finish or pass another --state"
+                busy
+                or f"another ttpmap feed run is using {path}; wait for it to finish or pass another --state"
             ) from None
         try:
             yield

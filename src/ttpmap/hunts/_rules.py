@@ -108,8 +108,10 @@ class RuleInfo:
 
 
 def load_yaml(text: str) -> list[Any]:
-    """Every document of a YAML file (the C loader when PyYAML has it)."""
-    return [doc for doc in yaml.load_all(text, Loader=_Loader) if doc is not None]
+    """Every document of a YAML file (the C loader when PyYAML has it), aliases bounded."""
+    from ttpmap._safe_yaml import load_all
+
+    return load_all(text)
 
 
 def rule_info(doc: Any, key: str, *, license: str = "") -> RuleInfo | None:
@@ -194,26 +196,34 @@ def iter_corpus(path: Path) -> Iterator[tuple[str, str | None, str]]:
             "that holds the .yml files"
         )
     try:
-        with tarfile.open(path, "r:*") as tar:
-            members = sorted(
-                (m for m in tar.getmembers() if m.isfile() and m.name.endswith((".yml", ".yaml"))),
-                key=lambda m: m.name,
-            )
-            for member in members:
-                key = member.name.lstrip("./")
-                if member.size > MAX_RULE_BYTES:
-                    yield key, None, f"larger than {MAX_RULE_BYTES:,} bytes"
-                    continue
-                handle = tar.extractfile(member)
-                if handle is None:
-                    yield key, None, "cannot read the archive member"
-                    continue
-                try:
-                    yield key, handle.read().decode("utf-8"), ""
-                except UnicodeDecodeError as exc:
-                    yield key, None, f"not UTF-8: {exc}"
+        found = sorted(_read_archive(path), key=lambda item: item[0])
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise InvalidParameterError(f"{path}: not a readable tar archive ({exc})") from exc
+    yield from found
+
+
+def _read_archive(path: Path) -> Iterator[tuple[str, str | None, str]]:
+    """The archive's rules in one pass over its (compressed) stream, in whatever order they are stored.
+
+    Sorting the members first and then extracting each would seek back in a compressed stream,
+    which decompresses it again from the start for every member.
+    """
+    with tarfile.open(path, "r|*") as tar:
+        for member in tar:
+            if not (member.isfile() and member.name.endswith((".yml", ".yaml"))):
+                continue
+            key = member.name.lstrip("./")
+            if member.size > MAX_RULE_BYTES:
+                yield key, None, f"larger than {MAX_RULE_BYTES:,} bytes"
+                continue
+            handle = tar.extractfile(member)
+            if handle is None:
+                yield key, None, "cannot read the archive member"
+                continue
+            try:
+                yield key, handle.read().decode("utf-8"), ""
+            except UnicodeDecodeError as exc:
+                yield key, None, f"not UTF-8: {exc}"
 
 
 def corpus_name(path: Path) -> str:

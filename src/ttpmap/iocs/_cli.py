@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
-from ttpmap._exceptions import InputError
 from ttpmap.iocs._benign import BenignLists
 from ttpmap.iocs._extract import IOC_TYPES, find_iocs
 
@@ -31,18 +29,18 @@ def register(subparsers: Any) -> None:
         "--benign", action="append", default=[], metavar="FILE", help="an extra benign-domains file"
     )
     p.add_argument("--format", choices=("jsonl", "table"), default="table")
+    p.add_argument("--encoding", help="the input's text encoding when it is not UTF-8 (e.g. cp1252)")
+    p.add_argument("--max-bytes", type=int, help="the largest input accepted (default 10 MiB)")
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.file == "-":
-        text = sys.stdin.read()
-    else:
-        try:
-            with open(args.file, encoding="utf-8") as f:
-                text = f.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read {args.file}: {exc}; pass a UTF-8 text file") from exc
+    from ttpmap._article import _decode, check_text
+    from ttpmap._reading import read_input
+
+    data = read_input(args.file, args.max_bytes)
+    name = "standard input" if args.file == "-" else args.file
+    text = check_text(_decode(data, name, args.encoding), what=name, check_size=False)
     benign = BenignLists.from_files(domains=args.benign) if args.benign else None
     for ioc in find_iocs(text, url=args.url, benign=benign, types=args.types):
         if ioc.fidelity == "low" and not args.all:

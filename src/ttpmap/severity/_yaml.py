@@ -7,10 +7,14 @@ from typing import Any
 
 import yaml
 
-from ttpmap._exceptions import RuleError
+from ttpmap._exceptions import InputError, RuleError
+from ttpmap._reading import read_bounded
+from ttpmap._safe_yaml import AliasBombError, expanded_size
 
-__all__ = ["KeyPath", "LineMap", "read_yaml"]
+__all__ = ["MAX_RULES_BYTES", "KeyPath", "LineMap", "read_yaml"]
 
+#: The largest rules file read (the shipped one is about 30 KB).
+MAX_RULES_BYTES = 5 * 1024 * 1024
 KeyPath = tuple[str | int, ...]
 LineMap = dict[KeyPath, int]
 # libyaml's parser when PyYAML was built with it (about 10x faster); the same safe constructor.
@@ -20,11 +24,16 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def read_yaml(path: str | Path) -> tuple[Any, LineMap]:
     """Return the data in `path` and a map from each value's key path to its 1-based line."""
     path = Path(path)
+    if not path.exists():
+        raise RuleError("file not found; pass the path of a YAML rules file", path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RuleError("file not found; pass the path of a YAML rules file", path) from None
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = read_bounded(path, MAX_RULES_BYTES, hint="a rules file is far smaller; is it the right file?")
+        text = raw.decode("utf-8")
+    except InputError as exc:
+        error = RuleError(str(exc))  # the message names the file already
+        error.path = path
+        raise error from None
+    except UnicodeDecodeError as exc:
         raise RuleError(f"cannot read the file ({exc}); pass a UTF-8 YAML file", path) from None
     lines: LineMap = {}
     bad_key: RuleError | None = None
@@ -32,6 +41,10 @@ def read_yaml(path: str | Path) -> tuple[Any, LineMap]:
     try:
         node = loader.get_single_node()
         if node is not None:
+            try:
+                expanded_size(node)
+            except AliasBombError as exc:
+                raise RuleError(str(exc), path) from None
             try:
                 _walk(node, (), lines, path)  # before construction, which merges ``<<`` keys in place
             except RuleError as exc:
