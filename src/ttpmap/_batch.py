@@ -91,7 +91,7 @@ class LazyAnalyzer:
         from ttpmap._analyzer import _rebuild_analyzer
 
         return _rebuild_analyzer(
-            self.model, self.hunt_rules, self.severity_rules, self.max_bytes, self.model_sha256
+            self.model, self.hunt_rules, self.severity_rules, self.max_bytes, model_sha256=self.model_sha256
         )
 
     def analyze(self, article: Any) -> Brief:

@@ -136,3 +136,11 @@ def test_escapes_are_refanged_but_not_defangs() -> None:
     f = fang('{"u": "https:\\/\\/a-cdn.xyz\\/p"}')
     assert "https://a-cdn.xyz/p" in f.text
     assert not f.defanged(0, len(f.text))
+
+
+def test_a_spaced_dot_before_a_defanged_scheme_does_not_glue_the_next_url():
+    text = "evil[.]com (. ) hxxps[:]//cdn-update[.]net/a[.]php"
+    assert [(i.type, i.value) for i in find_iocs(text)] == [
+        ("domain", "evil.com"),
+        ("url", "https://cdn-update.net/a.php"),
+    ]

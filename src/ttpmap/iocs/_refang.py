@@ -65,6 +65,8 @@ _TRIGGER_RE = re.compile(
     r"|(?<=[A-Za-z0-9][./]\])(?=[A-Za-z0-9]))"
 )
 _OPENERS = "[({<\\"
+# a URL's scheme after a spaced `` [.] ``: the next indicator starts there, so the spaces stay
+_SCHEME_AHEAD = re.compile(r"(?i:h(?:xx|xt|tx|00|tt)ps?|f[x*]{1,2}p|ftp)(?:\[:|\(:|:)")
 
 
 def _replacement(m: re.Match[str]) -> str:
@@ -172,6 +174,7 @@ def _tokens(text: str) -> Iterator[tuple[int, int, str, bool]]:
             and text[e] == " "
             and s - 1 >= pos
             and (s < 2 or text[s - 2] not in _OPENERS)
+            and _SCHEME_AHEAD.match(text, e + 1) is None
         ):
             s -= 1
             e += 1
