@@ -66,7 +66,9 @@ def evaluate_tram2(
     catalog = catalog_at(cat_path)
     base_est = estimator if estimator is not None else TechniqueClassifier(catalog=str(cat_path), n_jobs=2)
     t0 = time.perf_counter()
-    sentences, reports = default_corpus(data_home, catalog=catalog, sources=sources)
+    sentences, all_reports = default_corpus(data_home, catalog=catalog, sources=sources)
+    reports = [r for r in all_reports if r.extra.get("source") == "tram2"]
+    sentences = [*sentences, *(r for r in all_reports if r.extra.get("source") != "tram2")]
     folds = grouped_folds(reports, n_splits)
     n = len(reports)
     ours: list[list[str]] = [[] for _ in range(n)]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ttpmap._exceptions import InvalidParameterError, ModelError
 from ttpmap.datasets import (
     LabeledArticle,
+    load_annoctr,
     load_attack_descriptions,
     load_attack_procedures,
     load_bootstrap,
@@ -49,7 +50,7 @@ def tram2_sentence_texts(reports: Iterable[LabeledArticle]) -> set[str]:
 
 
 #: The training sources `default_corpus` reads by default.
-SOURCES = ("attack_procedures", "bootstrap", "ttpdrill", "tram2")
+SOURCES = ("attack_procedures", "bootstrap", "ttpdrill", "tram2", "annoctr")
 #: Sources that can be asked for (``--sources``) but are not used by default: the sentences of the
 #: technique descriptions cost precision on reports from outside TRAM2 (measured in the issue note).
 OPTIONAL_SOURCES = ("attack_descriptions",)
@@ -58,7 +59,7 @@ OPTIONAL_SOURCES = ("attack_descriptions",)
 def default_corpus(
     data_home: DataHome = None, *, catalog: Catalog, sources: Sequence[str] = SOURCES
 ) -> tuple[list[LabeledArticle], list[LabeledArticle]]:
-    """``(sentences, reports)``: procedure examples, description sentences, bootstrap and TTPDrill sentences, and TRAM2's reports.
+    """``(sentences, reports)``: procedure examples, description sentences, bootstrap and TTPDrill sentences; TRAM2's and AnnoCTR's reports.
 
     Bootstrap sentences that appear verbatim in TRAM2 are always dropped, so the same sentence never
     sits in a training fold and in a test report.
@@ -78,7 +79,10 @@ def default_corpus(
         sentences.extend(load_bootstrap(data_home, catalog=catalog, exclude=tram2_sentence_texts(tram)))
     if "ttpdrill" in sources:
         sentences.extend(load_ttpdrill(data_home, catalog=catalog))
-    return sentences, tram if "tram2" in sources else []
+    reports = list(tram) if "tram2" in sources else []
+    if "annoctr" in sources:
+        reports.extend(load_annoctr(data_home, catalog=catalog))
+    return sentences, reports
 
 
 def fit_inputs(
@@ -150,7 +154,8 @@ def train_model(
             ),
             "bootstrap": sum(1 for r in sentences if r.extra.get("source") == "bootstrap"),
             "ttpdrill": sum(1 for r in sentences if r.extra.get("source") == "ttpdrill"),
-            "tram2_reports": len(reports),
+            "tram2_reports": sum(1 for r in reports if r.extra.get("source") == "tram2"),
+            "annoctr_reports": sum(1 for r in reports if r.extra.get("source") == "annoctr"),
             "user_records": len(user),
         },
         "estimator": {k: v for k, v in clf.get_params().items() if k != "catalog"},
