@@ -184,16 +184,19 @@ class Analyzer:
         doc.iocs = find_iocs(doc.text, doc.article)
 
     def _find_techniques(self, doc: WorkDoc) -> None:
+        from ttpmap.classify._final import final_techniques
+
         explicit = _explicit_techniques(doc, self._catalog)
         classifier = self._techniques
         if classifier is None:
-            doc.techniques = explicit
-            doc.tactics = _tactics_of(explicit, self._catalog)
+            doc.techniques = final_techniques(explicit, self._catalog)
+            doc.tactics = _tactics_of(doc.techniques, self._catalog)
             return
         techniques, tactics = classifier.explain([doc.text])[0]
         found = {t.id for t in techniques}
         named = [t for t in explicit if t.id not in found]
-        doc.techniques = sorted([*techniques, *named], key=lambda t: (-t.confidence, t.id))
+        doc.techniques = final_techniques([*techniques, *named], self._catalog)
+        named = [t for t in doc.techniques if t.id not in found]
         if named:
             seen = {t.shortname for t in tactics}
             extra = [t for t in _tactics_of(named, self._catalog) if t.shortname not in seen]

@@ -48,6 +48,8 @@ from ttpmap._exceptions import InputError, NotFittedError, UnknownTechniqueError
 from ttpmap._results import Tactic, Technique
 from ttpmap.classify._mentions import build_mention_index, load_aliases
 from ttpmap.classify._params import Check, Interval, Options, check_params
+from ttpmap.classify._phrases import PhraseTable, load_phrases
+from ttpmap.classify._phrases import related as _phrase_related
 from ttpmap.classify._predictor import (
     NAME_COL,
     TechniquePredictor,
@@ -324,6 +326,7 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 "the labeled articles carry no technique that has sentence-level examples; give them labels"
             )
         self.annotated_ = annotated
+        self.phrases_ = _measure_phrases(classes, texts, labels, span_lists, docs, annotated)
         doc_groups = np.array([group_list[d] for d in docs], dtype=object)
         folds = _group_folds(doc_groups, self.inner_cv, self.random_state)
         steps = self.inner_cv + 1
@@ -540,6 +543,30 @@ def _resolve_all(ids: Iterable[str], catalog: Catalog) -> list[str]:
         if not (info.deprecated or info.revoked) and info.id not in out:
             out.append(info.id)
     return out
+
+
+def _measure_phrases(
+    classes: Sequence[str],
+    texts: list[str],
+    labels: list[list[str]],
+    spans: list[list[tuple[int, int, str]] | None],
+    docs: Sequence[int],
+    annotated: np.ndarray,
+) -> PhraseTable:
+    """The shipped phrase lexicon, each pattern's precision counted on the sentence examples and on
+    the labeled articles that annotate its technique."""
+    table = PhraseTable.build(load_phrases(), classes)
+    doc_set = set(docs)
+    short = [i for i, t in enumerate(texts) if i not in doc_set and spans[i] is None and labels[i]]
+    measured = table.measured([texts[i] for i in short], [labels[i] for i in short], classes)
+    matches, hits = measured.matches.copy(), measured.hits.copy()
+    wanted = [_phrase_related(str(classes[j])) for j in table.classes]
+    for d in docs:
+        for k in {k for k, _, _ in table.find(texts[d])}:
+            if annotated[table.classes[k]]:
+                matches[k] += 1
+                hits[k] += any(lab in wanted[k] for lab in labels[d])
+    return PhraseTable(table.patterns, table.classes, matches, hits)
 
 
 def _is_document(text: str, spans: Sequence[Any] | None) -> bool:
