@@ -123,4 +123,5 @@ def test_annoctr_reports_carry_vendor_groups_and_mention_spans(data_home, catalo
             assert 0 <= start < end <= len(r.text)
             assert not catalog.resolve(tid).deprecated
     encrypted = [r for r in reports if "T1486" in r.labels]
-    assert encrypted and all(any(t == "T1486" for *_, t in r.spans) for r in encrypted)
+    assert encrypted
+    assert all(any(t == "T1486" for *_, t in r.spans) for r in encrypted)
