@@ -24,7 +24,7 @@ __all__ = ["MIN_MATCHES", "MIN_PRECISION", "PhraseTable", "compile_pattern", "lo
 #: Smoothed precision a phrase needs on the labeled texts to report its technique.
 MIN_PRECISION = 0.6
 #: Texts a phrase must match in the labeled data before its precision counts as measured.
-MIN_MATCHES = 3
+MIN_MATCHES = 1
 
 _SEP = r"[^\w.!?;\n]{1,4}"
 _GAP = r"(?:" + _SEP + r"\w+){0,3}"  # words and separators share no character: one way to split

@@ -50,6 +50,8 @@ _FEATURES = (
 NAME_COL = _FEATURES.index("log_name_mentions")
 _POOLED = 5  # the features pooled from sentence scores come first
 _N_EVIDENCE = 3
+#: Texts of at most this many sentences are short (`TechniqueClassifier.short_margin`).
+_SHORT_SENTENCES = 3
 _BATCH = 32
 _ROW_BLOCK = 8192
 #: Batches with at least this many TF-IDF entries (about ten long reports) use SciPy.
@@ -385,6 +387,7 @@ class TechniquePredictor:
         phrases: PhraseTable | None = None,
         parents: str = "drop_redundant",
         score_floor: float = -math.inf,
+        short_margin: float | None = None,
     ) -> None:
         self.vectorizer_ = vectorizer
         self.coef_ = coef
@@ -405,6 +408,7 @@ class TechniquePredictor:
         self.phrases_ = phrases if phrases is not None else PhraseTable.build((), ())
         self.parents = parents
         self.score_floor = score_floor
+        self.short_margin = short_margin
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "_labels"}  # a cache, built on use
@@ -412,6 +416,7 @@ class TechniquePredictor:
     def __setstate__(self, state: dict[str, Any]) -> None:
         state.setdefault("score_floor", -math.inf)  # pickled before the floor existed: none
         state.setdefault("phrases_", PhraseTable.build((), ()))
+        state.setdefault("short_margin", None)
         self.__dict__.update(state)
 
     @classmethod
@@ -421,6 +426,7 @@ class TechniquePredictor:
             **{name.rstrip("_"): getattr(clf, name) for name in cls._STATE if hasattr(clf, name)},
             parents=clf.parents,
             score_floor=clf.score_floor,
+            short_margin=getattr(clf, "short_margin", None),
         )
 
     def __repr__(self) -> str:
@@ -457,6 +463,10 @@ class TechniquePredictor:
         active, precision = table.active, table.precision
         for text, s in zip(texts, scored, strict=True):
             p = self._calibrated(s.features)
+            if self.short_margin is not None and len(s.sentences) <= _SHORT_SENTENCES:
+                best = (s.scores + self.intercept_).max(axis=0) if len(s.sentences) else p * 0 - np.inf
+                sure = best >= self.short_margin
+                p[sure] = np.maximum(p[sure], self.thresholds_[sure])
             # class -> (sentence of its first precise phrase, whether the phrase decides it)
             phrased: dict[int, tuple[int, bool]] = {}
             starts = [a for a, _ in s.sentences]
@@ -589,6 +599,7 @@ class TechniquePredictor:
             "attack_version": self.attack_version_,
             "parents": self.parents,
             "score_floor": None if math.isinf(self.score_floor) else float(self.score_floor),
+            "short_margin": None if self.short_margin is None else float(self.short_margin),
             "tactic_threshold": float(self.tactic_threshold_),
             "mention_floor": float(self.mention_floor_),
             "calibrator_intercept": float(b),
@@ -728,6 +739,7 @@ class TechniquePredictor:
             phrases=_phrase_table(meta.get("phrase_lexicon", [])),
             parents=str(meta["parents"]),
             score_floor=-math.inf if meta.get("score_floor") is None else float(meta["score_floor"]),
+            short_margin=None if meta.get("short_margin") is None else float(meta["short_margin"]),
         )
 
 
