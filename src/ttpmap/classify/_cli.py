@@ -32,7 +32,7 @@ def register(subparsers: Any) -> None:
         default=[],
         type=Path,
         help="extra labeled articles (.jsonl or .csv in the labeled-article format; records marked "
-        "\"split\": \"holdout\" are left out); repeatable",
+        '"split": "holdout" are left out); repeatable',
     )
     train.add_argument("--data-home", type=Path, help="data folder (default: $TTPMAP_DATA_HOME or ../shared)")
     train.add_argument("--catalog", type=Path, help="ATT&CK catalog (default: the default model's)")

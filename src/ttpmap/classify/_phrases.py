@@ -31,10 +31,10 @@ _GAP = r"(?:" + _SEP + r"\w+){0,3}"  # words and separators share no character: 
 _WORD = re.compile(r"[\w.$'’-]+\*?")
 
 
-def compile_pattern(pattern: str) -> tuple[re.Pattern[str], str]:
-    """The regex of one lexicon pattern and a literal that every match contains (``""`` if none)."""
+def compile_pattern(pattern: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    """The regex of one lexicon pattern, and literals of which every match contains at least one."""
     parts: list[str] = []
-    literals: list[str] = []
+    literals: list[tuple[str, ...]] = []
     gap = False
     for token in pattern.lower().split():
         if token == "~":
@@ -48,8 +48,7 @@ def compile_pattern(pattern: str) -> tuple[re.Pattern[str], str]:
                 raise ValueError(f"bad word {alt!r} in phrase pattern {pattern!r}")
             rx = r"[\s-]?".join(re.escape(w) for w in word.split("-"))
             alts.append(rx + (r"\w*" if star else ""))
-        if "|" not in token:
-            literals.append(token.rstrip("*").split("-")[0])
+        literals.append(tuple(alt.rstrip("*").split("-")[0] for alt in token.split("|")))
         body = "(?:" + "|".join(alts) + ")"
         if parts:
             parts.append(_GAP + _SEP if gap else _SEP)
@@ -58,7 +57,8 @@ def compile_pattern(pattern: str) -> tuple[re.Pattern[str], str]:
     if not parts:
         raise ValueError(f"empty phrase pattern {pattern!r}")
     regex = re.compile(r"(?<![\w-])" + "".join(parts) + r"(?![\w])", re.IGNORECASE)
-    return regex, max(literals, key=len, default="")
+    # The token whose shortest alternative is longest: the most selective cheap test.
+    return regex, max(literals, key=lambda alts: min(len(a) for a in alts))
 
 
 def load_phrases(text: str | None = None) -> list[tuple[str, str]]:
@@ -131,8 +131,8 @@ class PhraseTable:
         low = text.lower()
         out = []
         for k in np.flatnonzero(only) if only is not None else range(len(self.patterns)):
-            regex, anchor = _compiled(self.patterns[k])
-            if anchor and anchor not in low:
+            regex, anchors = _compiled(self.patterns[k])
+            if not any(a in low for a in anchors):
                 continue
             m = regex.search(text)
             if m is not None:
@@ -146,10 +146,10 @@ def related(tid: str) -> set[str]:
     return {tid, parent} if "." in tid else {tid} | {f"{tid}.{n:03d}" for n in range(1, 40)}
 
 
-_CACHE: dict[str, tuple[re.Pattern[str], str]] = {}
+_CACHE: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {}
 
 
-def _compiled(pattern: str) -> tuple[re.Pattern[str], str]:
+def _compiled(pattern: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
     got = _CACHE.get(pattern)
     if got is None:
         got = _CACHE[pattern] = compile_pattern(pattern)
