@@ -76,5 +76,5 @@ def test_precision_is_measured_on_labeled_texts():
     assert measured.matches.tolist() == [3, 1]
     assert measured.hits.tolist() == [2, 0]
     np.testing.assert_allclose(measured.precision, [3 / 5, 1 / 3])
-    assert measured.active.tolist() == [3 / 5 >= MIN_PRECISION, False]
+    assert measured.active.tolist() == [MIN_PRECISION <= 3 / 5, False]
     assert table.find("no match here") == []
