@@ -78,3 +78,12 @@ def test_precision_is_measured_on_labeled_texts():
     np.testing.assert_allclose(measured.precision, [3 / 5, 1 / 3])
     assert measured.active.tolist() == [MIN_PRECISION <= 3 / 5, False]
     assert table.find("no match here") == []
+
+
+def test_short_annotated_mentions_become_candidate_phrases():
+    from ttpmap.classify._estimator import _mention_phrases
+
+    text = "The ransomware spread. Later the RANSOMWARE encrypted the disks of the victims."
+    spans = [[(4, 14, "T1486"), (33, 43, "T1486"), (44, 80, "T1486")]]
+    assert _mention_phrases([text], spans, [None]) == [("ransomware", "T1486")]
+    assert _mention_phrases([text], spans, [{"T1486"}]) == []  # not annotated for every technique

@@ -62,8 +62,11 @@ def _phrases(rows: list[list[Any]], command: str) -> str:
     lines = [
         "## Phrase lexicon",
         "",
-        f"`classify/data/phrases.tsv`, measured by `{command}` on the texts it trained on (sentence "
-        "examples, and the labeled reports that annotate the pattern's technique): matches = texts the "
+        f"The patterns of `classify/data/phrases.tsv`, then the short mentions (one to three words, "
+        "annotated at least twice) that training learned from the articles annotated for every technique "
+        f"(AnnoCTR's), measured by `{command}` on the texts it trained on that are annotated for the "
+        "pattern's technique (TRAM2's reports for TRAM2's labels, AnnoCTR's reports and --data records for "
+        "all; single-label sentences not at all): matches = texts the "
         "pattern occurs in, hits = those labeled with its technique (or its parent or a sub-technique), "
         "precision = (hits + 1) / (matches + 2). A pattern reports its technique (source `phrase`) when it "
         "matched at least 3 texts at a precision of at least 0.6.",

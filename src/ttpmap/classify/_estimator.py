@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
@@ -344,7 +345,8 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 "the labeled articles carry no technique that has sentence-level examples; give them labels"
             )
         self.annotated_ = annotated
-        self.phrases_ = _measure_phrases(classes, texts, labels, parent_spaces)
+        learned = _mention_phrases(texts, span_lists, parent_spaces)
+        self.phrases_ = _measure_phrases(classes, texts, labels, parent_spaces, learned)
         doc_groups = np.array([group_list[d] for d in docs], dtype=object)
         folds = _group_folds(doc_groups, self.inner_cv, self.random_state)
         steps = self.inner_cv + 1
@@ -563,15 +565,34 @@ def _resolve_all(ids: Iterable[str], catalog: Catalog) -> list[str]:
     return out
 
 
+def _mention_phrases(
+    texts: Sequence[str],
+    spans: Sequence[Sequence[tuple[int, int, str]] | None],
+    spaces: Sequence[set[str] | None],
+) -> list[tuple[str, str]]:
+    """Short annotated mentions ("ransomware", "supply chain attack") of the articles annotated for
+    every technique, seen at least twice: candidate phrases, in order of first appearance."""
+    seen: Counter[tuple[str, str]] = Counter()
+    for text, ss, space in zip(texts, spans, spaces, strict=True):
+        if space is not None or not ss:
+            continue
+        for a, b, tid in ss:
+            words = _MENTION_WORDS.findall(text[a:b].lower())
+            if 1 <= len(words) <= _MAX_MENTION_WORDS and sum(map(len, words)) >= _MIN_MENTION_CHARS:
+                seen[(" ".join(words), tid)] += 1
+    return [key for key, n in seen.items() if n >= 2]
+
+
 def _measure_phrases(
     classes: Sequence[str],
     texts: list[str],
     labels: list[list[str]],
     spaces: Sequence[set[str] | None],
+    learned: Sequence[tuple[str, str]] = (),
 ) -> PhraseTable:
-    """The shipped phrase lexicon, each pattern's precision counted on the texts whose label space
-    holds its technique: a match in a text labeled with the technique is a hit."""
-    table = PhraseTable.build(load_phrases(), classes)
+    """The shipped phrase lexicon and the `learned` mention phrases, each pattern's precision counted
+    on the texts whose label space holds its technique: a match in a text labeled with it is a hit."""
+    table = PhraseTable.build([*load_phrases(), *learned], classes)
     matches = np.zeros(len(table.patterns), dtype=np.int64)
     hits = np.zeros(len(table.patterns), dtype=np.int64)
     tids = [str(classes[j]) for j in table.classes]
@@ -584,6 +605,11 @@ def _measure_phrases(
                 matches[k] += 1
                 hits[k] += any(lab in wanted[k] for lab in labels[d])
     return PhraseTable(table.patterns, table.classes, matches, hits)
+
+
+_MENTION_WORDS = re.compile(r"[a-z0-9]+")
+_MAX_MENTION_WORDS = 3
+_MIN_MENTION_CHARS = 4
 
 
 def _is_document(text: str, spans: Sequence[Any] | None) -> bool:
