@@ -62,7 +62,7 @@ def _phrases(rows: list[list[Any]], command: str) -> str:
     lines = [
         "## Phrase lexicon",
         "",
-        f"The patterns of `classify/data/phrases.tsv`, then the short mentions (one to three words, "
+        f"The patterns of `classify/data/phrases.tsv` and of `classify/data/aliases.tsv`, then the short mentions (one to three words, "
         "annotated at least twice) that training learned from the articles annotated for every technique "
         f"(AnnoCTR's), measured by `{command}` on the texts it trained on that are annotated for the "
         "pattern's technique (TRAM2's reports for TRAM2's labels, AnnoCTR's reports and --data records for "

@@ -49,7 +49,7 @@ from ttpmap._exceptions import InputError, NotFittedError, UnknownTechniqueError
 from ttpmap._results import Tactic, Technique
 from ttpmap.classify._mentions import build_mention_index, load_aliases
 from ttpmap.classify._params import Check, Interval, Options, check_params
-from ttpmap.classify._phrases import PhraseTable, load_phrases
+from ttpmap.classify._phrases import PhraseTable, compile_pattern, load_phrases
 from ttpmap.classify._phrases import related as _phrase_related
 from ttpmap.classify._predictor import (
     NAME_COL,
@@ -565,6 +565,18 @@ def _resolve_all(ids: Iterable[str], catalog: Catalog) -> list[str]:
     return out
 
 
+def _alias_phrases() -> list[tuple[str, str]]:
+    """The aliases of ``aliases.tsv`` that are valid phrase patterns, as phrases to be measured."""
+    out = []
+    for alias, tid in load_aliases():
+        try:
+            compile_pattern(alias)
+        except ValueError:
+            continue
+        out.append((alias, tid))
+    return out
+
+
 def _mention_phrases(
     texts: Sequence[str],
     spans: Sequence[Sequence[tuple[int, int, str]] | None],
@@ -592,7 +604,7 @@ def _measure_phrases(
 ) -> PhraseTable:
     """The shipped phrase lexicon and the `learned` mention phrases, each pattern's precision counted
     on the texts whose label space holds its technique: a match in a text labeled with it is a hit."""
-    table = PhraseTable.build([*load_phrases(), *learned], classes)
+    table = PhraseTable.build([*load_phrases(), *_alias_phrases(), *learned], classes)
     matches = np.zeros(len(table.patterns), dtype=np.int64)
     hits = np.zeros(len(table.patterns), dtype=np.int64)
     tids = [str(classes[j]) for j in table.classes]
