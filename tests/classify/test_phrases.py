@@ -23,7 +23,7 @@ from ttpmap.classify._phrases import MIN_PRECISION, PhraseTable, compile_pattern
     ],
 )
 def test_patterns_match_plain_words(pattern, text, found):
-    regex, _ = compile_pattern(pattern)
+    regex, *_ = compile_pattern(pattern)
     m = regex.search(text)
     assert m is not None
     assert m.group() == found
@@ -39,7 +39,7 @@ def test_patterns_match_plain_words(pattern, text, found):
     ],
 )
 def test_patterns_do_not_overreach(pattern, text):
-    regex, _ = compile_pattern(pattern)
+    regex, *_ = compile_pattern(pattern)
     assert regex.search(text) is None
 
 

@@ -31,8 +31,9 @@ _GAP = r"(?:" + _SEP + r"\w+){0,3}"  # words and separators share no character: 
 _WORD = re.compile(r"[\w.$'’-]+\*?")
 
 
-def compile_pattern(pattern: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
-    """The regex of one lexicon pattern, and literals of which every match contains at least one."""
+def compile_pattern(pattern: str) -> tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...]]:
+    """The regex of one lexicon pattern, literals of which every match contains at least one, and
+    the literals one of which every match starts with (lower case)."""
     parts: list[str] = []
     literals: list[tuple[str, ...]] = []
     gap = False
@@ -58,7 +59,7 @@ def compile_pattern(pattern: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
         raise ValueError(f"empty phrase pattern {pattern!r}")
     regex = re.compile(r"(?<![\w-])" + "".join(parts) + r"(?![\w])", re.IGNORECASE)
     # The token whose shortest alternative is longest: the most selective cheap test.
-    return regex, max(literals, key=lambda alts: min(len(a) for a in alts))
+    return regex, max(literals, key=lambda alts: min(len(a) for a in alts)), literals[0]
 
 
 def load_phrases(text: str | None = None) -> list[tuple[str, str]]:
@@ -129,12 +130,13 @@ class PhraseTable:
     def find(self, text: str, only: np.ndarray | None = None) -> list[tuple[int, int, int]]:
         """``(pattern index, start, end)`` of the first match of each pattern in `text`."""
         low = text.lower()
+        same = len(low) == len(text)  # lower() keeps offsets (it may not, for a few non-ASCII letters)
         out = []
         for k in np.flatnonzero(only) if only is not None else range(len(self.patterns)):
-            regex, anchors = _compiled(self.patterns[k])
+            regex, anchors, firsts = _compiled(self.patterns[k])
             if not any(a in low for a in anchors):
                 continue
-            m = regex.search(text)
+            m = _first_match(regex, text, low, firsts) if same else regex.search(text)
             if m is not None:
                 out.append((int(k), m.start(), m.end()))
         return out
@@ -146,10 +148,26 @@ def related(tid: str) -> set[str]:
     return {tid, parent} if "." in tid else {tid} | {f"{tid}.{n:03d}" for n in range(1, 40)}
 
 
-_CACHE: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {}
+def _first_match(regex: re.Pattern[str], text: str, low: str, firsts: Sequence[str]) -> re.Match[str] | None:
+    """`regex.search(text)`, tried only where one of its possible first words starts: a search from
+    every position is slow when the pattern opens with a look-behind."""
+    starts: set[int] = set()
+    for word in firsts:
+        at = low.find(word)
+        while at >= 0:
+            starts.add(at)
+            at = low.find(word, at + 1)
+    for at in sorted(starts):
+        m = regex.match(text, at)
+        if m is not None:
+            return m
+    return None
 
 
-def _compiled(pattern: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
+_CACHE: dict[str, tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _compiled(pattern: str) -> tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...]]:
     got = _CACHE.get(pattern)
     if got is None:
         got = _CACHE[pattern] = compile_pattern(pattern)
