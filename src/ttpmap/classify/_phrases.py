@@ -131,10 +131,11 @@ class PhraseTable:
         """``(pattern index, start, end)`` of the first match of each pattern in `text`."""
         low = text.lower()
         same = len(low) == len(text)  # lower() keeps offsets (it may not, for a few non-ASCII letters)
+        words = frozenset(_WORDS.findall(low))
         out = []
         for k in np.flatnonzero(only) if only is not None else range(len(self.patterns)):
-            regex, anchors, firsts = _compiled(self.patterns[k])
-            if not any(a in low for a in anchors):
+            regex, anchors, firsts, whole = _compiled(self.patterns[k])
+            if not any(a in words if w else a in low for a, w in zip(anchors, whole, strict=True)):
                 continue
             m = _first_match(regex, text, low, firsts) if same else regex.search(text)
             if m is not None:
@@ -164,11 +165,19 @@ def _first_match(regex: re.Pattern[str], text: str, low: str, firsts: Sequence[s
     return None
 
 
-_CACHE: dict[str, tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...]]] = {}
+_WORDS = re.compile(r"\w+")
+_Compiled = tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...], tuple[bool, ...]]
+_CACHE: dict[str, _Compiled] = {}
 
 
-def _compiled(pattern: str) -> tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...]]:
+def _compiled(pattern: str) -> _Compiled:
+    """`compile_pattern`'s parts, and for each anchor whether it is a whole word of the pattern (a
+    match then holds it as a whole ``\\w+`` word, so a set of the text's words can test it)."""
     got = _CACHE.get(pattern)
     if got is None:
-        got = _CACHE[pattern] = compile_pattern(pattern)
+        regex, anchors, firsts = compile_pattern(pattern)
+        tokens = [set(token.split("|")) for token in pattern.lower().split() if token != "~"]
+        own = next(t for t in tokens if {a.rstrip("*").split("-")[0] for a in t} == set(anchors))
+        whole = tuple(a in own and _WORDS.fullmatch(a) is not None for a in anchors)
+        got = _CACHE[pattern] = (regex, anchors, firsts, whole)
     return got
