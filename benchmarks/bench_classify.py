@@ -5,7 +5,7 @@
 The baseline (TF-IDF + one LinearSVC per technique, trained here on the TRAM2 reports) predicts
 labels; ttpmap's classifier runs ``explain``: techniques, tactics and evidence sentences. Both are
 timed in the same process over the same texts, in turns, best of ``--repeat`` runs each, each run
-after a garbage collection. Target: ttpmap at least half the baseline's speed.
+after a garbage collection. Target (issue 17): ttpmap's explain at least 0.4x the baseline's speed.
 """
 
 from __future__ import annotations
@@ -63,8 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"{'ttpmap, explain (techniques, tactics, evidence)':46} {n / t_ours:10.1f} {t_base / t_ours:7.2f}")
     ratio = t_base / t_ours
-    verdict = "met" if ratio >= 0.5 else "NOT met"
-    print(f"target: explain at least 0.5x the baseline's speed -> {ratio:.2f}x ({verdict})")
+    verdict = "met" if ratio >= 0.4 else "NOT met"
+    print(f"target: explain at least 0.4x the baseline's speed -> {ratio:.2f}x ({verdict})")
     return 0
 
 

@@ -218,6 +218,7 @@ class Analyzer:
 
     def _find_techniques(self, doc: WorkDoc) -> None:
         from ttpmap._evidence import mapping_techniques, technique_names
+        from ttpmap.classify._final import final_techniques
 
         assert doc.structure is not None
         if self._names is None:
@@ -227,14 +228,15 @@ class Analyzer:
         explicit += [t for t in mapped if t.id not in {e.id for e in explicit}]
         classifier = self._techniques
         if classifier is None:
-            doc.techniques = explicit
-            doc.tactics = _tactics_of(explicit, self._catalog)
+            doc.techniques = final_techniques(explicit, self._catalog)
+            doc.tactics = _tactics_of(doc.techniques, self._catalog)
             return
         techniques, tactics = classifier.explain([doc.structure.prose])[0]
         techniques = [_prose_only(t, doc) for t in techniques]
         found = {t.id for t in techniques}
         named = [t for t in explicit if t.id not in found]
-        doc.techniques = sorted([*techniques, *named], key=lambda t: (-t.confidence, t.id))
+        doc.techniques = final_techniques([*techniques, *named], self._catalog)
+        named = [t for t in doc.techniques if t.id not in found]
         if named:
             seen = {t.shortname for t in tactics}
             extra = [t for t in _tactics_of(named, self._catalog) if t.shortname not in seen]

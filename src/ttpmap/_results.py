@@ -101,8 +101,10 @@ class Technique:
     """An ATT&CK technique or sub-technique that the article describes.
 
     `source` says what reported it: ``"model"`` (the classifier's evidence), ``"name"`` (the article
-    names it, by its ATT&CK name or a common alias, and that carried the confidence) or
-    ``"mention"`` (the article writes its ATT&CK ID).
+    names it, by its ATT&CK name or a common alias, and that carried the confidence),
+    ``"phrase"`` (a phrasing from ``classify/data/phrases.tsv`` whose precision was measured on labeled
+    texts carried it) or ``"mention"`` (the article writes its ATT&CK ID). `note` says why the ID
+    differs from what was found (a revoked technique reported as its replacement).
     """
 
     id: str
@@ -112,9 +114,10 @@ class Technique:
     evidence: tuple[Evidence, ...] = ()
     url: str = ""
     source: str = "model"
+    note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "id": self.id,
             "name": self.name,
             "tactics": list(self.tactics),
@@ -123,6 +126,9 @@ class Technique:
             "source": self.source,
             "evidence": [e.to_dict() for e in self.evidence],
         }
+        if self.note:
+            d["note"] = self.note
+        return d
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ import pytest
 
 from ttpmap._exceptions import DataNotFoundError
 from ttpmap.datasets import (
+    load_annoctr,
     load_attack_descriptions,
     load_attack_procedures,
     load_bootstrap,
@@ -102,3 +103,25 @@ def test_attack_sources(catalog):
     assert all(len(r.text) <= 2000 and r.extra["source"] == "attack_descriptions" for r in by_sentence)
     whole = next(d.text for d in descs if d.labels == ("T1195.002",))
     assert all(r.text in whole for r in supply)
+
+
+def test_annoctr_reports_carry_vendor_groups_and_mention_spans(data_home, catalog):
+    need(data_home, "datasets/annoctr/train.jsonl")
+    reports = load_annoctr(data_home, catalog=catalog)
+    assert len(reports) == 70
+    assert {r.extra["vendor"] for r in reports} == {
+        "intel471",
+        "proofpoint",
+        "zscaler",
+        "lab52",
+        "quoteintelligence",
+    }
+    assert all(r.group == f"annoctr:{r.extra['vendor']}" for r in reports)
+    assert sum(len(r.spans) for r in reports) > 1800
+    for r in reports:
+        for start, end, tid in r.spans:
+            assert 0 <= start < end <= len(r.text)
+            assert not catalog.resolve(tid).deprecated
+    encrypted = [r for r in reports if "T1486" in r.labels]
+    assert encrypted
+    assert all(any(t == "T1486" for *_, t in r.spans) for r in encrypted)

@@ -38,6 +38,7 @@ def write_model_card(
         mention_floor=f"{meta['mention_floor']:.2f}",
         params=json.dumps(est, sort_keys=True),
         scores=_scores(evaluation) if evaluation is not None else "",
+        phrases=_phrases(meta.get("phrases", []), command),
         **meta["training_data"],
     )
     path = root / "MODEL_CARD.md"
@@ -48,8 +49,61 @@ def write_model_card(
 def _scores(evaluation: str | os.PathLike[str]) -> str:
     result = json.loads(Path(evaluation).read_text(encoding="utf-8"))
     command = result.get("command", "ttpmap evaluate")
+    out = "## Scores\n\n" + (_tram2_scores(result, command) if "scores" in result else "")
+    if "annoctr" in result:
+        out += _annoctr_scores(result["annoctr"], command)
+    return out
+
+
+def _phrases(rows: list[list[Any]], command: str) -> str:
+    """The phrase lexicon with each pattern's precision as measured while training."""
+    if not rows:
+        return ""
     lines = [
-        "## Scores",
+        "## Phrase lexicon",
+        "",
+        f"The patterns of `classify/data/phrases.tsv` and of `classify/data/aliases.tsv`, then the short mentions (one to three words, "
+        "annotated at least twice) that training learned from the articles annotated for every technique "
+        f"(AnnoCTR's), measured by `{command}` on the texts it trained on that are annotated for the "
+        "pattern's technique (TRAM2's reports for TRAM2's labels, AnnoCTR's reports and --data records for "
+        "all; single-label sentences not at all): matches = texts the "
+        "pattern occurs in, hits = those labeled with its technique (or its parent or a sub-technique), "
+        "precision = (hits + 1) / (matches + 2). A pattern reports its technique (source `phrase`) when it "
+        "matched at least 3 texts at a precision of at least 0.6.",
+        "",
+        "| pattern | technique | matches | hits | precision | used |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for pattern, tid, n, k, precision, used in rows:
+        shown = pattern.replace("|", "\\|")
+        lines.append(f"| `{shown}` | {tid} | {n} | {k} | {precision:.2f} | {'yes' if used else 'no'} |")
+    return "\n".join(lines) + "\n\n"
+
+
+def _annoctr_scores(result: dict[str, Any], command: str) -> str:
+    lines = [
+        "### AnnoCTR, leave one vendor out",
+        "",
+        f"Measured by `{command}` in {result['seconds']} s: {result['protocol']}. Campaign-level "
+        f"techniques: {', '.join(result['campaign_techniques'])}. The baseline (rcATT) trains on the same "
+        "reports as each fold's model.",
+        "",
+        "| parent-level scores | P | R | F1 | baseline P | R | F1 |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for key, title in (("parent", "all techniques, micro"), ("campaign", "campaign-level techniques, micro")):
+        cells = " | ".join(
+            f"{result['scores'][system][key]['micro'][k]:.3f}"
+            for system in ("ttpmap", "baseline")
+            for k in ("precision", "recall", "f1")
+        )
+        lines.append(f"| {title} | {cells} |")
+    return "\n".join(lines) + "\n\n"
+
+
+def _tram2_scores(result: dict[str, Any], command: str) -> str:
+    lines = [
+        "### TRAM2, grouped 5-fold cross-validation",
         "",
         f"Measured by `{command}` in {result['seconds']} s: {result['protocol']}. "
         "Each fold's model is trained like this one, on every source except that fold's reports.",

@@ -31,7 +31,8 @@ def register(subparsers: Any) -> None:
         action="append",
         default=[],
         type=Path,
-        help="extra labeled articles (.jsonl or .csv in the labeled-article format); repeatable",
+        help="extra labeled articles (.jsonl or .csv in the labeled-article format; records marked "
+        '"split": "holdout" are left out); repeatable',
     )
     train.add_argument("--data-home", type=Path, help="data folder (default: $TTPMAP_DATA_HOME or ../shared)")
     train.add_argument("--catalog", type=Path, help="ATT&CK catalog (default: the default model's)")
@@ -63,10 +64,24 @@ def register(subparsers: Any) -> None:
 
     evaluate = subparsers.add_parser(
         "evaluate",
-        help="score the classifier on TRAM2 (grouped 5-fold CV) next to the rcATT baseline",
-        description="Grouped 5-fold cross-validation on TRAM2 of ttpmap's classifier and of rcATT's baseline "
-        "(TF-IDF + one LinearSVC per technique), on the same folds. Prints both side by side and saves "
-        "evaluation.json and per-technique-f1.png.",
+        help="score the classifier on TRAM2 (grouped 5-fold CV) and AnnoCTR (leave-one-vendor-out) next to "
+        "the rcATT baseline",
+        description="Grouped 5-fold cross-validation on TRAM2, and leave-one-vendor-out on AnnoCTR, of ttpmap's "
+        "classifier and of rcATT's baseline (TF-IDF + one LinearSVC per technique), on the same folds. Prints "
+        "both side by side and saves evaluation.json and per-technique-f1.png.",
+    )
+    evaluate.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        type=Path,
+        help="extra labeled articles added to every training fold (records marked "
+        '"split": "holdout" are left out); repeatable',
+    )
+    evaluate.add_argument(
+        "--only",
+        choices=("tram2", "annoctr"),
+        help="run one of the two evaluations (default: both)",
     )
     evaluate.add_argument(
         "--data-home", type=Path, help="data folder (default: $TTPMAP_DATA_HOME or ../shared)"
@@ -183,7 +198,13 @@ def _train_severity(args: argparse.Namespace, model_dir: Path) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from ttpmap.classify._estimator import TechniqueClassifier
-    from ttpmap.classify._evaluate import evaluate_tram2, format_table, save_report
+    from ttpmap.classify._evaluate import (
+        evaluate_annoctr,
+        evaluate_tram2,
+        format_annoctr_table,
+        format_table,
+        save_report,
+    )
 
     catalog = args.catalog
     if catalog is None:
@@ -191,10 +212,21 @@ def _evaluate(args: argparse.Namespace) -> int:
 
         catalog = default_model_dir() / CATALOG_FILE
     est = TechniqueClassifier(catalog=str(catalog), n_jobs=args.n_jobs)
+    result: dict[str, Any] = {}
     with _progress("evaluating") as update:
-        result = evaluate_tram2(args.data_home, catalog_path=catalog, estimator=est, progress=update)
+        if args.only != "annoctr":
+            result = evaluate_tram2(
+                args.data_home, catalog_path=catalog, estimator=est, progress=update, data=args.data
+            )
+        if args.only != "tram2":
+            result["annoctr"] = evaluate_annoctr(
+                args.data_home, catalog_path=catalog, estimator=est, progress=update, data=args.data
+            )
     result["command"] = _command_line("evaluate", args)
-    print(format_table(result))
+    if "scores" in result:
+        print(format_table(result))
+    if "annoctr" in result:
+        print(format_annoctr_table(result["annoctr"]))
     if args.out is not None:
         json_path, png_path = save_report(result, args.out)
         print(f"saved {json_path} and {png_path}")

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
@@ -48,6 +49,8 @@ from ttpmap._exceptions import InputError, NotFittedError, UnknownTechniqueError
 from ttpmap._results import Tactic, Technique
 from ttpmap.classify._mentions import build_mention_index, load_aliases
 from ttpmap.classify._params import Check, Interval, Options, check_params
+from ttpmap.classify._phrases import PhraseTable, compile_pattern, load_phrases
+from ttpmap.classify._phrases import related as _phrase_related
 from ttpmap.classify._predictor import (
     NAME_COL,
     TechniquePredictor,
@@ -121,6 +124,11 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         Sentence scores below this count as this when they are pooled into article features: far
         below the SVM margin a score says "no evidence", and its exact value is noise. Only
         techniques with a sentence above it are pooled (``-inf``: no floor).
+    short_margin : float or None, default=0.0
+        A text of at most three sentences (an RSS summary, an alert title) reports every technique
+        whose best sentence scores at least this SVM margin, with at least its decision threshold as
+        confidence: probabilities are calibrated on long reports, where one sentence is weak evidence.
+        None: short texts are treated like any article.
     inner_cv : int, default=3
         Grouped folds over the multi-sentence labeled articles used to fit calibration and thresholds.
     threshold : "tuned" or float in [0, 1], default="tuned"
@@ -191,6 +199,7 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         "max_coef": [Interval(int, 1, None)],
         "positive_weight": [Interval(float, 0.0, None, closed="neither")],
         "score_floor": [Interval(float, None, -0.5, closed="right")],
+        "short_margin": [None, Interval(float, None, None)],
         "inner_cv": [Interval(int, 2, None)],
         "threshold": [Options("tuned"), Interval(float, 0.0, 1.0)],
         "parents": [Options("drop_redundant", "keep")],
@@ -209,6 +218,7 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         max_coef: int = 1500,
         positive_weight: float = 1.0,
         score_floor: float = -0.8,
+        short_margin: float | None = 0.0,
         inner_cv: int = 3,
         threshold: str | float = "tuned",
         parents: str = "drop_redundant",
@@ -223,6 +233,7 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.max_coef = max_coef
         self.positive_weight = positive_weight
         self.score_floor = score_floor
+        self.short_margin = short_margin
         self.inner_cv = inner_cv
         self.threshold = threshold
         self.parents = parents
@@ -247,6 +258,7 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         *,
         spans: Sequence[Sequence[tuple[int, int, str]] | None] | None = None,
         groups: Sequence[Any] | None = None,
+        label_spaces: Sequence[Iterable[str] | None] | None = None,
     ) -> TechniqueClassifier:
         """Fit on labeled articles and sentences.
 
@@ -262,6 +274,11 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             Evidence spans per text; sentences of a spanned text that no span touches are negatives.
         groups : list, optional
             Group of each text; texts of one group stay in one internal fold (near-duplicates).
+        label_spaces : list of (iterable of str or None), optional
+            The techniques each text was annotated for (TRAM2's reports: the techniques TRAM2
+            labels; a single-label sentence: none); None (the default for every text) means all. A
+            phrase of the lexicon is measured on a text only when the text's label space holds its
+            technique's parent.
 
         Returns
         -------
@@ -271,6 +288,10 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         texts = check_texts(X)
         labels = _check_labels(y, len(texts))
         span_lists = _check_spans(spans, texts)
+        spaces = list(label_spaces) if label_spaces is not None else [None] * len(texts)
+        if len(spaces) != len(texts):
+            raise InputError(f"label_spaces has {len(spaces)} entries for {len(texts)} texts")
+        parent_spaces = [None if sp is None else {str(t).partition(".")[0] for t in sp} for sp in spaces]
         group_list = list(groups) if groups is not None else list(range(len(texts)))
         if len(group_list) != len(texts):
             raise InputError(f"groups has {len(group_list)} entries for {len(texts)} articles")
@@ -324,6 +345,8 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 "the labeled articles carry no technique that has sentence-level examples; give them labels"
             )
         self.annotated_ = annotated
+        learned = _mention_phrases(texts, span_lists, parent_spaces)
+        self.phrases_ = _measure_phrases(classes, texts, labels, parent_spaces, learned)
         doc_groups = np.array([group_list[d] for d in docs], dtype=object)
         folds = _group_folds(doc_groups, self.inner_cv, self.random_state)
         steps = self.inner_cv + 1
@@ -540,6 +563,65 @@ def _resolve_all(ids: Iterable[str], catalog: Catalog) -> list[str]:
         if not (info.deprecated or info.revoked) and info.id not in out:
             out.append(info.id)
     return out
+
+
+def _alias_phrases() -> list[tuple[str, str]]:
+    """The aliases of ``aliases.tsv`` that are valid phrase patterns, as phrases to be measured."""
+    out = []
+    for alias, tid in load_aliases():
+        try:
+            compile_pattern(alias)
+        except ValueError:
+            continue
+        out.append((alias, tid))
+    return out
+
+
+def _mention_phrases(
+    texts: Sequence[str],
+    spans: Sequence[Sequence[tuple[int, int, str]] | None],
+    spaces: Sequence[set[str] | None],
+) -> list[tuple[str, str]]:
+    """Short annotated mentions ("ransomware", "supply chain attack") of the articles annotated for
+    every technique, seen at least twice: candidate phrases, in order of first appearance."""
+    seen: Counter[tuple[str, str]] = Counter()
+    for text, ss, space in zip(texts, spans, spaces, strict=True):
+        if space is not None or not ss:
+            continue
+        for a, b, tid in ss:
+            words = _MENTION_WORDS.findall(text[a:b].lower())
+            if 1 <= len(words) <= _MAX_MENTION_WORDS and sum(map(len, words)) >= _MIN_MENTION_CHARS:
+                seen[(" ".join(words), tid)] += 1
+    return [key for key, n in seen.items() if n >= 2]
+
+
+def _measure_phrases(
+    classes: Sequence[str],
+    texts: list[str],
+    labels: list[list[str]],
+    spaces: Sequence[set[str] | None],
+    learned: Sequence[tuple[str, str]] = (),
+) -> PhraseTable:
+    """The shipped phrase lexicon and the `learned` mention phrases, each pattern's precision counted
+    on the texts whose label space holds its technique: a match in a text labeled with it is a hit."""
+    table = PhraseTable.build([*load_phrases(), *_alias_phrases(), *learned], classes)
+    matches = np.zeros(len(table.patterns), dtype=np.int64)
+    hits = np.zeros(len(table.patterns), dtype=np.int64)
+    tids = [str(classes[j]) for j in table.classes]
+    wanted = [_phrase_related(t) for t in tids]
+    for d, space in enumerate(spaces):
+        if space is not None and not space:
+            continue
+        for k in {k for k, _, _ in table.find(texts[d])}:
+            if space is None or tids[k].partition(".")[0] in space:
+                matches[k] += 1
+                hits[k] += any(lab in wanted[k] for lab in labels[d])
+    return PhraseTable(table.patterns, table.classes, matches, hits)
+
+
+_MENTION_WORDS = re.compile(r"[a-z0-9]+")
+_MAX_MENTION_WORDS = 3
+_MIN_MENTION_CHARS = 4
 
 
 def _is_document(text: str, spans: Sequence[Any] | None) -> bool:

@@ -15,13 +15,45 @@ from sklearn.base import clone
 from ttpmap.classify._baseline import TfidfSvcBaseline
 from ttpmap.classify._estimator import TechniqueClassifier
 from ttpmap.classify._metrics import set_scores, to_parent
-from ttpmap.classify._train import SOURCES, default_corpus, fit_inputs
+from ttpmap.classify._train import SOURCES, default_corpus, fit_inputs, label_spaces, read_user_records
 from ttpmap.datasets import LabeledArticle, tram50_label
 
 if TYPE_CHECKING:
     from ttpmap.attack import Catalog
 
-__all__ = ["SCORE_METRICS", "SCORE_ROWS", "evaluate_tram2", "format_table", "grouped_folds", "save_report"]
+__all__ = [
+    "CAMPAIGN_TECHNIQUES",
+    "SCORE_METRICS",
+    "SCORE_ROWS",
+    "evaluate_annoctr",
+    "evaluate_tram2",
+    "format_annoctr_table",
+    "format_table",
+    "grouped_folds",
+    "save_report",
+    "score_short_texts",
+]
+
+#: Techniques an article states at the level of the campaign, in plain words (issue 17), as parents.
+CAMPAIGN_TECHNIQUES = (
+    "T1078",
+    "T1133",
+    "T1189",
+    "T1190",
+    "T1195",
+    "T1199",
+    "T1203",
+    "T1485",
+    "T1486",
+    "T1490",
+    "T1491",
+    "T1498",
+    "T1499",
+    "T1561",
+    "T1566",
+    "T1567",
+    "T1657",
+)
 
 Progress = Callable[[str, int, int], None]
 
@@ -51,6 +83,7 @@ def evaluate_tram2(
     n_splits: int = 5,
     progress: Progress | None = None,
     sources: Sequence[str] = SOURCES,
+    data: Sequence[str | os.PathLike[str]] = (),
 ) -> dict[str, Any]:
     """Score `estimator` and the rcATT baseline on TRAM2 with grouped `n_splits`-fold CV.
 
@@ -66,7 +99,10 @@ def evaluate_tram2(
     catalog = catalog_at(cat_path)
     base_est = estimator if estimator is not None else TechniqueClassifier(catalog=str(cat_path), n_jobs=2)
     t0 = time.perf_counter()
-    sentences, reports = default_corpus(data_home, catalog=catalog, sources=sources)
+    sentences, all_reports = default_corpus(data_home, catalog=catalog, sources=sources)
+    sentences = [*sentences, *read_user_records(data)]
+    reports = [r for r in all_reports if r.extra.get("source") == "tram2"]
+    sentences = [*sentences, *(r for r in all_reports if r.extra.get("source") != "tram2")]
     folds = grouped_folds(reports, n_splits)
     n = len(reports)
     ours: list[list[str]] = [[] for _ in range(n)]
@@ -78,9 +114,10 @@ def evaluate_tram2(
         if progress is not None:
             progress("folds", f, len(folds))
         fold_of[te] = f
-        X, y, spans, groups = fit_inputs([*sentences, *(reports[i] for i in tr)])
+        records = [*sentences, *(reports[i] for i in tr)]
+        X, y, spans, groups = fit_inputs(records)
         ts = time.perf_counter()
-        clf = clone(base_est).fit(X, y, spans=spans, groups=groups)
+        clf = clone(base_est).fit(X, y, spans=spans, groups=groups, label_spaces=label_spaces(records))
         fit_seconds.append(time.perf_counter() - ts)
         texts = [reports[i].text for i in te]
         P = clf.predict(texts)
@@ -150,6 +187,115 @@ def evaluate_tram2(
     }
 
 
+def evaluate_annoctr(
+    data_home: str | os.PathLike[str] | None = None,
+    *,
+    catalog_path: str | os.PathLike[str] | None = None,
+    estimator: TechniqueClassifier | None = None,
+    progress: Progress | None = None,
+    sources: Sequence[str] = SOURCES,
+    data: Sequence[str | os.PathLike[str]] = (),
+) -> dict[str, Any]:
+    """Score `estimator` and the rcATT baseline on AnnoCTR leave-one-vendor-out.
+
+    Each fold tests on one vendor's reports; the classifier trains on every other source plus the
+    other four vendors, the baseline on the same reports (TRAM2's and the other vendors'). Scores are
+    parent-level, on the pooled out-of-fold predictions, overall and over `CAMPAIGN_TECHNIQUES`.
+    """
+    from ttpmap._model import CATALOG_FILE, default_model_dir
+    from ttpmap.datasets._loaders import catalog_at
+
+    if "annoctr" not in sources:
+        raise ValueError("evaluate_annoctr needs 'annoctr' among the sources")
+    cat_path = Path(catalog_path) if catalog_path is not None else default_model_dir() / CATALOG_FILE
+    catalog = catalog_at(cat_path)
+    base_est = estimator if estimator is not None else TechniqueClassifier(catalog=str(cat_path), n_jobs=2)
+    t0 = time.perf_counter()
+    sentences, all_reports = default_corpus(data_home, catalog=catalog, sources=sources)
+    sentences = [*sentences, *read_user_records(data)]
+    reports = [r for r in all_reports if r.extra.get("source") == "annoctr"]
+    others = [r for r in all_reports if r.extra.get("source") != "annoctr"]
+    vendors = sorted({str(r.extra["vendor"]) for r in reports})
+    ours: list[list[str]] = [[] for _ in reports]
+    base: list[list[str]] = [[] for _ in reports]
+    for f, vendor in enumerate(vendors):
+        if progress is not None:
+            progress("vendors", f, len(vendors))
+        te = [i for i, r in enumerate(reports) if r.extra["vendor"] == vendor]
+        train = [*others, *(r for r in reports if r.extra["vendor"] != vendor)]
+        X, y, spans, groups = fit_inputs([*sentences, *train])
+        clf = clone(base_est).fit(
+            X, y, spans=spans, groups=groups, label_spaces=label_spaces([*sentences, *train])
+        )
+        texts = [reports[i].text for i in te]
+        P = clf.predict(texts)
+        bl = TfidfSvcBaseline(n_jobs=base_est.n_jobs).fit([r.text for r in train], [r.labels for r in train])
+        for k, (i, b) in enumerate(zip(te, bl.predict_labels(texts), strict=True)):
+            ours[i] = [str(clf.classes_[j]) for j in np.flatnonzero(P[k])]
+            base[i] = b
+    if progress is not None:
+        progress("vendors", len(vendors), len(vendors))
+    campaign = set(CAMPAIGN_TECHNIQUES)
+
+    def in_campaign(tid: str) -> str | None:
+        p = to_parent(tid)
+        return p if p in campaign else None
+
+    gold = [list(r.labels) for r in reports]
+    scores = {
+        name: {
+            "parent": set_scores(gold, pred, mapper=to_parent),
+            "campaign": set_scores(gold, pred, mapper=in_campaign),
+        }
+        for name, pred in (("ttpmap", ours), ("baseline", base))
+    }
+    return {
+        "dataset": "AnnoCTR train split (70 reports, 5 vendors, CC BY-SA 4.0)",
+        "protocol": (
+            "leave-one-vendor-out: each vendor's reports are scored by a model trained on every other "
+            "source plus the other four vendors; parent-level scores on pooled out-of-fold predictions"
+        ),
+        "campaign_techniques": list(CAMPAIGN_TECHNIQUES),
+        "vendors": vendors,
+        "seconds": round(time.perf_counter() - t0, 1),
+        "scores": scores,
+        "predictions": {"ids": [r.id for r in reports], "ttpmap": ours, "baseline": base},
+    }
+
+
+def score_short_texts(predictor: Any, records: Sequence[LabeledArticle], split: str) -> dict[str, Any]:
+    """Parent-level micro scores of `predictor` on the records whose ``extra["split"]`` is `split`.
+
+    `predictor` is anything with ``explain`` (a `TechniquePredictor` or `TechniqueClassifier`); the
+    techniques go through the final output stage, as in a brief.
+    """
+    from ttpmap.classify._final import final_techniques
+    from ttpmap.datasets import default_catalog
+
+    chosen = [r for r in records if r.extra.get("split") == split]
+    explained = predictor.explain([r.text for r in chosen])
+    pred = [[t.id for t in final_techniques(ts, default_catalog())] for ts, _ in explained]
+    result = set_scores([list(r.labels) for r in chosen], pred, mapper=to_parent)
+    result["predictions"] = {r.id: p for r, p in zip(chosen, pred, strict=True)}
+    return result
+
+
+def format_annoctr_table(result: dict[str, Any]) -> str:
+    """AnnoCTR leave-one-vendor-out scores of both systems, as plain text."""
+    lines = [
+        f"AnnoCTR leave-one-vendor-out ({len(result['vendors'])} vendors, {result['seconds']:.0f} s), parent level",
+        f"{'':34} {'avg':5} | {'ttpmap':^20} | {'baseline (rcATT)':^20}",
+        f"{'':34} {'':5} | {'P':>6} {'R':>6} {'F1':>6} | {'P':>6} {'R':>6} {'F1':>6}",
+    ]
+    for key, title in (("parent", "all techniques"), ("campaign", "campaign-level techniques")):
+        cells = []
+        for system in ("ttpmap", "baseline"):
+            m = result["scores"][system][key]["micro"]
+            cells.append(" ".join(f"{m[k]:6.3f}" for k in ("precision", "recall", "f1")))
+        lines.append(f"{title:34} {'micro':5} | {cells[0]} | {cells[1]}")
+    return "\n".join(lines)
+
+
 #: The columns of the score table, for each system.
 SCORE_METRICS = ("precision", "recall", "f1", "f0.5")
 #: The rows of the score table: (key in the evaluation's scores, title), as printed and in model cards.
@@ -188,7 +334,8 @@ def save_report(result: dict[str, Any], out_dir: str | os.PathLike[str]) -> tupl
     json_path = out / "evaluation.json"
     json_path.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     png_path = out / "per-technique-f1.png"
-    _plot(result, png_path)
+    if "scores" in result:
+        _plot(result, png_path)
     return json_path, png_path
 
 

@@ -13,6 +13,7 @@ import json
 import math
 import os
 import zipfile
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
@@ -22,6 +23,7 @@ import numpy as np
 from ttpmap._exceptions import ModelError
 from ttpmap._results import Evidence, Tactic, Technique
 from ttpmap.classify._mentions import MentionIndex
+from ttpmap.classify._phrases import PhraseTable
 from ttpmap.classify._text import check_texts, sentences_of
 from ttpmap.classify._vectorizer import Csr, SentenceVectorizer, split_span_tokens
 
@@ -48,6 +50,8 @@ _FEATURES = (
 NAME_COL = _FEATURES.index("log_name_mentions")
 _POOLED = 5  # the features pooled from sentence scores come first
 _N_EVIDENCE = 3
+#: Texts of at most this many sentences are short (`TechniqueClassifier.short_margin`).
+_SHORT_SENTENCES = 3
 _BATCH = 32
 _ROW_BLOCK = 8192
 #: Batches with at least this many TF-IDF entries (about ten long reports) use SciPy.
@@ -358,6 +362,7 @@ class TechniquePredictor:
         "mentions_",
         "attack_version_",
         "mention_floor_",
+        "phrases_",
     )
 
     def __init__(
@@ -379,8 +384,10 @@ class TechniquePredictor:
         mentions: MentionIndex,
         attack_version: str,
         mention_floor: float = 0.0,
+        phrases: PhraseTable | None = None,
         parents: str = "drop_redundant",
         score_floor: float = -math.inf,
+        short_margin: float | None = None,
     ) -> None:
         self.vectorizer_ = vectorizer
         self.coef_ = coef
@@ -398,14 +405,18 @@ class TechniquePredictor:
         self.mentions_ = mentions
         self.attack_version_ = attack_version
         self.mention_floor_ = mention_floor
+        self.phrases_ = phrases if phrases is not None else PhraseTable.build((), ())
         self.parents = parents
         self.score_floor = score_floor
+        self.short_margin = short_margin
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "_labels"}  # a cache, built on use
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         state.setdefault("score_floor", -math.inf)  # pickled before the floor existed: none
+        state.setdefault("phrases_", PhraseTable.build((), ()))
+        state.setdefault("short_margin", None)
         self.__dict__.update(state)
 
     @classmethod
@@ -415,6 +426,7 @@ class TechniquePredictor:
             **{name.rstrip("_"): getattr(clf, name) for name in cls._STATE if hasattr(clf, name)},
             parents=clf.parents,
             score_floor=clf.score_floor,
+            short_margin=getattr(clf, "short_margin", None),
         )
 
     def __repr__(self) -> str:
@@ -433,7 +445,9 @@ class TechniquePredictor:
         p[named] = np.maximum(p[named], self.mention_floor_)
         return p
 
-    def _scored(self, X: Iterable[str]) -> Iterator[tuple[str, np.ndarray, _Scored]]:
+    def _scored(
+        self, X: Iterable[str]
+    ) -> Iterator[tuple[str, np.ndarray, _Scored, dict[int, tuple[int, bool]]]]:
         texts = check_texts(X)
         scored = _score(
             texts,
@@ -445,12 +459,28 @@ class TechniquePredictor:
             self.train_examples_,
             self.score_floor,
         )
+        table = self.phrases_
+        active, precision = table.active, table.precision
         for text, s in zip(texts, scored, strict=True):
-            yield text, self._calibrated(s.features), s
+            p = self._calibrated(s.features)
+            if self.short_margin is not None and len(s.sentences) <= _SHORT_SENTENCES:
+                best = (s.scores + self.intercept_).max(axis=0) if len(s.sentences) else p * 0 - np.inf
+                sure = best >= self.short_margin
+                p[sure] = np.maximum(p[sure], self.thresholds_[sure])
+            # class -> (sentence of its first precise phrase, whether the phrase decides it)
+            phrased: dict[int, tuple[int, bool]] = {}
+            starts = [a for a, _ in s.sentences]
+            for k, start, _ in table.find(text, active):
+                j = int(table.classes[k])
+                if j not in phrased:
+                    at = max(0, bisect_right(starts, start) - 1)
+                    phrased[j] = (at, bool(p[j] < self.thresholds_[j]))
+                p[j] = max(p[j], float(precision[k]))
+            yield text, p, s, phrased
 
     def predict_proba(self, X: Iterable[str]) -> np.ndarray:
         """Calibrated probability of each class for each article, shape ``(n_articles, n_classes)``."""
-        return np.vstack([p for _, p, _ in self._scored(X)])
+        return np.vstack([p for _, p, _, _ in self._scored(X)])
 
     def check_catalog(self, catalog: Catalog) -> None:
         """Raise `ModelError` unless `catalog` is the ATT&CK version this model was fitted with."""
@@ -465,9 +495,11 @@ class TechniquePredictor:
                 f"the catalog lacks {len(missing)} of the classifier's techniques, e.g. {missing[0]}"
             )
 
-    def _decide(self, p: np.ndarray) -> np.ndarray:
-        """Indices of the classes to report for an article with probabilities `p`."""
+    def _decide(self, p: np.ndarray, phrased: Mapping[int, tuple[int, bool]]) -> np.ndarray:
+        """Indices of the classes to report for an article with probabilities `p` (and a precise
+        phrase for each class in `phrased`)."""
         chosen = p >= self.thresholds_
+        chosen[list(phrased)] = True
         if self.parents == "drop_redundant":
             kids = chosen & (self.parent_of_ >= 0)
             chosen[self.parent_of_[kids]] = False
@@ -475,17 +507,18 @@ class TechniquePredictor:
 
     def predict(self, X: Iterable[str]) -> np.ndarray:
         """Binary indicator matrix over `classes_`: 1 where the article describes the technique."""
-        proba = self.predict_proba(X)
-        out = np.zeros(proba.shape, dtype=np.int64)
-        for n, p in enumerate(proba):
-            out[n, self._decide(p)] = 1
-        return out
+        rows = []
+        for _, p, _, phrased in self._scored(X):
+            row = np.zeros(len(p), dtype=np.int64)
+            row[self._decide(p, phrased)] = 1
+            rows.append(row)
+        return np.vstack(rows) if rows else np.zeros((0, len(self.classes_)), dtype=np.int64)
 
     def predict_tactics(self, X: Iterable[str]) -> tuple[list[str], np.ndarray]:
         """Tactic IDs (matrix order) and a ``(n_articles, n_tactics)`` indicator matrix."""
         rows = []
-        for _, p, _ in self._scored(X):
-            implied = _tactic_vector(self._decide(p), self.classes_, self.label_info_, self.tactics_)
+        for _, p, _, phrased in self._scored(X):
+            implied = _tactic_vector(self._decide(p, phrased), self.classes_, self.label_info_, self.tactics_)
             rows.append(
                 (_tactic_proba(p, self.tactic_members_) >= self.tactic_threshold_) | implied.astype(bool)
             )
@@ -501,16 +534,18 @@ class TechniquePredictor:
             offsets into the article, and its `Technique.source`.
             Tactics in matrix order, including every tactic of a predicted technique.
         """
-        return [self._explain_one(text, p, scored) for text, p, scored in self._scored(X)]
+        return [self._explain_one(text, p, scored, phrased) for text, p, scored, phrased in self._scored(X)]
 
     @cached_property
     def _labels(self) -> list[tuple[str, str, tuple[str, ...], str]]:
         """``(id, name, tactic shortnames, url)`` of each class, by class index."""
         return [(str(c), *self.label_info_[str(c)]) for c in self.classes_]
 
-    def _explain_one(self, text: str, p: np.ndarray, scored: _Scored) -> tuple[list[Technique], list[Tactic]]:
+    def _explain_one(
+        self, text: str, p: np.ndarray, scored: _Scored, phrased: Mapping[int, tuple[int, bool]]
+    ) -> tuple[list[Technique], list[Tactic]]:
         sents, S, by_id, by_name = scored.sentences, scored.scores, scored.by_id, scored.by_name
-        decided = self._decide(p)
+        decided = self._decide(p, phrased)
         chosen = decided[np.lexsort((decided, -p[decided]))]  # by confidence, then class index
         sub = S[:, chosen] + self.intercept_[chosen]
         best = _top_rows(sub, _N_EVIDENCE)
@@ -524,9 +559,12 @@ class TechniquePredictor:
         ):
             cid, name, tactics, url = labels[j]
             order = top[:n_pos]
-            if j in by_name or j in by_id:
+            if j in by_name or j in by_id or j in phrased:
+                here = [phrased[j][0]] if j in phrased else []
                 order = list(
-                    dict.fromkeys([*order[:2], *by_name.get(j, [])[:1], *by_id.get(j, [])[:1], *order[2:]])
+                    dict.fromkeys(
+                        [*here, *order[:2], *by_name.get(j, [])[:1], *by_id.get(j, [])[:1], *order[2:]]
+                    )
                 )
             evidence = []
             for k in sorted(order[:_N_EVIDENCE] or top[:1]):
@@ -535,7 +573,7 @@ class TechniquePredictor:
                     evidence_of[k] = Evidence(text[start:end], start, end) if end > start else None
                 if (found := evidence_of[k]) is not None:
                     evidence.append(found)
-            source = "mention" if j in by_id else "name" if j in by_name and conf <= floor else "model"
+            source = _source(j, conf, by_id, by_name, phrased, floor)
             techniques.append(Technique(cid, name, tactics, conf, tuple(evidence), url, source))
             for short in tactics:
                 if conf > implied.get(short, -1.0):
@@ -561,6 +599,7 @@ class TechniquePredictor:
             "attack_version": self.attack_version_,
             "parents": self.parents,
             "score_floor": None if math.isinf(self.score_floor) else float(self.score_floor),
+            "short_margin": None if self.short_margin is None else float(self.short_margin),
             "tactic_threshold": float(self.tactic_threshold_),
             "mention_floor": float(self.mention_floor_),
             "calibrator_intercept": float(b),
@@ -573,6 +612,16 @@ class TechniquePredictor:
                 "ids": dict(m.ids),
                 "phrases": [[list(p), list(js)] for p, js in m.phrases],
             },
+            "phrase_lexicon": [
+                [pat, int(j), int(n), int(h)]
+                for pat, j, n, h in zip(
+                    self.phrases_.patterns,
+                    self.phrases_.classes,
+                    self.phrases_.matches,
+                    self.phrases_.hits,
+                    strict=True,
+                )
+            ],
         }
         arrays = {
             "meta": np.frombuffer(json.dumps(meta, sort_keys=True).encode("utf-8"), dtype=np.uint8),
@@ -687,9 +736,36 @@ class TechniquePredictor:
             mentions=mentions,
             attack_version=str(meta["attack_version"]),
             mention_floor=float(meta["mention_floor"]),
+            phrases=_phrase_table(meta.get("phrase_lexicon", [])),
             parents=str(meta["parents"]),
             score_floor=-math.inf if meta.get("score_floor") is None else float(meta["score_floor"]),
+            short_margin=None if meta.get("short_margin") is None else float(meta["short_margin"]),
         )
+
+
+def _phrase_table(rows: Sequence[Sequence[Any]]) -> PhraseTable:
+    def column(k: int) -> np.ndarray:
+        return np.array([int(r[k]) for r in rows], dtype=np.int64)
+
+    return PhraseTable(tuple(str(r[0]) for r in rows), column(1), column(2), column(3))
+
+
+def _source(
+    j: int,
+    conf: float,
+    by_id: Mapping[int, Any],
+    by_name: Mapping[int, Any],
+    phrased: Mapping[int, tuple[int, bool]],
+    floor: float,
+) -> str:
+    """What carried a reported technique: its ID, its name, a precise phrase or the model."""
+    if j in by_id:
+        return "mention"
+    if j in by_name and conf <= floor:
+        return "name"
+    if j in phrased and phrased[j][1]:
+        return "phrase"
+    return "model"
 
 
 def _shape(a: np.ndarray) -> tuple[int, int]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ttpmap._exceptions import InvalidParameterError, ModelError
 from ttpmap.datasets import (
     LabeledArticle,
+    load_annoctr,
     load_attack_descriptions,
     load_attack_procedures,
     load_bootstrap,
@@ -30,6 +31,8 @@ __all__ = [
     "SOURCES",
     "default_corpus",
     "fit_inputs",
+    "label_spaces",
+    "read_user_records",
     "train_model",
     "tram2_sentence_texts",
 ]
@@ -49,7 +52,7 @@ def tram2_sentence_texts(reports: Iterable[LabeledArticle]) -> set[str]:
 
 
 #: The training sources `default_corpus` reads by default.
-SOURCES = ("attack_procedures", "bootstrap", "ttpdrill", "tram2")
+SOURCES = ("attack_procedures", "bootstrap", "ttpdrill", "tram2", "annoctr")
 #: Sources that can be asked for (``--sources``) but are not used by default: the sentences of the
 #: technique descriptions cost precision on reports from outside TRAM2 (measured in the issue note).
 OPTIONAL_SOURCES = ("attack_descriptions",)
@@ -58,7 +61,7 @@ OPTIONAL_SOURCES = ("attack_descriptions",)
 def default_corpus(
     data_home: DataHome = None, *, catalog: Catalog, sources: Sequence[str] = SOURCES
 ) -> tuple[list[LabeledArticle], list[LabeledArticle]]:
-    """``(sentences, reports)``: procedure examples, description sentences, bootstrap and TTPDrill sentences, and TRAM2's reports.
+    """``(sentences, reports)``: procedure examples, description sentences, bootstrap and TTPDrill sentences; TRAM2's and AnnoCTR's reports.
 
     Bootstrap sentences that appear verbatim in TRAM2 are always dropped, so the same sentence never
     sits in a training fold and in a test report.
@@ -78,7 +81,38 @@ def default_corpus(
         sentences.extend(load_bootstrap(data_home, catalog=catalog, exclude=tram2_sentence_texts(tram)))
     if "ttpdrill" in sources:
         sentences.extend(load_ttpdrill(data_home, catalog=catalog))
-    return sentences, tram if "tram2" in sources else []
+    reports = list(tram) if "tram2" in sources else []
+    if "annoctr" in sources:
+        reports.extend(load_annoctr(data_home, catalog=catalog))
+    return sentences, reports
+
+
+#: Sources of single-label sentences: each names one technique it shows, not every one it shows.
+_SINGLE_LABEL = frozenset(
+    {"attack_procedures", "attack_descriptions", "bootstrap", "ttpdrill", "tram2_sentences"}
+)
+
+
+def label_spaces(records: Sequence[LabeledArticle]) -> list[frozenset[str] | None]:
+    """What each record was annotated for: TRAM2's reports only for the techniques TRAM2 labels
+    (its reports' labels, as parents); single-label sentences for nothing (the empty set); AnnoCTR
+    and your own records for every technique (None)."""
+    tram = frozenset(
+        lab.partition(".")[0] for r in records if r.extra.get("source") == "tram2" for lab in r.labels
+    )
+    spaces: list[frozenset[str] | None] = []
+    for r in records:
+        source = r.extra.get("source")
+        spaces.append(tram if source == "tram2" else frozenset() if source in _SINGLE_LABEL else None)
+    return spaces
+
+
+def read_user_records(paths: Sequence[str | os.PathLike[str]]) -> list[LabeledArticle]:
+    """Labeled articles from `paths`, without those marked ``"split": "holdout"`` (never trained on)."""
+    out: list[LabeledArticle] = []
+    for path in paths:
+        out.extend(r for r in read_articles(path) if r.extra.get("split") != "holdout")
+    return out
 
 
 def fit_inputs(
@@ -90,6 +124,23 @@ def fit_inputs(
     spans = [list(r.spans) if r.spans else None for r in records]
     groups = [r.group or r.id or str(n) for n, r in enumerate(records)]
     return X, y, spans, groups
+
+
+def _phrase_rows(clf: TechniqueClassifier) -> list[list[Any]]:
+    """``[pattern, technique, matches, hits, precision, used]`` of each lexicon pattern, as fitted."""
+    table = clf.phrases_
+    return [
+        [pat, str(clf.classes_[j]), int(n), int(k), round(float(p), 3), bool(a)]
+        for pat, j, n, k, p, a in zip(
+            table.patterns,
+            table.classes,
+            table.matches,
+            table.hits,
+            table.precision,
+            table.active,
+            strict=True,
+        )
+    ]
 
 
 def train_model(
@@ -128,13 +179,11 @@ def train_model(
     catalog = catalog_at(cat_path)
     t0 = time.perf_counter()
     sentences, reports = default_corpus(data_home, catalog=catalog, sources=sources)
-    user: list[LabeledArticle] = []
-    for path in data:
-        user.extend(read_articles(path))
+    user = read_user_records(data)
     records = [*sentences, *reports, *user]
     X, y, spans, groups = fit_inputs(records)
     clf = estimator if estimator is not None else TechniqueClassifier(catalog=str(cat_path), n_jobs=2)
-    clf.fit(X, y, spans=spans, groups=groups)
+    clf.fit(X, y, spans=spans, groups=groups, label_spaces=label_spaces(records))
     seconds = time.perf_counter() - t0
     meta = {
         "name": "ttpmap-default",
@@ -150,10 +199,12 @@ def train_model(
             ),
             "bootstrap": sum(1 for r in sentences if r.extra.get("source") == "bootstrap"),
             "ttpdrill": sum(1 for r in sentences if r.extra.get("source") == "ttpdrill"),
-            "tram2_reports": len(reports),
+            "tram2_reports": sum(1 for r in reports if r.extra.get("source") == "tram2"),
+            "annoctr_reports": sum(1 for r in reports if r.extra.get("source") == "annoctr"),
             "user_records": len(user),
         },
         "estimator": {k: v for k, v in clf.get_params().items() if k != "catalog"},
+        "phrases": _phrase_rows(clf),
     }
     files: dict[str, object] = {
         CLASSIFIER_FILE: clf,

@@ -8,6 +8,7 @@ checkout) and returns `LabeledArticle` records, the labeled-article format descr
 from ttpmap.datasets._loaders import (
     TRAM50_FOLDED,
     default_catalog,
+    load_annoctr,
     load_attack_descriptions,
     load_attack_procedures,
     load_bootstrap,
@@ -24,6 +25,7 @@ __all__ = [
     "TRAM50_FOLDED",
     "LabeledArticle",
     "default_catalog",
+    "load_annoctr",
     "load_attack_descriptions",
     "load_attack_procedures",
     "load_bootstrap",

@@ -23,9 +23,11 @@ if TYPE_CHECKING:
     from ttpmap.attack import Catalog
 
 __all__ = [
+    "ANNOCTR_FILE",
     "TRAM2_FILE",
     "TRAM50_FOLDED",
     "default_catalog",
+    "load_annoctr",
     "load_attack_descriptions",
     "load_attack_procedures",
     "load_bootstrap",
@@ -42,6 +44,7 @@ TRAM2_FILE = "datasets/tram2/reports.jsonl"
 TRAM2_SENTENCES_FILE = "datasets/tram2/single_label.json"
 BOOTSTRAP_FILE = "datasets/tram2/bootstrap-training-data.json"
 TTPDRILL_FILE = "datasets/ttpdrill/sentences.csv"
+ANNOCTR_FILE = "datasets/annoctr/train.jsonl"
 #: Parents whose sub-techniques TRAM's 50-label space folds into the parent.
 TRAM50_FOLDED = frozenset({"T1027", "T1055", "T1078", "T1090", "T1110"})
 _NEAR_DUPLICATE_PREFIX = "AA22320A "
@@ -133,6 +136,53 @@ def load_tram2(data_home: DataHome = None, *, catalog: Catalog | None = None) ->
                 spans=tuple(spans),
                 group=title.removeprefix(_NEAR_DUPLICATE_PREFIX),
                 extra={"labels_tram50": resolve_labels(obj.get("labels_tram50", ()), cat), "source": "tram2"},
+            )
+        )
+    return out
+
+
+def load_annoctr(data_home: DataHome = None, *, catalog: Catalog | None = None) -> list[LabeledArticle]:
+    """Load AnnoCTR's train split: 70 vendor reports with technique links and mention offsets (CC BY-SA 4.0).
+
+    `labels` are the report's linked techniques, `spans` its located mentions (plain-word ones
+    included: "encrypted the files" -> T1486), both resolved through `catalog`; `group` is the
+    vendor (``extra["vendor"]``), so grouped folds never split a vendor.
+
+    Raises
+    ------
+    DataNotFoundError
+        If ``datasets/annoctr/train.jsonl`` is not in the data home.
+    """
+    cat = catalog if catalog is not None else default_catalog()
+    path = require_data_file(ANNOCTR_FILE, data_home)
+    out = []
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        if not line.strip():
+            continue
+        obj = json.loads(line)
+        text = obj["text"]
+        spans = []
+        for m in obj.get("mentions", ()):
+            start, end = m.get("start"), m.get("end")
+            tid = _resolve(m.get("technique", ""), cat)
+            if (
+                tid is not None
+                and isinstance(start, int)
+                and isinstance(end, int)
+                and 0 <= start < end <= len(text)
+            ):
+                spans.append((start, end, tid))
+        vendor = str(obj.get("vendor", ""))
+        first = text.lstrip().split("\n", 1)[0].strip("#* ")
+        out.append(
+            LabeledArticle(
+                id=f"annoctr:{obj['id']}",
+                title=first[:200],
+                text=text,
+                labels=resolve_labels(obj.get("techniques", ()), cat),
+                spans=tuple(sorted(set(spans))),
+                group=f"annoctr:{vendor}",
+                extra={"source": "annoctr", "vendor": vendor},
             )
         )
     return out

@@ -1,0 +1,89 @@
+"""The phrase lexicon: pattern syntax, the shipped file, and precision measured on labeled texts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ttpmap.classify._phrases import MIN_PRECISION, PhraseTable, compile_pattern, load_phrases
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "found"),
+    [
+        (
+            "encrypt* ~ files|servers",
+            "The attackers encrypted the victims' files.",
+            "encrypted the victims' files",
+        ),
+        ("encrypt* ~ files|servers", "LockBit encrypts servers", "encrypts servers"),
+        ("supply-chain attack*", "a supply chain attack and", "supply chain attack"),
+        ("supply-chain attack*", "Supply-chain attacks rise", "Supply-chain attacks"),
+        ("wiper|wipers", "Two WIPERS were found", "WIPERS"),
+    ],
+)
+def test_patterns_match_plain_words(pattern, text, found):
+    regex, *_ = compile_pattern(pattern)
+    m = regex.search(text)
+    assert m is not None
+    assert m.group() == found
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        ("encrypt* ~ files", "They encrypted traffic. The files were left alone."),  # across a sentence end
+        ("encrypt* ~ files", "encrypted one two three four files"),  # more than three words between
+        ("wiper", "wipers"),  # whole words only
+        ("ddos", "antiddos"),
+    ],
+)
+def test_patterns_do_not_overreach(pattern, text):
+    regex, *_ = compile_pattern(pattern)
+    assert regex.search(text) is None
+
+
+def test_bad_patterns_are_refused():
+    with pytest.raises(ValueError, match="bad word"):
+        compile_pattern("encrypt(files")
+    with pytest.raises(ValueError, match="expected 'pattern<TAB>technique ID'"):
+        load_phrases("ransomware attack T1486\n")
+
+
+def test_shipped_lexicon_names_active_techniques(catalog_path):
+    from ttpmap.datasets._loaders import catalog_at
+
+    catalog = catalog_at(catalog_path)
+    phrases = load_phrases()
+    assert len(phrases) >= 100
+    for pattern, tid in phrases:
+        compile_pattern(pattern)
+        info = catalog.resolve(tid)
+        assert info.id == tid
+        assert not info.deprecated
+
+
+def test_precision_is_measured_on_labeled_texts():
+    table = PhraseTable.build([("ransomware attack*", "T1486"), ("wiper", "T1485")], ["T1485", "T1486"])
+    texts = [
+        "A ransomware attack hit the city.",
+        "The ransomware attacks continued; files were encrypted.",
+        "Officials discussed ransomware attacks in general.",
+        "A wiper destroyed data.",
+    ]
+    labels = [["T1486"], ["T1486"], [], ["T1561.001"]]
+    measured = table.measured(texts, labels, ["T1485", "T1486"])
+    assert measured.matches.tolist() == [3, 1]
+    assert measured.hits.tolist() == [2, 0]
+    np.testing.assert_allclose(measured.precision, [3 / 5, 1 / 3])
+    assert measured.active.tolist() == [MIN_PRECISION <= 3 / 5, False]
+    assert table.find("no match here") == []
+
+
+def test_short_annotated_mentions_become_candidate_phrases():
+    from ttpmap.classify._estimator import _mention_phrases
+
+    text = "The ransomware spread. Later the RANSOMWARE encrypted the disks of the victims."
+    spans = [[(4, 14, "T1486"), (33, 43, "T1486"), (44, 80, "T1486")]]
+    assert _mention_phrases([text], spans, [None]) == [("ransomware", "T1486")]
+    assert _mention_phrases([text], spans, [{"T1486"}]) == []  # not annotated for every technique

@@ -1,0 +1,62 @@
+"""The shipped model on short texts (RSS summaries, alert titles) we wrote before tuning.
+
+`datasets/labeled/short-texts.jsonl` keeps every third record out of every decision ("holdout"); this
+test is its one measurement. Scores are parent-level micro precision and recall over the techniques
+an analyst expects, after the final output stage, as a brief reports them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ttpmap._model import default_model_dir, load_model
+from ttpmap.classify._evaluate import score_short_texts
+from ttpmap.datasets import read_articles
+
+SHORT_TEXTS = Path(__file__).resolve().parents[2] / "datasets" / "labeled" / "short-texts.jsonl"
+
+
+@pytest.fixture(scope="module")
+def model():
+    m = load_model(default_model_dir())
+    if m.classifier is None:
+        pytest.skip(f"{default_model_dir()} has no classifier yet: run 'ttpmap train --out models/default'")
+    return m
+
+
+@pytest.fixture(scope="module")
+def records():
+    return read_articles(SHORT_TEXTS)
+
+
+def test_the_set_is_as_documented(records):
+    assert len(records) >= 60
+    assert [r.extra["split"] for r in records] == [
+        "holdout" if n % 3 == 2 else "tune" for n in range(len(records))
+    ]
+    assert sum(1 for r in records if not r.labels) >= 5
+
+
+def test_holdout_third_precision(model, records):
+    scores = score_short_texts(model.classifier, records, "holdout")["micro"]
+    assert scores["precision"] >= 0.80, scores
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 17's target is not met yet: the shipped model's holdout recall measured 0.667 (18 of 27)",
+)
+def test_holdout_third_recall(model, records):
+    scores = score_short_texts(model.classifier, records, "holdout")["micro"]
+    assert scores["recall"] >= 0.80, scores
+
+
+def test_one_sentence_that_states_a_technique_is_reported(model):
+    for text, expected in [
+        ("Threat actors used Rubeus to kerberoast service accounts.", "T1558"),
+        ("LockBit affiliates encrypted VMware ESXi hosts.", "T1486"),
+    ]:
+        techniques, _ = model.classifier.explain([text])[0]
+        assert expected in {t.id.partition(".")[0] for t in techniques}, (text, techniques)
