@@ -232,7 +232,7 @@ class Analyzer:
             doc.tactics = _tactics_of(doc.techniques, self._catalog)
             return
         techniques, tactics = classifier.explain([doc.structure.prose])[0]
-        techniques = [_prose_only(t, doc) for t in techniques]
+        techniques = _with_mapping([_prose_only(t, doc) for t in techniques], mapped)
         found = {t.id for t in techniques}
         named = [t for t in explicit if t.id not in found]
         doc.techniques = final_techniques([*techniques, *named], self._catalog)
@@ -305,6 +305,27 @@ def _check_stage_order(stages: Sequence[_Stage]) -> None:
                 f"stage {stage.name!r} requires {missing}, which no earlier stage assigns"
             )
         available.update(stage.assigns)
+
+
+def _with_mapping(techniques: list[Technique], mapped: list[Technique]) -> list[Technique]:
+    """The model's techniques, those the article's own ATT&CK table lists marked as such.
+
+    The article's mapping is the stronger statement: its source and at least its confidence win,
+    and its table rows join the prose evidence.
+    """
+    by_id = {t.id: t for t in mapped}
+    out = []
+    for t in techniques:
+        m = by_id.get(t.id)
+        if m is not None:
+            t = replace(
+                t,
+                confidence=max(t.confidence, m.confidence),
+                evidence=(*t.evidence, *m.evidence),
+                source=m.source,
+            )
+        out.append(t)
+    return out
 
 
 def _explicit_techniques(doc: WorkDoc, catalog: Catalog) -> list[Technique]:
