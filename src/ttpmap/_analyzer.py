@@ -121,10 +121,11 @@ class Analyzer:
 
     def analyze(self, article: Article | str) -> Brief:
         """Analyze one article (an `Article`, or its text: plain or an HTML document)."""
-        doc = WorkDoc.from_article(self._coerce(article))
-        for stage in self._stages:
-            stage.run(doc)
-        return self._freeze(doc)
+        with gc_paused():
+            doc = WorkDoc.from_article(self._coerce(article))
+            for stage in self._stages:
+                stage.run(doc)
+            return self._freeze(doc)
 
     def _prepare(self, article: Article | str) -> WorkDoc:
         """The working document after every stage before severity: what a severity model reads."""

@@ -7,12 +7,12 @@ import datetime as _dt
 import json
 import os
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ttpmap._exceptions import InputError
+from ttpmap._gc import gc_paused
 
 __all__ = ["DEFAULT_MAX_BYTES", "Article", "check_text", "max_input_bytes"]
 
@@ -29,10 +29,11 @@ _JSON_START = re.compile(r"\A\s{0,1000}\{")
 _FORMATS = frozenset({None, "markdown", "html", "text"})
 _HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
 _TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown", ".text", ""})
-_DROP_TAGS = (
+_DROP_TAGS = frozenset((
     "script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "embed",
     "nav", "header", "footer", "aside", "form", "button", "select", "input", "menu", "dialog",
-)  # fmt: skip
+))  # fmt: skip
+_DROP_ROLES = frozenset(("navigation", "banner", "contentinfo", "complementary"))
 _HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _PREFIX = {"li": _BREAK + "- ", "blockquote": _BREAK + _BREAK + "> ", "pre": _BREAK + _BREAK + "```" + _BREAK}
 _PREFIX.update(dict.fromkeys(_HEADINGS, ""))
@@ -176,23 +177,7 @@ class Article:
                 raise InputError("HTML looks like binary data; pass the page's HTML")
         else:
             raise InputError(f"HTML must be str or bytes, got {type(html).__name__}")
-        from bs4 import BeautifulSoup
-
-        soup = BeautifulSoup(_as_markup(html), "lxml")
-        meta = _html_metadata(soup)
-        for tag in soup.find_all(_DROP_TAGS):
-            tag.decompose()
-        roles: list[str | bytes | re.Pattern[str] | bool | Callable[[str | None], bool]] = [
-            "navigation",
-            "banner",
-            "contentinfo",
-            "complementary",
-        ]
-        for tag in soup.find_all(None, {"role": roles}):
-            tag.decompose()
-        root = soup.find("article") or soup.find("main") or soup.body or soup
-        flowed = re.sub(r"\s+", " ", _flowed_text(root))
-        text = _normalise_whitespace(flowed.replace(_BREAK, "\n"))
+        text, meta = _html_text(html)
         if not text.strip():
             raise InputError("the HTML has no article text (only markup, scripts or navigation)")
         return cls(
@@ -422,34 +407,77 @@ def _normalise_whitespace(text: str) -> str:
     return text.strip()
 
 
-def _html_metadata(soup: Any) -> dict[str, str]:
+def _html_text(html: str | bytes) -> tuple[str, dict[str, str]]:
+    """The article text of a page as light Markdown, and its metadata.
+
+    The cyclic collector is paused while the tree is built and read: a page's tree is one large
+    reference cycle that stays alive throughout, and collections triggered meanwhile grow with it.
+    """
+    from bs4 import BeautifulSoup
+
+    with gc_paused():
+        soup = BeautifulSoup(_as_markup(html), "lxml")
+        tags = _tags_by_name(soup)
+        meta = _html_metadata(tags)
+        for name, found in tags.items():
+            for tag in found:
+                if not _decomposed(tag) and (name in _DROP_TAGS or tag.get("role") in _DROP_ROLES):
+                    tag.decompose()
+        root = _first_kept(tags, "article") or _first_kept(tags, "main") or soup.body or soup
+        flowed = re.sub(r"\s+", " ", _flowed_text(root))
+    return _normalise_whitespace(flowed.replace(_BREAK, "\n")), meta
+
+
+def _tags_by_name(soup: Any) -> dict[str, list[Any]]:
+    """Every tag of the page by name, in document order: one walk serves every later lookup."""
+    from bs4 import Tag
+
+    tags: dict[str, list[Any]] = {}
+    for node in soup.descendants:
+        if isinstance(node, Tag):
+            tags.setdefault(node.name, []).append(node)
+    return tags
+
+
+def _first_kept(tags: dict[str, list[Any]], name: str) -> Any:
+    return next((t for t in tags.get(name, ()) if not _decomposed(t)), None)
+
+
+def _decomposed(tag: Any) -> bool:
+    # not `tag.decomposed`: on a live tag its getattr(self, "_decomposed") reaches Tag.__getattr__,
+    # which searches the whole subtree for a <_decomposed> tag (quadratic on nested HTML)
+    return bool(vars(tag).get("_decomposed", False))
+
+
+def _html_metadata(tags: dict[str, list[Any]]) -> dict[str, str]:
     meta: dict[str, str] = {}
 
-    def content(**attrs: str) -> str | None:
-        tag = soup.find("meta", attrs=attrs)
-        value = tag.get("content") if tag is not None else None
-        return value.strip() if isinstance(value, str) and value.strip() else None
+    def content(attr: str, value: str) -> str | None:
+        tag = next((t for t in tags.get("meta", ()) if t.get(attr) == value), None)
+        found = tag.get("content") if tag is not None else None
+        return found.strip() if isinstance(found, str) and found.strip() else None
 
-    title = content(property="og:title")
-    if title is None and soup.title is not None and soup.title.string:
-        title = soup.title.string.strip()
-        h1 = soup.find("h1")
+    title = content("property", "og:title")
+    page_title = next(iter(tags.get("title", ())), None)
+    if title is None and page_title is not None and page_title.string:
+        title = page_title.string.strip()
+        h1 = next(iter(tags.get("h1", ())), None)
         heading = " ".join(h1.get_text(" ").split()) if h1 is not None else ""
         if heading and _TITLE_SUFFIX.search(title):
             title = heading
     if title:
         meta["title"] = title
-    source = content(property="og:site_name")
+    source = content("property", "og:site_name")
     if source:
         meta["source"] = source
-    published = content(property="article:published_time") or content(name="date")
+    published = content("property", "article:published_time") or content("name", "date")
     if published is None:
-        time_tag = soup.find("time", attrs={"datetime": True})
+        time_tag = next((t for t in tags.get("time", ()) if t.has_attr("datetime")), None)
         if time_tag is not None:
             published = str(time_tag["datetime"]).strip() or None
     if published:
         meta["published"] = published
-    canonical = soup.find("link", rel="canonical")
+    canonical = next((t for t in tags.get("link", ()) if "canonical" in (t.get("rel") or ())), None)
     href = canonical.get("href") if canonical is not None else None
     if isinstance(href, str) and href.startswith(("http://", "https://")):
         meta["url"] = href
