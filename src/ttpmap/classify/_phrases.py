@@ -13,11 +13,14 @@ that precision, smoothed as ``(hits + 1) / (matches + 2)``, reaches `MIN_PRECISI
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
+
+from ttpmap.classify._vectorizer import tokenize
 
 __all__ = ["MIN_MATCHES", "MIN_PRECISION", "PhraseTable", "compile_pattern", "load_phrases", "related"]
 
@@ -128,13 +131,31 @@ class PhraseTable:
         return PhraseTable(self.patterns, self.classes, matches, hits)
 
     def find(self, text: str, only: np.ndarray | None = None) -> list[tuple[int, int, int]]:
-        """``(pattern index, start, end)`` of the first match of each pattern in `text`."""
+        """``(pattern index, start, end)`` of the first match of each pattern in `text`.
+
+        A pattern is searched for only if each of its words can be found among the text's
+        `tokenize` tokens (`_could_match`); the search itself is unchanged.
+        """
+        if text.isascii() or not any(c in text for c in _CASE_FOLDS):
+            tokens = sorted(set(tokenize(text)))
+            exact = frozenset(tokens)
+            keep = [
+                k for k in _indices(len(self.patterns), only) if _could_match(self.patterns[k], tokens, exact)
+            ]
+            return self._search(text, keep)
+        return self._search(text, _indices(len(self.patterns), only))
+
+    def _search(self, text: str, indices: Sequence[int]) -> list[tuple[int, int, int]]:
+        if not indices:
+            return []
         low = text.lower()
         same = len(low) == len(text)  # lower() keeps offsets (it may not, for a few non-ASCII letters)
-        words = frozenset(_WORDS.findall(low))
+        words: frozenset[str] = frozenset()
         out = []
-        for k in np.flatnonzero(only) if only is not None else range(len(self.patterns)):
+        for k in indices:
             regex, anchors, firsts, whole = _compiled(self.patterns[k])
+            if not words and any(whole):
+                words = frozenset(_WORDS.findall(low)) or frozenset([""])
             if not any(a in words if w else a in low for a, w in zip(anchors, whole, strict=True)):
                 continue
             m = _first_match(regex, text, low, firsts) if same else regex.search(text)
@@ -181,3 +202,60 @@ def _compiled(pattern: str) -> _Compiled:
         whole = tuple(a in own and _WORDS.fullmatch(a) is not None for a in anchors)
         got = _CACHE[pattern] = (regex, anchors, firsts, whole)
     return got
+
+
+# The only characters outside ASCII that a case-insensitive regex matches to an ASCII letter or
+# digit, or whose `str.lower` holds one: a text with one of them is searched without `_could_match`.
+_CASE_FOLDS = frozenset("\u0130\u0131\u017f\u212a")
+_ALNUM = re.compile(r"[a-z0-9]*")
+_Needs = tuple[tuple[tuple[str, bool], ...], ...]
+_NEEDS: dict[str, _Needs] = {}
+
+
+def _indices(n: int, only: np.ndarray | None) -> list[int]:
+    return np.flatnonzero(only).tolist() if only is not None else list(range(n))
+
+
+def _needs(pattern: str) -> _Needs:
+    """For each word of `pattern` that constrains the text's tokens, its alternatives as
+    ``(prefix, whole)``: a match holds a token that starts with `prefix` (is `prefix`, if `whole`).
+
+    In a text without `_CASE_FOLDS`, a pattern word starts where a `tokenize` token starts (the
+    regex has a non-word character or the text's start before it) and the ASCII letters and digits
+    that open it are that token's first characters, lower-cased; a word that is only letters and
+    digits (no ``*``, no ``-``) is followed by a non-word character or the end, so it is the token.
+    A word with an alternative that opens with another character constrains nothing.
+    """
+    got = _NEEDS.get(pattern)
+    if got is None:
+        needs = []
+        for token in pattern.lower().split():
+            if token == "~":
+                continue
+            alts = []
+            for alt in token.split("|"):
+                head = _ALNUM.match(alt.rstrip("*").split("-")[0])
+                prefix = head.group() if head is not None else ""
+                if not prefix:
+                    break
+                alts.append((prefix, prefix == alt))
+            else:
+                needs.append(tuple(alts))
+        got = _NEEDS[pattern] = tuple(needs)
+    return got
+
+
+def _could_match(pattern: str, tokens: Sequence[str], exact: frozenset[str]) -> bool:
+    """Whether each word of `pattern` that `_needs` constrains has a token among `tokens` (sorted,
+    distinct; `exact` holds the same as a set)."""
+    for alts in _needs(pattern):
+        for prefix, whole in alts:
+            if prefix in exact:
+                break
+            if not whole:
+                at = bisect_left(tokens, prefix)
+                if at < len(tokens) and tokens[at].startswith(prefix):
+                    break
+        else:
+            return False
+    return True
