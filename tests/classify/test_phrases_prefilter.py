@@ -11,7 +11,8 @@ from ttpmap.classify._phrases import PhraseTable, compile_pattern, load_phrases
 
 # The shipped lexicon, and patterns with the rarer syntax: a gap first, words opening with a
 # non-letter, holding "_", "." or a non-ASCII letter, hyphens, stars, one-word patterns.
-_PATTERNS = tuple(p for p, _ in load_phrases()) + (
+_PATTERNS = (
+    *(p for p, _ in load_phrases()),
     "ransomware",
     "wipe* ~ disk*",
     "$web ~ container*",
