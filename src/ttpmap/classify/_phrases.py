@@ -273,20 +273,28 @@ class _Tokens:
         # `_fold` keeps the length of a text without U+0130 (which has one of `_CASE_FOLDS`).
         self.folded = _fold(text.replace(SEPARATOR, " ") if SEPARATOR in text else text)
         self.seq = self.folded.split()
-        self.sorted = sorted(set(self.seq))
-        self.exact = frozenset(self.sorted)
+        self.exact = set(self.seq)
+        self._sorted: list[str] | None = None
         self._codes: np.ndarray | None = None
         self._offsets = np.zeros(0, dtype=np.int64)
         self._starts: dict[_Alts, list[int]] = {}
 
+    @property
+    def sorted(self) -> list[str]:
+        """The distinct tokens, sorted (made when first needed)."""
+        if self._sorted is None:
+            self._sorted = sorted(self.exact)
+        return self._sorted
+
     def have(self, needs: Sequence[_Alts]) -> bool:
         """Whether each `needs` word has a token."""
-        tokens, exact = self.sorted, self.exact
+        exact = self.exact
         for alts in needs:
             for prefix, whole in alts:
                 if prefix in exact:
                     break
                 if not whole:
+                    tokens = self.sorted
                     at = bisect_left(tokens, prefix)
                     if at < len(tokens) and tokens[at].startswith(prefix):
                         break
