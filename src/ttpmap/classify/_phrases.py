@@ -13,11 +13,15 @@ that precision, smoothed as ``(hits + 1) / (matches + 2)``, reaches `MIN_PRECISI
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from importlib import resources
 
 import numpy as np
+
+from ttpmap.classify._vectorizer import SEPARATOR, _fold
 
 __all__ = ["MIN_MATCHES", "MIN_PRECISION", "PhraseTable", "compile_pattern", "load_phrases", "related"]
 
@@ -128,12 +132,48 @@ class PhraseTable:
         return PhraseTable(self.patterns, self.classes, matches, hits)
 
     def find(self, text: str, only: np.ndarray | None = None) -> list[tuple[int, int, int]]:
-        """``(pattern index, start, end)`` of the first match of each pattern in `text`."""
+        """``(pattern index, start, end)`` of the first match of each pattern in `text`.
+
+        A pattern is searched for only if each of its words can be found among the text's
+        `tokenize` tokens, and only where a token that can open it starts (`_needs`).
+        """
+        indices = _indices(len(self.patterns), only)
+        if not text.isascii() and any(c in text for c in _CASE_FOLDS):
+            return self._search(text, indices)
+        tokens = _Tokens(text)
+        low = ""
+        words: frozenset[str] = frozenset()
+        out = []
+        for k in indices:
+            pattern = self.patterns[k]
+            needs, first = _needs(pattern)
+            if not tokens.have(needs):
+                continue
+            regex, anchors, firsts, whole = _compiled(pattern)
+            if first:
+                m = next(filter(None, map(partial(regex.match, text), tokens.starts(first))), None)
+            else:
+                low = low or text.lower()
+                m = _first_match(regex, text, low, firsts)
+            if m is None:
+                continue
+            # A match holds one of the anchors (as a whole word, if `whole`): tested only for an
+            # anchor outside ASCII letters and digits, where case folding may differ from lower().
+            if not all(map(_ALNUM.fullmatch, anchors)):
+                low = low or text.lower()
+                if not words and any(whole):
+                    words = frozenset(_WORDS.findall(low)) or frozenset([""])
+                if not any(a in words if w else a in low for a, w in zip(anchors, whole, strict=True)):
+                    continue
+            out.append((int(k), m.start(), m.end()))
+        return out
+
+    def _search(self, text: str, indices: Sequence[int]) -> list[tuple[int, int, int]]:
         low = text.lower()
         same = len(low) == len(text)  # lower() keeps offsets (it may not, for a few non-ASCII letters)
         words = frozenset(_WORDS.findall(low))
         out = []
-        for k in np.flatnonzero(only) if only is not None else range(len(self.patterns)):
+        for k in indices:
             regex, anchors, firsts, whole = _compiled(self.patterns[k])
             if not any(a in words if w else a in low for a, w in zip(anchors, whole, strict=True)):
                 continue
@@ -181,3 +221,105 @@ def _compiled(pattern: str) -> _Compiled:
         whole = tuple(a in own and _WORDS.fullmatch(a) is not None for a in anchors)
         got = _CACHE[pattern] = (regex, anchors, firsts, whole)
     return got
+
+
+# The only characters outside ASCII that a case-insensitive regex matches to an ASCII letter or
+# digit, or whose `str.lower` holds one: a text with one of them is searched without `_Tokens`.
+_CASE_FOLDS = frozenset("\u0130\u0131\u017f\u212a")
+_ALNUM = re.compile(r"[a-z0-9]+")
+_Alts = tuple[tuple[str, bool], ...]
+_NEEDS: dict[str, tuple[tuple[_Alts, ...], _Alts]] = {}
+
+
+def _indices(n: int, only: np.ndarray | None) -> list[int]:
+    return np.flatnonzero(only).tolist() if only is not None else list(range(n))
+
+
+def _needs(pattern: str) -> tuple[tuple[_Alts, ...], _Alts]:
+    """For each word of `pattern` that constrains the text's tokens, its alternatives as
+    ``(prefix, whole)``: a match holds a token that starts with `prefix` (is `prefix`, if `whole`);
+    and the alternatives of its first word, the token a match starts with (empty if unconstrained).
+
+    In a text without `_CASE_FOLDS`, a pattern word starts where a `tokenize` token starts (the
+    regex has a non-word character or the text's start before it) and the ASCII letters and digits
+    that open it are that token's first characters, lower-cased; a word that is only letters and
+    digits (no ``*``, no ``-``) is followed by a non-word character or the end, so it is the token.
+    A word with an alternative that opens with another character constrains nothing.
+    """
+    got = _NEEDS.get(pattern)
+    if got is None:
+        needs: list[_Alts] = []
+        first: _Alts = ()
+        for n, token in enumerate(t for t in pattern.lower().split() if t != "~"):
+            alts = []
+            for alt in token.split("|"):
+                head = _ALNUM.match(alt.rstrip("*").split("-")[0])
+                prefix = head.group() if head is not None else ""
+                if not prefix:
+                    break
+                alts.append((prefix, prefix == alt))
+            else:
+                needs.append(tuple(alts))
+                first = tuple(alts) if n == 0 else first
+        got = _NEEDS[pattern] = (tuple(needs), first)
+    return got
+
+
+class _Tokens:
+    """A text's `tokenize` tokens (its letters and digits, lower-cased, with their offsets): which
+    occur, and where the ones that can open a pattern start."""
+
+    def __init__(self, text: str) -> None:
+        # `_fold` keeps the length of a text without U+0130 (which has one of `_CASE_FOLDS`).
+        self.folded = _fold(text.replace(SEPARATOR, " ") if SEPARATOR in text else text)
+        self.seq = self.folded.split()
+        self.exact = set(self.seq)
+        self._sorted: list[str] | None = None
+        self._codes: np.ndarray | None = None
+        self._offsets = np.zeros(0, dtype=np.int64)
+        self._starts: dict[_Alts, list[int]] = {}
+
+    @property
+    def sorted(self) -> list[str]:
+        """The distinct tokens, sorted (made when first needed)."""
+        if self._sorted is None:
+            self._sorted = sorted(self.exact)
+        return self._sorted
+
+    def have(self, needs: Sequence[_Alts]) -> bool:
+        """Whether each `needs` word has a token."""
+        exact = self.exact
+        for alts in needs:
+            for prefix, whole in alts:
+                if prefix in exact:
+                    break
+                if not whole:
+                    tokens = self.sorted
+                    at = bisect_left(tokens, prefix)
+                    if at < len(tokens) and tokens[at].startswith(prefix):
+                        break
+            else:
+                return False
+        return True
+
+    def starts(self, alts: _Alts) -> list[int]:
+        """Offsets, in order, of the tokens that one of `alts` can open."""
+        got = self._starts.get(alts)
+        if got is not None:
+            return got
+        tokens = self.sorted
+        if self._codes is None:
+            word = np.frombuffer(self.folded.encode("ascii"), dtype=np.uint8) > 32
+            self._offsets = np.flatnonzero(word & ~np.concatenate(([False], word[:-1])))
+            code = {t: i for i, t in enumerate(tokens)}
+            self._codes = np.fromiter(map(code.__getitem__, self.seq), dtype=np.int64, count=len(self.seq))
+        mask = np.zeros(len(tokens), dtype=bool)
+        for prefix, whole in alts:
+            lo = bisect_left(tokens, prefix)
+            if not whole:  # tokens hold only a-z and 0-9, which sort before "{"
+                mask[lo : bisect_left(tokens, prefix + "{", lo)] = True
+            elif lo < len(tokens) and tokens[lo] == prefix:
+                mask[lo] = True
+        offsets: list[int] = self._offsets[mask[self._codes]].tolist()
+        self._starts[alts] = offsets
+        return offsets

@@ -469,10 +469,11 @@ class TechniquePredictor:
                 p[sure] = np.maximum(p[sure], self.thresholds_[sure])
             # class -> (sentence of its first precise phrase, whether the phrase decides it)
             phrased: dict[int, tuple[int, bool]] = {}
-            starts = [a for a, _ in s.sentences]
+            starts: list[int] = []
             for k, start, _ in table.find(text, active):
                 j = int(table.classes[k])
                 if j not in phrased:
+                    starts = starts or [a for a, _ in s.sentences]
                     at = max(0, bisect_right(starts, start) - 1)
                     phrased[j] = (at, bool(p[j] < self.thresholds_[j]))
                 p[j] = max(p[j], float(precision[k]))
