@@ -158,8 +158,12 @@ class Structure:
             if i.kind == "image":
                 ranges.append((i.start, i.end))
             elif i.target_start > i.start:
+                close = self.text.rfind("]", i.start, i.target_start)
+                if close < 0:  # an autolink, <https://...>: all target
+                    ranges.append((i.start, i.end))
+                    continue
                 ranges.append((i.start, i.start + 1))
-                ranges.append((self.text.rfind("]", i.start, i.target_start), i.end))
+                ranges.append((close, i.end))
         ranges.extend((m.start(), m.end()) for m in _DATA_URI.finditer(self.text))
         return _blanked(self.text, ranges)
 

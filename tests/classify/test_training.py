@@ -94,3 +94,44 @@ def test_cli_train_and_card(tiny_home, catalog_path, tmp_path, capsys):
     assert "--sources tram2,bootstrap,ttpdrill" in card
     assert main([*args, "--sources", "tram2"]) == 2
     assert "already holds" in capsys.readouterr().err
+
+
+def test_training_and_evaluation_read_articles_as_analysis_does(tmp_path, catalog_path):
+    """Reports and user articles longer than a sentence become their prose view (what the analyzer
+    classifies), same length and spans; single sentences stay as written."""
+    from ttpmap._structure import parse_structure
+    from ttpmap.attack import Catalog
+    from ttpmap.classify._train import read_user_records
+
+    text = (
+        "# Operation Lantern\n\n"
+        "![The loader runs rundll32](https://example.com/shot.png)\n\n"
+        "The actor sent [spearphishing emails](https://example.com/t1566) with a macro document. "
+        "The macro ran PowerShell to download the loader.\n\n"
+        "| Tactic | Technique |\n|---|---|\n| Execution | T1059.001 PowerShell |\n"
+    )
+    start = text.index("PowerShell to")
+    span = (start, start + len("PowerShell"), "T1059.001")
+    (tmp_path / "datasets" / "tram2").mkdir(parents=True)
+    report = {"doc_title": "t", "url": "", "text": text, "labels": ["T1059.001"], "spans": [list(span)]}
+    (tmp_path / "datasets" / "tram2" / "reports.jsonl").write_text(json.dumps(report) + "\n")
+    sentence = "Rubeus was used to kerberoast service accounts."
+    user = tmp_path / "user.jsonl"
+    rows = [
+        {"id": "a", "title": "a", "text": text, "labels": ["T1059.001"]},
+        {"id": "s", "title": "s", "text": sentence, "labels": ["T1558.003"]},
+    ]
+    user.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    _, reports = default_corpus(tmp_path, catalog=Catalog.load(catalog_path), sources=("tram2",))
+    article, single = read_user_records([user])
+    prose = parse_structure(text).prose
+    for record in (reports[0], article):
+        assert record.text == prose
+        assert len(record.text) == len(text)
+        for hidden in ("shot.png", "example.com", "Operation Lantern", "T1059.001 PowerShell"):
+            assert hidden not in record.text
+        assert "spearphishing emails" in record.text
+    assert reports[0].spans == (span,)
+    assert reports[0].text[span[0] : span[1]] == "PowerShell"
+    assert single.text == sentence

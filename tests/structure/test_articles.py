@@ -268,3 +268,20 @@ def test_plain_text_without_markdown_signs_is_split_by_line_shape() -> None:
         "172.233.228[.]93",
         "Payload server",
     ]
+
+
+def test_an_autolink_blanks_only_itself_in_the_prose_view() -> None:
+    """``<https://...>`` has no ``]``: its blanking must not reach back to the start of the article."""
+    text = (
+        "The actor encrypted the victims' files.\n\n"
+        "See the analysis <https://gist.github.com/x/0123abcd> (from a researcher) and "
+        "[the report](https://example.com/report).\n"
+    )
+    prose = parse_structure(text, "markdown").prose
+    assert len(prose) == len(text)
+    assert prose.startswith("The actor encrypted the victims' files.")
+    assert "See the analysis" in prose
+    assert "(from a researcher)" in prose
+    assert "the report" in prose
+    assert "gist.github.com" not in prose
+    assert "example.com" not in prose

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = [
     "OPTIONAL_SOURCES",
     "SOURCES",
+    "as_analyzed",
     "default_corpus",
     "fit_inputs",
     "label_spaces",
@@ -51,6 +52,23 @@ def tram2_sentence_texts(reports: Iterable[LabeledArticle]) -> set[str]:
     return out
 
 
+def as_analyzed(records: Iterable[LabeledArticle]) -> list[LabeledArticle]:
+    """`records` as analysis reads them: each one longer than a sentence replaced by its prose view
+    (`Structure.prose`: headings, tables, code, images and link targets blanked, same length, so
+    its spans keep their offsets); single sentences unchanged."""
+    from dataclasses import replace
+
+    from ttpmap._sentences import split_sentences
+    from ttpmap._structure import parse_structure
+
+    out = []
+    for r in records:
+        if len(split_sentences(r.text)) > 1:
+            r = replace(r, text=parse_structure(r.text).prose)
+        out.append(r)
+    return out
+
+
 #: The training sources `default_corpus` reads by default.
 SOURCES = ("attack_procedures", "bootstrap", "ttpdrill", "tram2", "annoctr")
 #: Sources that can be asked for (``--sources``) but are not used by default: the sentences of the
@@ -63,7 +81,7 @@ def default_corpus(
 ) -> tuple[list[LabeledArticle], list[LabeledArticle]]:
     """``(sentences, reports)``: procedure examples, description sentences, bootstrap and TTPDrill sentences; TRAM2's and AnnoCTR's reports.
 
-    Bootstrap sentences that appear verbatim in TRAM2 are always dropped, so the same sentence never
+    Reports come as analysis reads them (`as_analyzed`). Bootstrap sentences that appear verbatim in TRAM2 are always dropped, so the same sentence never
     sits in a training fold and in a test report.
     """
     unknown = sorted(set(sources) - set(SOURCES) - set(OPTIONAL_SOURCES))
@@ -84,7 +102,7 @@ def default_corpus(
     reports = list(tram) if "tram2" in sources else []
     if "annoctr" in sources:
         reports.extend(load_annoctr(data_home, catalog=catalog))
-    return sentences, reports
+    return sentences, as_analyzed(reports)
 
 
 #: Sources of single-label sentences: each names one technique it shows, not every one it shows.
@@ -108,11 +126,12 @@ def label_spaces(records: Sequence[LabeledArticle]) -> list[frozenset[str] | Non
 
 
 def read_user_records(paths: Sequence[str | os.PathLike[str]]) -> list[LabeledArticle]:
-    """Labeled articles from `paths`, without those marked ``"split": "holdout"`` (never trained on)."""
+    """Labeled articles from `paths` as analysis reads them (`as_analyzed`), without those marked
+    ``"split": "holdout"`` (never trained on)."""
     out: list[LabeledArticle] = []
     for path in paths:
         out.extend(r for r in read_articles(path) if r.extra.get("split") != "holdout")
-    return out
+    return as_analyzed(out)
 
 
 def fit_inputs(
