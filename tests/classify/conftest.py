@@ -41,7 +41,7 @@ def shared_home() -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_home(tmp_path_factory, sample_records) -> Path:
-    """A data home in the shared layout, made from the samples: TRAM2, bootstrap, TTPDrill files."""
+    """A data home in the shared layout, made from the samples: TRAM2, bootstrap, TTPDrill, AnnoCTR files."""
     home = tmp_path_factory.mktemp("data-home")
     tram = home / "datasets" / "tram2"
     tram.mkdir(parents=True)
@@ -64,5 +64,12 @@ def tiny_home(tmp_path_factory, sample_records) -> Path:
     drill.mkdir(parents=True)
     rows = ["text,id", *(f"{s.text.replace(',', ' ')}, {s.labels[0]} " for s in sents[1::2])]
     (drill / "sentences.csv").write_text("\n".join(rows) + "\n")
+    annoctr = home / "datasets" / "annoctr"
+    annoctr.mkdir(parents=True)
+    with (annoctr / "train.jsonl").open("w") as fh:
+        for n, r in enumerate(arts):
+            mentions = [{"text": r.text[a:b], "technique": t, "start": a, "end": b} for a, b, t in r.spans]
+            obj = {"id": f"r{n}", "vendor": ("acme", "globex")[n % 2], "text": r.text, "mentions": mentions}
+            fh.write(json.dumps({**obj, "techniques": list(r.labels), "parents": []}) + "\n")
     shutil.copy(SAMPLES / "sample-articles.jsonl", home / "user.jsonl")
     return home

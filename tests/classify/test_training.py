@@ -10,7 +10,13 @@ import pytest
 from ttpmap._exceptions import InvalidParameterError
 from ttpmap._model import load_model
 from ttpmap.classify import TechniqueClassifier, train_model
-from ttpmap.classify._evaluate import evaluate_tram2, format_table, save_report
+from ttpmap.classify._evaluate import (
+    evaluate_annoctr,
+    evaluate_tram2,
+    format_annoctr_table,
+    format_table,
+    save_report,
+)
 from ttpmap.classify._train import default_corpus
 
 TINY = {"inner_cv": 2, "max_negatives": 200, "min_df": 1, "n_jobs": 1}
@@ -135,3 +141,18 @@ def test_training_and_evaluation_read_articles_as_analysis_does(tmp_path, catalo
     assert reports[0].spans == (span,)
     assert reports[0].text[span[0] : span[1]] == "PowerShell"
     assert single.text == sentence
+
+
+def test_evaluate_annoctr_holds_out_one_vendor_at_a_time(tiny_home, catalog_path):
+    result = evaluate_annoctr(
+        tiny_home,
+        catalog_path=catalog_path,
+        estimator=TechniqueClassifier(catalog=catalog_path, **TINY),
+        sources=(*SOURCES, "annoctr"),
+    )
+    text = json.dumps(result)
+    assert "acme" in text
+    assert "globex" in text
+    table = format_annoctr_table(result)
+    assert "campaign-level techniques" in table
+    assert "2 vendors" in table

@@ -75,6 +75,24 @@ def _tactics_of(ids: Sequence[str], catalog: Catalog) -> set[str]:
     return out
 
 
+def _setup(
+    data_home: str | os.PathLike[str] | None,
+    catalog_path: str | os.PathLike[str] | None,
+    estimator: TechniqueClassifier | None,
+    sources: Sequence[str],
+    data: Sequence[str | os.PathLike[str]],
+) -> tuple[Catalog, TechniqueClassifier, list[LabeledArticle], list[LabeledArticle]]:
+    """The catalog, the estimator to clone per fold, the sentence records and the article records."""
+    from ttpmap._model import CATALOG_FILE, default_model_dir
+    from ttpmap.datasets._loaders import catalog_at
+
+    cat_path = Path(catalog_path) if catalog_path is not None else default_model_dir() / CATALOG_FILE
+    catalog = catalog_at(cat_path)
+    base_est = estimator if estimator is not None else TechniqueClassifier(catalog=str(cat_path), n_jobs=2)
+    sentences, all_reports = default_corpus(data_home, catalog=catalog, sources=sources)
+    return catalog, base_est, [*sentences, *read_user_records(data)], list(all_reports)
+
+
 def evaluate_tram2(
     data_home: str | os.PathLike[str] | None = None,
     *,
@@ -92,15 +110,8 @@ def evaluate_tram2(
     Returns every score (TRAM-50 and full label space; exact and parent level; techniques and
     tactics) for both systems, computed on the pooled out-of-fold predictions.
     """
-    from ttpmap._model import CATALOG_FILE, default_model_dir
-    from ttpmap.datasets._loaders import catalog_at
-
-    cat_path = Path(catalog_path) if catalog_path is not None else default_model_dir() / CATALOG_FILE
-    catalog = catalog_at(cat_path)
-    base_est = estimator if estimator is not None else TechniqueClassifier(catalog=str(cat_path), n_jobs=2)
     t0 = time.perf_counter()
-    sentences, all_reports = default_corpus(data_home, catalog=catalog, sources=sources)
-    sentences = [*sentences, *read_user_records(data)]
+    catalog, base_est, sentences, all_reports = _setup(data_home, catalog_path, estimator, sources, data)
     reports = [r for r in all_reports if r.extra.get("source") == "tram2"]
     sentences = [*sentences, *(r for r in all_reports if r.extra.get("source") != "tram2")]
     folds = grouped_folds(reports, n_splits)
@@ -202,17 +213,10 @@ def evaluate_annoctr(
     other four vendors, the baseline on the same reports (TRAM2's and the other vendors'). Scores are
     parent-level, on the pooled out-of-fold predictions, overall and over `CAMPAIGN_TECHNIQUES`.
     """
-    from ttpmap._model import CATALOG_FILE, default_model_dir
-    from ttpmap.datasets._loaders import catalog_at
-
     if "annoctr" not in sources:
         raise ValueError("evaluate_annoctr needs 'annoctr' among the sources")
-    cat_path = Path(catalog_path) if catalog_path is not None else default_model_dir() / CATALOG_FILE
-    catalog = catalog_at(cat_path)
-    base_est = estimator if estimator is not None else TechniqueClassifier(catalog=str(cat_path), n_jobs=2)
     t0 = time.perf_counter()
-    sentences, all_reports = default_corpus(data_home, catalog=catalog, sources=sources)
-    sentences = [*sentences, *read_user_records(data)]
+    _, base_est, sentences, all_reports = _setup(data_home, catalog_path, estimator, sources, data)
     reports = [r for r in all_reports if r.extra.get("source") == "annoctr"]
     others = [r for r in all_reports if r.extra.get("source") != "annoctr"]
     vendors = sorted({str(r.extra["vendor"]) for r in reports})
