@@ -33,8 +33,9 @@ def require_data_file(relative: str, data_home: str | os.PathLike[str] | None = 
     path = home / relative
     if not path.is_file():
         raise DataNotFoundError(
-            f"{path} not found: ttpmap reads datasets from the data home ({home}). "
-            f"Set {DATA_HOME_ENV} or pass data_home= to the folder that holds '{relative}'."
+            f"{path} not found: ttpmap reads datasets from the data home ({home}). Point "
+            f"{DATA_HOME_ENV} (or, in Python, data_home=) at the folder that holds '{relative}'; "
+            "datasets/README.md in ttpmap's repository lists each dataset and where it comes from."
         )
     return path
 

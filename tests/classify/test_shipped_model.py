@@ -67,7 +67,8 @@ def test_sample_articles_outside_tram2(model):
     from ttpmap import Article
 
     root = Path(__file__).resolve().parents[2] / "datasets" / "samples"
-    gold = json.loads((root / "labels.json").read_text(encoding="utf-8"))["labels"]
+    gold_file = root.parent / "labeled" / "sample-labels.json"
+    gold = json.loads(gold_file.read_text(encoding="utf-8"))["labels"]
     predictor = model.techniques
     tp = fp = fn = 0
     for name, labels in gold.items():

@@ -98,3 +98,13 @@ def test_batch_writes_jsonl_to_stdout_by_default(tmp_path: Path, capsys: pytest.
     assert [json.loads(line)["techniques"][0]["id"] for line in out] == ["T1059.001", "T1547.001"]
     assert cli.main(["batch", str(tmp_path / "missing")]) == 2
     assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_batch_of_the_shipped_samples_finds_only_articles(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    samples = Path(__file__).resolve().parents[2] / "datasets" / "samples"
+    out = tmp_path / "briefs.jsonl"
+    assert cli.main(["batch", str(samples), "--jsonl", str(out)]) == 0
+    assert len(out.read_text(encoding="utf-8").splitlines()) == len(list(samples.glob("*.md")))
+    assert "0 failed" in capsys.readouterr().err

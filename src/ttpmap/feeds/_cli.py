@@ -230,7 +230,8 @@ def _run_batch(args: argparse.Namespace) -> int:
         for result, path in results:
             if isinstance(result, BatchError):
                 failed += 1
-                print(f"ttpmap batch: {path}: {result.error_type}: {result.message}", file=sys.stderr)
+                message = result.message.removeprefix(str(path)).lstrip(": ")  # the path is said once
+                print(f"ttpmap batch: {path}: {result.error_type}: {message}", file=sys.stderr)
                 continue
             written += 1
             if sink is not None:
