@@ -22,6 +22,7 @@ from ttpmap._exceptions import (
 from ttpmap._gc import gc_paused
 from ttpmap._model import Model, load_model
 from ttpmap._results import Severity, Tactic, Technique
+from ttpmap.attack._ids import TECHNIQUE_ID_IN_TEXT
 
 if TYPE_CHECKING:
     from ttpmap._batch import BatchError
@@ -33,7 +34,6 @@ _SUMMARY_CHARS = 600
 _N_MENTION_EVIDENCE = 3
 _MIN_SUMMARY_WORDS = 8
 _NOT_PROSE = re.compile(r"(?:title|url|published|source):|[#|>*\-\u2022]|\d{1,3}[.)]\s", re.IGNORECASE)
-_EXPLICIT_ID = re.compile(r"(?<![A-Za-z0-9])T[1][0-9]{3}(?:[./][0-9]{3})?(?![0-9])")
 
 
 @dataclass(frozen=True)
@@ -336,7 +336,7 @@ def _explicit_techniques(doc: WorkDoc, catalog: Catalog) -> list[Technique]:
     assert doc.structure is not None
     found: dict[str, list[Any]] = {}
     sentences, k = doc.sentences, 0  # matches come in text order: walk the sentences alongside
-    for m in _EXPLICIT_ID.finditer(doc.structure.prose):
+    for m in TECHNIQUE_ID_IN_TEXT.finditer(doc.structure.prose):
         try:
             info = catalog.resolve(m.group().replace("/", "."))
         except UnknownTechniqueError:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from ttpmap._exceptions import UnknownTechniqueError
 from ttpmap._results import Evidence, Technique
+from ttpmap.attack._ids import TECHNIQUE_ID_IN_TEXT
 
 if TYPE_CHECKING:
     from ttpmap._structure import Block, Structure
@@ -14,7 +15,6 @@ if TYPE_CHECKING:
 
 __all__ = ["mapping_techniques", "prose_evidence", "technique_names"]
 
-_ID = re.compile(r"(?<![A-Za-z0-9])T1[0-9]{3}(?:[./][0-9]{3})?(?![0-9])")
 _MAPPING_HEADER = re.compile(
     r"\b(?:techniques?|sub-?techniques?|att&ck|mitre|ttps?|tactics?|id)\b", re.IGNORECASE
 )
@@ -72,13 +72,13 @@ def _is_mapping(text: str, block: Block) -> bool:
     header = next((r for r in block.rows if r.header), None)
     if header is None or not any(_MAPPING_HEADER.search(text[s:e]) for s, e in header.cells):
         return False
-    return any(_ID.search(text, r.start, r.end) for r in block.rows if not r.header) or any(
+    return any(TECHNIQUE_ID_IN_TEXT.search(text, r.start, r.end) for r in block.rows if not r.header) or any(
         "technique" in text[s:e].lower() for s, e in header.cells
     )
 
 
 def _row_ids(text: str, cells: tuple[tuple[int, int], ...], names: dict[str, str]) -> list[str]:
-    ids = [m.group().replace("/", ".") for s, e in cells for m in _ID.finditer(text, s, e)]
+    ids = [m.group().replace("/", ".") for s, e in cells for m in TECHNIQUE_ID_IN_TEXT.finditer(text, s, e)]
     if ids:
         return ids
     for s, e in cells:

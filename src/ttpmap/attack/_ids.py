@@ -9,7 +9,7 @@ from importlib import resources
 
 from ttpmap._exceptions import UnknownTechniqueError
 
-__all__ = ["Move", "is_tactic_id", "moves", "normalize_id"]
+__all__ = ["TECHNIQUE_ID_IN_TEXT", "Move", "is_tactic_id", "moves", "normalize_id"]
 
 _URL = re.compile(
     r"^https?://attack\.mitre\.org/(?:versions/v\d{1,3}/)?(?:techniques|tactics)/"
@@ -18,6 +18,8 @@ _URL = re.compile(
 )
 _ID = re.compile(r"^(?P<base>T\d{4}|TA\d{4})(?:[./](?P<sub>\d{3}))?$", re.IGNORECASE)
 _TACTIC = re.compile(r"^TA\d{4}$")
+#: A technique ID written in running text (``T1059``, ``T1059.001``, ``T1059/001``), not inside a word.
+TECHNIQUE_ID_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])T1[0-9]{3}(?:[./][0-9]{3})?(?![0-9])")
 
 
 def normalize_id(value: str) -> str:
