@@ -604,7 +604,8 @@ def _measure_phrases(
 ) -> PhraseTable:
     """The shipped phrase lexicon and the `learned` mention phrases, each pattern's precision counted
     on the texts whose label space holds its technique: a match in a text labeled with it is a hit."""
-    table = PhraseTable.build([*load_phrases(), *_alias_phrases(), *learned], classes)
+    curated = load_phrases()
+    table = PhraseTable.build([*curated, *_alias_phrases(), *learned], classes, vouched=[True] * len(curated))
     matches = np.zeros(len(table.patterns), dtype=np.int64)
     hits = np.zeros(len(table.patterns), dtype=np.int64)
     tids = [str(classes[j]) for j in table.classes]
@@ -616,7 +617,7 @@ def _measure_phrases(
             if space is None or tids[k].partition(".")[0] in space:
                 matches[k] += 1
                 hits[k] += any(lab in wanted[k] for lab in labels[d])
-    return PhraseTable(table.patterns, table.classes, matches, hits)
+    return PhraseTable(table.patterns, table.classes, matches, hits, table.vouched)
 
 
 _MENTION_WORDS = re.compile(r"[a-z0-9]+")

@@ -5,9 +5,12 @@ A pattern is words separated by spaces: ``word*`` matches any word that starts w
 ``-`` inside a word also matches a space or nothing ("supply-chain" finds "supply chain"). Matching is
 case-insensitive, on whole words, never across a sentence end.
 
-`PhraseTable.measure` counts, over labeled texts, how often a phrase occurs in a text labeled with its
+`PhraseTable.measured` counts, over labeled texts, how often a phrase occurs in a text labeled with its
 technique (or that technique's parent or sub-technique); a phrase reports its technique only when
-that precision, smoothed as ``(hits + 1) / (matches + 2)``, reaches `MIN_PRECISION`.
+that precision, smoothed as ``(hits + 1) / (matches + 2)``, reaches `MIN_PRECISION`. A pattern of the
+curated lexicon (``phrases.tsv``) is *vouched* for: its curator's word counts as one more hit in one
+more match, ``(hits + 2) / (matches + 3)``, so it reports its technique until labeled texts show it
+imprecise (a first miss, with no hit, is enough), where a pattern learned from the data needs a hit first.
 """
 
 from __future__ import annotations
@@ -89,30 +92,41 @@ class PhraseTable:
     classes: np.ndarray  # class index of each pattern
     matches: np.ndarray  # labeled texts the pattern matched
     hits: np.ndarray  # of those, texts labeled with its technique
+    vouched: np.ndarray  # bool: a curated pattern (phrases.tsv), trusted until the data says otherwise
 
     @classmethod
-    def build(cls, phrases: Iterable[tuple[str, str]], classes: Sequence[str]) -> PhraseTable:
-        """Keep the patterns whose technique (else its parent) is one of `classes`."""
+    def build(
+        cls, phrases: Iterable[tuple[str, str]], classes: Sequence[str], *, vouched: Iterable[bool] = ()
+    ) -> PhraseTable:
+        """Keep the patterns whose technique (else its parent) is one of `classes`; `vouched` flags
+        the curated ones, in order (missing flags are False)."""
         index = {str(c): j for j, c in enumerate(classes)}
-        pats, cols = [], []
+        flags = iter(vouched)
+        pats, cols, vouch = [], [], []
         for pattern, tid in phrases:
+            v = next(flags, False)
             j = index.get(tid, index.get(tid.partition(".")[0], -1))
             if j >= 0:
                 compile_pattern(pattern)
                 pats.append(pattern)
                 cols.append(j)
+                vouch.append(v)
         zeros = np.zeros(len(pats), dtype=np.int64)
-        return cls(tuple(pats), np.array(cols, dtype=np.int64), zeros, zeros.copy())
+        return cls(
+            tuple(pats), np.array(cols, dtype=np.int64), zeros, zeros.copy(), np.array(vouch, dtype=bool)
+        )
 
     @property
     def precision(self) -> np.ndarray:
-        """Smoothed precision of each pattern on the labeled texts it was measured on."""
-        return (self.hits + 1.0) / (self.matches + 2.0)
+        """Smoothed precision of each pattern on the labeled texts it was measured on (a vouched
+        pattern counts its curator's word as one hit in one match)."""
+        v = self.vouched.astype(np.float64)
+        return (self.hits + 1.0 + v) / (self.matches + 2.0 + v)
 
     @property
     def active(self) -> np.ndarray:
-        """Patterns measured on enough texts, precise enough to report their technique."""
-        return (self.matches >= MIN_MATCHES) & (self.precision >= MIN_PRECISION)
+        """Patterns measured on enough texts (or vouched for), precise enough to report their technique."""
+        return ((self.matches >= MIN_MATCHES) | self.vouched) & (self.precision >= MIN_PRECISION)
 
     def measured(
         self, texts: Sequence[str], labels: Sequence[Iterable[str]], classes: Sequence[str]
@@ -129,7 +143,7 @@ class PhraseTable:
             for k in {k for k, _, _ in found}:
                 matches[k] += 1
                 hits[k] += bool(own & related_ids[k])
-        return PhraseTable(self.patterns, self.classes, matches, hits)
+        return PhraseTable(self.patterns, self.classes, matches, hits, self.vouched)
 
     def find(self, text: str, only: np.ndarray | None = None) -> list[tuple[int, int, int]]:
         """``(pattern index, start, end)`` of the first match of each pattern in `text`.

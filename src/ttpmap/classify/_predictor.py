@@ -614,12 +614,13 @@ class TechniquePredictor:
                 "phrases": [[list(p), list(js)] for p, js in m.phrases],
             },
             "phrase_lexicon": [
-                [pat, int(j), int(n), int(h)]
-                for pat, j, n, h in zip(
+                [pat, int(j), int(n), int(h), bool(v)]
+                for pat, j, n, h, v in zip(
                     self.phrases_.patterns,
                     self.phrases_.classes,
                     self.phrases_.matches,
                     self.phrases_.hits,
+                    self.phrases_.vouched,
                     strict=True,
                 )
             ],
@@ -748,7 +749,8 @@ def _phrase_table(rows: Sequence[Sequence[Any]]) -> PhraseTable:
     def column(k: int) -> np.ndarray:
         return np.array([int(r[k]) for r in rows], dtype=np.int64)
 
-    return PhraseTable(tuple(str(r[0]) for r in rows), column(1), column(2), column(3))
+    vouched = np.array([len(r) > 4 and bool(r[4]) for r in rows], dtype=bool)  # absent before 2026-12
+    return PhraseTable(tuple(str(r[0]) for r in rows), column(1), column(2), column(3), vouched)
 
 
 def _source(
