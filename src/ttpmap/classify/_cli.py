@@ -27,6 +27,17 @@ def register(subparsers: Any) -> None:
     )
     train.add_argument("--out", required=True, type=Path, help="model directory to write")
     train.add_argument(
+        "--name",
+        help="the model's name, shown in its manifest, MODEL_CARD.md and every brief (default: the --out "
+        "folder's name)",
+    )
+    train.add_argument(
+        "--base",
+        type=Path,
+        help="model directory to start from: its ATT&CK catalog and estimator parameters (default: the "
+        "shipped model)",
+    )
+    train.add_argument(
         "--data",
         action="append",
         default=[],
@@ -146,12 +157,14 @@ def _train(args: argparse.Namespace) -> int:
         if not args.severity:
             raise InputError("--severity-only goes with --severity")
         return _train_severity(args, args.out)
-    catalog = args.catalog
-    if catalog is None:
-        from ttpmap._model import CATALOG_FILE, default_model_dir
+    from ttpmap._model import CATALOG_FILE, default_model_dir
+    from ttpmap.classify._train import check_model_name, describe_base
 
-        catalog = default_model_dir() / CATALOG_FILE
-    est = TechniqueClassifier(catalog=str(catalog), n_jobs=args.n_jobs)
+    check_model_name(args.name if args.name is not None else args.out.resolve().name)
+    base = args.base if args.base is not None else default_model_dir()
+    _, params = describe_base(base)
+    catalog = args.catalog if args.catalog is not None else base / CATALOG_FILE
+    est = TechniqueClassifier(**{**params, "catalog": str(catalog), "n_jobs": args.n_jobs})
     t0 = time.perf_counter()
     with _progress("training") as update:
         token = progress_callback.set(update)
@@ -164,6 +177,8 @@ def _train(args: argparse.Namespace) -> int:
                 estimator=est,
                 overwrite=args.force,
                 sources=_sources(args.sources),
+                name=args.name,
+                base=base,
             )
         finally:
             progress_callback.reset(token)
