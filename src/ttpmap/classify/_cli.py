@@ -75,18 +75,41 @@ def register(subparsers: Any) -> None:
 
     evaluate = subparsers.add_parser(
         "evaluate",
-        help="score the classifier on TRAM2 (grouped 5-fold CV) and AnnoCTR (leave-one-vendor-out) next to "
-        "the rcATT baseline",
-        description="Grouped 5-fold cross-validation on TRAM2, and leave-one-vendor-out on AnnoCTR, of ttpmap's "
-        "classifier and of rcATT's baseline (TF-IDF + one LinearSVC per technique), on the same folds. Prints "
-        "both side by side and saves evaluation.json and per-technique-f1.png.",
+        help="score saved models on your labeled articles (--data F [--model DIR ...]), or cross-validate "
+        "the classifier on TRAM2 and AnnoCTR next to the rcATT baseline",
+        description="With --data: score one or more saved models (--model, default the shipped one) on your "
+        "labeled articles, side by side (micro and macro P/R/F1, per technique, per tactic); --compare lists "
+        "what changed between the first two. Without --data: grouped 5-fold cross-validation on TRAM2, and "
+        "leave-one-vendor-out on AnnoCTR, of ttpmap's classifier and of rcATT's baseline (TF-IDF + one "
+        "LinearSVC per technique), on the same folds; prints both side by side and saves evaluation.json "
+        "and per-technique-f1.png.",
     )
     evaluate.add_argument(
         "--data",
         action="append",
         default=[],
         type=Path,
-        help="extra labeled articles added to every training fold (records marked "
+        help="labeled articles (.jsonl or .csv) to score saved models on; repeatable",
+    )
+    evaluate.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        type=Path,
+        help="with --data: a model directory to score (default: the shipped model); repeatable, "
+        "scored side by side",
+    )
+    evaluate.add_argument(
+        "--compare",
+        action="store_true",
+        help="with --data and two models: list the techniques and articles that changed between them",
+    )
+    evaluate.add_argument(
+        "--extra-data",
+        action="append",
+        default=[],
+        type=Path,
+        help="cross-validation: extra labeled articles added to every training fold (records marked "
         '"split": "holdout" are left out); repeatable',
     )
     evaluate.add_argument(
@@ -105,9 +128,21 @@ def register(subparsers: Any) -> None:
 
 @contextlib.contextmanager
 def _progress(description: str) -> Iterator[Callable[[str, int, int], None]]:
-    """A rich progress bar on a terminal; silent otherwise."""
+    """A rich progress bar on a terminal; otherwise one line on stderr each time the stage changes."""
     if not sys.stderr.isatty():
-        yield lambda stage, done, total: None
+        t0 = time.perf_counter()
+        last: list[Any] = ["", -1, -10.0]  # stage, done, time of the last line
+
+        def line(stage: str, done: int, total: int) -> None:
+            now = time.perf_counter()
+            if stage != last[0] or (done != last[1] and (done == total or now - last[2] >= 10)):
+                last[:] = [stage, done, now]
+                elapsed = now - t0
+                print(
+                    f"{description}: {stage} ({done}/{total}, {elapsed:.0f} s)", file=sys.stderr, flush=True
+                )
+
+        yield line
         return
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -211,7 +246,47 @@ def _train_severity(args: argparse.Namespace, model_dir: Path) -> int:
     return 0
 
 
+def _score(args: argparse.Namespace) -> int:
+    """``evaluate --data``: saved models scored on labeled articles."""
+    from ttpmap._exceptions import InputError
+    from ttpmap.classify._score import (
+        compare_models,
+        format_comparison,
+        format_scores,
+        save_scores,
+        score_models,
+    )
+
+    cv_only = [flag for flag, on in (("--only", args.only), ("--extra-data", args.extra_data)) if on]
+    if cv_only:
+        raise InputError(f"{', '.join(cv_only)} is for cross-validation; leave it out with --data")
+    models = args.model or [None]
+    if args.compare and len(models) != 2:
+        raise InputError(f"--compare needs two --model directories, got {len(models)}")
+    with _progress("scoring") as update:
+        result = score_models(args.data, models, progress=update)
+    result["command"] = _command_line("evaluate", args)
+    print(format_scores(result))
+    if args.compare:
+        result["compare"] = compare_models(result)
+        print()
+        print(format_comparison(result["compare"]))
+    if args.out is not None:
+        print(f"saved {save_scores(result, args.out)}")
+    return 0
+
+
 def _evaluate(args: argparse.Namespace) -> int:
+    if args.data:
+        return _score(args)
+    if args.model or args.compare:
+        from ttpmap._exceptions import InputError
+
+        raise InputError("--model and --compare score saved models on your labeled articles: add --data FILE")
+    if args.out is not None:
+        from ttpmap._deps import require
+
+        require("matplotlib", extra="train", feature="The per-technique F1 plot of 'ttpmap evaluate --out'")
     from ttpmap.classify._estimator import TechniqueClassifier
     from ttpmap.classify._evaluate import (
         evaluate_annoctr,
@@ -231,11 +306,11 @@ def _evaluate(args: argparse.Namespace) -> int:
     with _progress("evaluating") as update:
         if args.only != "annoctr":
             result = evaluate_tram2(
-                args.data_home, catalog_path=catalog, estimator=est, progress=update, data=args.data
+                args.data_home, catalog_path=catalog, estimator=est, progress=update, data=args.extra_data
             )
         if args.only != "tram2":
             result["annoctr"] = evaluate_annoctr(
-                args.data_home, catalog_path=catalog, estimator=est, progress=update, data=args.data
+                args.data_home, catalog_path=catalog, estimator=est, progress=update, data=args.extra_data
             )
     result["command"] = _command_line("evaluate", args)
     if "scores" in result:

@@ -668,7 +668,7 @@ def _check_rejected(
         raise InputError(f"rejected has {len(rows)} entries for {len(texts)} texts")
     out: list[list[tuple[int, int, str]]] = []
     for k, (items, text) in enumerate(zip(rows, texts, strict=True)):
-        checked = []
+        checked: list[tuple[int, int, str]] = []
         for a, b, tid in items or ():
             if not (
                 isinstance(a, int | np.integer)
@@ -687,7 +687,7 @@ def _rejected_rows(
     rejected: list[list[tuple[int, int, str]]],
 ) -> list[tuple[str, int, str]]:
     """``(sentence, text index, technique)`` for each sentence of rejected evidence."""
-    out = []
+    out: list[tuple[str, int, str]] = []
     for i, items in enumerate(rejected):
         evidence = [(a, b, tid) for a, b, tid in items if b > a]
         if not evidence:

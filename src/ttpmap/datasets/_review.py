@@ -82,8 +82,7 @@ def _evidence(items: Any, text: str, at: str, check_quotes: bool) -> list[tuple[
             if start < 0:
                 raise InputError(f"{at}: evidence text {quote[:60]!r} is not in the article's text")
             end = start + len(quote)
-        ok = isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
-        if not ok:
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
             raise InputError(
                 f"{at}: evidence needs 0 <= start < end <= len(text) (or only a 'text' quoted from the "
                 f"article), got {dict(ev)!r}"
