@@ -161,6 +161,34 @@ def _progress(description: str) -> Iterator[Callable[[str, int, int], None]]:
         yield update
 
 
+@contextlib.contextmanager
+def _stoppable() -> Iterator[None]:
+    """SIGTERM stops the work like Ctrl-C; however the work ends, its loky workers end with it."""
+    import signal
+    import threading
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, stop) if main else None
+    try:
+        yield
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+        _stop_workers()
+
+
+def _stop_workers() -> None:
+    """Shut down joblib's reusable loky executor, killing its workers, if one was started."""
+    from joblib.externals.loky import reusable_executor
+
+    executor = getattr(reusable_executor, "_executor", None)
+    if executor is not None:
+        executor.shutdown(wait=True, kill_workers=True)
+
+
 def _sources(value: str) -> tuple[str, ...]:
     return tuple(s.strip() for s in value.split(",") if s.strip())
 
@@ -183,6 +211,11 @@ def _command_line(name: str, args: argparse.Namespace) -> str:
 
 
 def _train(args: argparse.Namespace) -> int:
+    with _stoppable():
+        return _run_train(args)
+
+
+def _run_train(args: argparse.Namespace) -> int:
     from ttpmap._exceptions import InputError
     from ttpmap.classify._card import write_model_card
     from ttpmap.classify._estimator import TechniqueClassifier, progress_callback
@@ -277,6 +310,11 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    with _stoppable():
+        return _run_evaluate(args)
+
+
+def _run_evaluate(args: argparse.Namespace) -> int:
     if args.data:
         return _score(args)
     if args.model or args.compare:
