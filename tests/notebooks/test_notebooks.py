@@ -19,9 +19,9 @@ from ttpmap._datahome import get_data_home
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-NAMES = ["01-quickstart.ipynb", "02-retrain.ipynb", "03-evaluate.ipynb"]
+NAMES = ["01-quickstart.ipynb", "02-retrain.ipynb", "03-evaluate.ipynb", "04-analyst-loop.ipynb"]
 #: Plots (image/png outputs) each notebook draws.
-PLOTS = {"01-quickstart.ipynb": 1, "02-retrain.ipynb": 1, "03-evaluate.ipynb": 3}
+PLOTS = {"01-quickstart.ipynb": 1, "02-retrain.ipynb": 1, "03-evaluate.ipynb": 3, "04-analyst-loop.ipynb": 1}
 NEED_TRAINING_DATA = {"02-retrain.ipynb", "03-evaluate.ipynb"}
 #: Files from the data home that the notebooks training on TRAM2 read.
 TRAINING_DATA = (
@@ -46,7 +46,7 @@ def _code_cells(nb):
     return [c for c in nb.cells if c.cell_type == "code"]
 
 
-def test_the_notebooks_are_the_three_documented_ones():
+def test_the_notebooks_are_the_four_documented_ones():
     assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == NAMES
 
 
@@ -116,6 +116,7 @@ def _run(name: str) -> nbformat.NotebookNode:
         NAMES[0],
         pytest.param(NAMES[1], marks=pytest.mark.shared),
         pytest.param(NAMES[2], marks=pytest.mark.shared),
+        NAMES[3],
     ],
 )
 def test_notebook_runs_headless_and_draws_its_plots(name, monkeypatch):

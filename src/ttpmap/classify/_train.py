@@ -36,6 +36,7 @@ __all__ = [
     "label_spaces",
     "read_user_records",
     "rejected_spans",
+    "save_model",
     "train_model",
     "tram2_sentence_texts",
 ]
@@ -311,3 +312,38 @@ def _data_file(path: str | os.PathLike[str]) -> dict[str, Any]:
         "labels": sum(len(r.labels) for r in records),
         "rejected": sum(len({t for _, _, t in r.rejected}) for r in records),
     }
+
+
+def save_model(
+    classifier: TechniqueClassifier,
+    out_dir: str | os.PathLike[str],
+    *,
+    name: str,
+    catalog_path: str | os.PathLike[str] | None = None,
+    metadata: dict[str, Any] | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Write a fitted `TechniqueClassifier` as a model directory that `Analyzer(model=...)` and
+    `load_model` read: its ATT&CK catalog, ``classifier.joblib``, ``predictor.npz`` and a manifest
+    with the SHA-256 of each, `name` and `metadata`.
+
+    `catalog_path` is the catalog file it was fitted with (default: its ``catalog`` parameter).
+    Nothing is overwritten unless `overwrite`.
+    """
+    from ttpmap._exceptions import InputError
+    from ttpmap._model import CATALOG_FILE, CLASSIFIER_FILE, PREDICTOR_FILE, write_model_dir
+
+    predictor = classifier._check_fitted()
+    path = catalog_path if catalog_path is not None else classifier.catalog
+    if not isinstance(path, str | os.PathLike):
+        raise InputError("pass catalog_path=, the ATT&CK catalog file the classifier was fitted with")
+    meta = {
+        **(metadata or {}),
+        "name": check_model_name(name),
+        "attack_version": predictor.attack_version_,
+        "trained": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "n_labels": len(classifier.classes_),
+        "estimator": {k: v for k, v in classifier.get_params().items() if k != "catalog"},
+    }
+    files = {CLASSIFIER_FILE: classifier, PREDICTOR_FILE: predictor, CATALOG_FILE: Path(path)}
+    return write_model_dir(out_dir, files, meta, overwrite=overwrite)
