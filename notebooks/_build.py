@@ -866,23 +866,23 @@ ANALYST_LOOP: list[Cell] = [
 A brief is a starting point for an analyst. When it gets a technique wrong, the correction should teach the
 model. This notebook walks the loop on the articles shipped in `datasets/samples/`:
 
-1. train a small model, `acme-v1`, and analyze the samples with it;
-2. turn two briefs into labeled records (`brief.to_label(article)`, the CLI's `ttpmap analyze ARTICLE
-   --format label`) and review them: confirm, reject, add;
-3. retrain with the corrections under a new name, `acme-v2` (`ttpmap train --name acme-v2 --data ...`);
+1. analyze the samples with the shipped model;
+2. turn two briefs into labeled records (`brief.to_label(article)`; on the command line `ttpmap analyze
+   ARTICLE --format label`) and review them: confirm, reject, add;
+3. retrain the shipped model's recipe with the corrections under a new name, `acme-v2` (`ttpmap train --out
+   DIR --name acme-v2 --data corrections.jsonl`);
 4. score both models side by side on labeled articles (`ttpmap evaluate --data FILE --model DIR --model DIR
    --compare`) and plot what changed.
 
-It needs no data home: both models learn from ATT&CK's procedure examples (in the shipped model's catalog)
-and the labeled samples in `datasets/labeled/`, with two speed knobs turned down; each trains in well under
-a minute on two cores. They are far smaller than the shipped model, which also learns from TRAM2 and AnnoCTR
-(`ttpmap train --out DIR --name NAME --data corrections.jsonl` retrains that whole recipe with your
-corrections). Run it from the `notebooks/` folder of a checkout.
+Training reads the data home (`$TTPMAP_DATA_HOME`, by default the `shared` folder beside a checkout), as
+`ttpmap train` does; it takes about a minute on two idle cores. Run it from the `notebooks/` folder of a
+checkout.
 """
     ),
     code(
         """
 import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -890,41 +890,27 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import ttpmap
-from ttpmap.classify import TechniqueClassifier, compare_models, score_models, train_model
+from ttpmap.classify import compare_models, score_models, train_model
 
+DATA_HOME = os.environ.get("TTPMAP_DATA_HOME")  # None: the `shared` folder beside this checkout
 REPO = Path("..")
 SAMPLES = REPO / "datasets" / "samples"
 LABELED = REPO / "datasets" / "labeled"
-CATALOG_FILE = ttpmap.load_model().path / "attack-catalog.json.gz"
 workdir = Path(tempfile.mkdtemp(prefix="ttpmap-loop-"))
-
-
-def train(name, data):
-    \"\"\"A small model named `name`: ATT&CK procedure examples plus the labeled records in `data`.\"\"\"
-    estimator = TechniqueClassifier(
-        catalog=str(CATALOG_FILE), max_negatives=1000, inner_cv=2, n_jobs=2, random_state=0
-    )
-    root, meta = train_model(
-        workdir / name, name=name, sources=("attack_procedures",), data=data, estimator=estimator
-    )
-    print(f"{meta['name']}: {meta['n_labels']} techniques, trained in {meta['training_seconds']} s")
-    return root
-
-
-own = [LABELED / "sample-articles.jsonl", LABELED / "sample-sentences.jsonl"]
-v1 = train("acme-v1", own)
+shipped = ttpmap.load_model()
+print(f"{shipped.name}: ATT&CK v{shipped.attack_version}")
 """
     ),
     md(
         """
-## 1. Analyze the samples with `acme-v1`
+## 1. Analyze the samples
 
 `brief.model` names the model that wrote each brief.
 """
     ),
     code(
         """
-analyzer = ttpmap.Analyzer(model=v1)
+analyzer = ttpmap.Analyzer()
 articles = {p.name: ttpmap.Article.from_file(p) for p in sorted(SAMPLES.glob("*.md"))}
 briefs = {name: analyzer.analyze(a) for name, a in articles.items()}
 pd.DataFrame(
@@ -963,7 +949,7 @@ def review(name):
     return record
 
 
-corrected = ["supply-chain-build-dependency.md", "vulnerability-advisory-exploited.md"]
+corrected = ["phishing-to-ransomware.md", "supply-chain-build-dependency.md"]
 records = [review(name) for name in corrected]
 corrections = workdir / "corrections.jsonl"
 corrections.write_text("".join(json.dumps(r) + "\\n" for r in records))
@@ -973,26 +959,33 @@ pd.DataFrame(
         for name, r in zip(corrected, records, strict=True)
         for t in r["techniques"]
     ]
-).pivot_table(index="article", columns="status", values="technique", aggfunc=lambda ids: " ".join(ids))
+).pivot_table(index="status", columns="article", values="technique", aggfunc=" ".join)
 """
     ),
     md(
         """
 ## 3. Retrain under a new name
 
-The same recipe plus the corrections. A rejected technique is a negative for its article, each of its
-evidence sentences a negative example that its sentence model always keeps, and a phrase, alias or ATT&CK
-name of it that occurs in the article is no longer used to report it: the manifest lists those, and the
-model card (`ttpmap train` writes `MODEL_CARD.md`) shows them under "Rejected by analysts".
+The shipped model's recipe (the data home's sources, the parameters in its manifest, and the labeled
+short texts its card's command adds) plus the corrections. A rejected technique is a negative for its
+article, each of its evidence sentences a negative example that its sentence model always keeps, and a
+phrase, alias or ATT&CK name of it that occurs in the article is no longer used to report it: the manifest
+lists those, and the model card (`ttpmap train` writes `MODEL_CARD.md`) shows them under "Rejected by
+analysts".
 """
     ),
     code(
         """
-v2 = train("acme-v2", [*own, corrections])
-manifest = json.loads((v2 / "manifest.json").read_text())
-print("base model:", manifest["base_model"]["name"])
-print("--data files:", [(Path(f["path"]).name, f["records"], f["rejected"]) for f in manifest["data_files"]])
-print("no longer used:", manifest["rejected_phrases"] + manifest["rejected_mentions"])
+v2, meta = train_model(
+    workdir / "acme-v2",
+    name="acme-v2",
+    data_home=DATA_HOME,
+    data=[LABELED / "short-texts.jsonl", corrections],
+)
+print(f"{meta['name']}: {meta['n_labels']} techniques, trained in {meta['training_seconds']} s")
+print("base model:", meta["base_model"]["name"])
+print("--data files:", [(Path(f["path"]).name, f["records"], f["rejected"]) for f in meta["data_files"]])
+print("no longer used:", meta["rejected_phrases"] + meta["rejected_mentions"])
 """
     ),
     md(
@@ -1000,9 +993,9 @@ print("no longer used:", manifest["rejected_phrases"] + manifest["rejected_menti
 ## 4. Both models side by side
 
 Scored on two labeled sets: the four samples with the analyst's labels (two of them are the corrected ones,
-which `acme-v2` trained on, so their gain is expected), and the held-out third of `short-texts.jsonl`,
+which `acme-v2` trained on, so a gain there is expected), and the held-out third of `short-texts.jsonl`,
 short texts in the styles real feeds use that neither model trained on. Micro and macro precision, recall
-and F1 over exact technique IDs; the shipped model is there for reference.
+and F1 over exact technique IDs.
 """
     ),
     code(
@@ -1022,49 +1015,47 @@ short_file.write_text(
         if json.loads(line)["split"] == "holdout"
     )
 )
-models = [v1, v2, None]  # None: the shipped model
-rows = []
-results = {}
+results, rows = {}, []
 for label, data in (("samples", samples_file), ("short texts, held out", short_file)):
-    results[label] = score_models([data], models)
+    results[label] = score_models([data], [shipped.path, v2])
     for m in results[label]["models"]:
         for avg in ("micro", "macro"):
             scores = m["techniques"][avg]
-            rows.append(
-                {
-                    "data": label,
-                    "model": m["name"],
-                    "avg": avg,
-                    **{k: scores[k] for k in ("precision", "recall", "f1")},
-                }
-            )
-pd.DataFrame(rows).pivot_table(index=["data", "avg"], columns="model", values="f1").round(3)
+            rows.append({"data": label, "model": m["name"], "avg": avg, **scores})
+table = pd.DataFrame(rows).set_index(["data", "avg", "model"])[["precision", "recall", "f1"]]
+table.unstack("model").round(3)
 """
     ),
     md(
         """
 ## What changed
 
-`compare_models` lists, per technique, the articles where `acme-v2` gained or lost it and whether that
+`compare_models` lists, per technique, the articles where `acme-v2` gained or lost it, and whether that
 fixed or broke the brief against the labels (`ttpmap evaluate ... --compare` prints the same).
 """
     ),
     code(
         """
-diff = compare_models(results["samples"], 0, 1)
-changes = pd.DataFrame(diff["techniques"]).set_index("id")[["gained", "lost", "fixed", "broken"]]
-for a in diff["articles"]:
-    print(f"{a['id']}: +{' +'.join(a['added']) or '-'}   -{' -'.join(a['removed']) or '-'}")
+changed = {}
+for label, result in results.items():
+    diff = compare_models(result)
+    for a in diff["articles"]:
+        gained, lost = " ".join(a["added"]) or "-", " ".join(a["removed"]) or "-"
+        print(f"{label} / {a['id']}: gained {gained}; lost {lost}")
+    changed[label] = pd.DataFrame(diff["techniques"], columns=["id", "fixed", "broken"]).set_index("id")
+changes = pd.concat(changed, names=["data"]).groupby("id").sum()
 changes
 """
     ),
     code(
         """
+if changes.empty:
+    changes.loc["(none)"] = 0
 ax = changes[["fixed", "broken"]].plot.barh(
     figsize=(7, max(2.5, 0.3 * len(changes))), color=["tab:green", "tab:red"]
 )
 ax.set_xlabel("articles")
-ax.set_title("acme-v1 -> acme-v2 on the labeled samples: techniques whose briefs changed", fontsize=10)
+ax.set_title(f"{shipped.name} -> acme-v2: techniques whose briefs changed", fontsize=10)
 plt.tight_layout()
 plt.show()
 """
@@ -1074,9 +1065,9 @@ plt.show()
 ## On the command line
 
 ```bash
-ttpmap analyze article.md --model models/acme-v1 --format label >> corrections.jsonl   # then review it
+ttpmap analyze article.md --format label >> corrections.jsonl        # then review each technique
 ttpmap train --out models/acme-v2 --name acme-v2 --data corrections.jsonl
-ttpmap evaluate --data labeled.jsonl --model models/acme-v1 --model models/acme-v2 --compare
+ttpmap evaluate --data labeled.jsonl --model models/default --model models/acme-v2 --compare
 ```
 """
     ),

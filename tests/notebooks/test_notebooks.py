@@ -22,13 +22,14 @@ NOTEBOOKS = ROOT / "notebooks"
 NAMES = ["01-quickstart.ipynb", "02-retrain.ipynb", "03-evaluate.ipynb", "04-analyst-loop.ipynb"]
 #: Plots (image/png outputs) each notebook draws.
 PLOTS = {"01-quickstart.ipynb": 1, "02-retrain.ipynb": 1, "03-evaluate.ipynb": 3, "04-analyst-loop.ipynb": 1}
-NEED_TRAINING_DATA = {"02-retrain.ipynb", "03-evaluate.ipynb"}
+NEED_TRAINING_DATA = {"02-retrain.ipynb", "03-evaluate.ipynb", "04-analyst-loop.ipynb"}
 #: Files from the data home that the notebooks training on TRAM2 read.
 TRAINING_DATA = (
     "datasets/tram2/reports.jsonl",
     "datasets/tram2/single_label.json",
     "datasets/tram2/bootstrap-training-data.json",
     "datasets/ttpdrill/sentences.csv",
+    "datasets/annoctr/train.jsonl",
 )
 CELL_TIMEOUT = 600
 
@@ -116,7 +117,7 @@ def _run(name: str) -> nbformat.NotebookNode:
         NAMES[0],
         pytest.param(NAMES[1], marks=pytest.mark.shared),
         pytest.param(NAMES[2], marks=pytest.mark.shared),
-        NAMES[3],
+        pytest.param(NAMES[3], marks=pytest.mark.shared),
     ],
 )
 def test_notebook_runs_headless_and_draws_its_plots(name, monkeypatch):
