@@ -181,3 +181,13 @@ def test_evaluate_data_equals_a_hand_computation(first_model, corrected, tmp_pat
     assert "T1053.005" in changed["b"]["removed"]
     assert "T1566.001" in changed["b"]["added"]
     assert "changed from acme-v1 to acme-v2:" in printed
+
+
+def test_a_model_name_that_cannot_name_a_model_is_refused_before_training(tmp_path, capsys):
+    from ttpmap.cli import main
+
+    assert main(["train", "--out", str(tmp_path / "m"), "--name", "acme v2/x"]) == 2
+    assert "model name 'acme v2/x'" in capsys.readouterr().err
+    assert main(["train", "--out", str(tmp_path / "my model")]) == 2
+    assert "--name" in capsys.readouterr().err
+    assert not (tmp_path / "m").exists()

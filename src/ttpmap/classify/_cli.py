@@ -252,7 +252,7 @@ def _run_train(args: argparse.Namespace) -> int:
             progress_callback.reset(token)
     write_model_card(root, meta, command=_command_line("train", args), evaluation=args.evaluation)
     print(
-        f"wrote {root}: {meta['n_labels']} techniques, ATT&CK v{meta['attack_version']}, "
+        f"wrote {root} ({meta['name']}): {meta['n_labels']} techniques, ATT&CK v{meta['attack_version']}, "
         f"trained in {time.perf_counter() - t0:.0f} s"
     )
     return _train_severity(args, root) if args.severity else 0
