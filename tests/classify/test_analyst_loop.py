@@ -191,3 +191,15 @@ def test_a_model_name_that_cannot_name_a_model_is_refused_before_training(tmp_pa
     assert main(["train", "--out", str(tmp_path / "my model")]) == 2
     assert "--name" in capsys.readouterr().err
     assert not (tmp_path / "m").exists()
+
+
+def test_a_reviewed_briefs_other_sentences_are_not_negatives():
+    from ttpmap.classify._estimator import _sentence_rows
+
+    text = "They sent a phishing email. The loader ran PowerShell. It also ran a PowerShell script."
+    spans = [[(0, 27, "T1566.001"), (28, 54, "T1059.001")]]
+    reviewed, _, _ = _sentence_rows([text], [["T1566.001", "T1059.001"]], spans, [True])
+    annotated, labels, _ = _sentence_rows([text], [["T1566.001", "T1059.001"]], spans, [False])
+    assert reviewed == ["They sent a phishing email.", "The loader ran PowerShell."]
+    assert annotated == [*reviewed, "It also ran a PowerShell script."]
+    assert labels[-1] == set()  # an annotated article's unspanned sentence: a negative

@@ -260,6 +260,7 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         groups: Sequence[Any] | None = None,
         label_spaces: Sequence[Iterable[str] | None] | None = None,
         rejected: Sequence[Sequence[tuple[int, int, str]] | None] | None = None,
+        evidence_only: Sequence[bool] | None = None,
     ) -> TechniqueClassifier:
         """Fit on labeled articles and sentences.
 
@@ -286,6 +287,9 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             (article-level, and each evidence sentence is a negative always kept in its SVM); a
             lexicon phrase, alias or technique name that matches a text where its technique was
             rejected is no longer used (`rejected_phrases_`, `rejected_mentions_`).
+        evidence_only : list of bool, optional
+            Texts whose spans mark only some of the sentences that show their techniques (a reviewed
+            brief's evidence): their other sentences are not taken as negatives.
 
         Returns
         -------
@@ -310,7 +314,10 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         ]
 
         rejections = _check_rejected(rejected, texts, catalog)
-        sent_texts, sent_labels, doc_idx = _sentence_rows(texts, labels, span_lists)
+        partial = list(evidence_only) if evidence_only is not None else [False] * len(texts)
+        if len(partial) != len(texts):
+            raise InputError(f"evidence_only has {len(partial)} entries for {len(texts)} texts")
+        sent_texts, sent_labels, doc_idx = _sentence_rows(texts, labels, span_lists, partial)
         hard_rows = _rejected_rows(texts, span_lists, rejections)
         sent_texts += [t for t, _, _ in hard_rows]
         sent_labels += [set() for _ in hard_rows]
@@ -740,9 +747,13 @@ def _is_document(text: str, spans: Sequence[Any] | None) -> bool:
 
 
 def _sentence_rows(
-    texts: list[str], labels: list[list[str]], spans: list[list[tuple[int, int, str]] | None]
+    texts: list[str],
+    labels: list[list[str]],
+    spans: list[list[tuple[int, int, str]] | None],
+    evidence_only: Sequence[bool] = (),
 ) -> tuple[list[str], list[set[str]], list[int]]:
-    """Sentence-level examples: short texts whole, spanned articles sentence by sentence.
+    """Sentence-level examples: short texts whole, spanned articles sentence by sentence (of an
+    `evidence_only` article, only the sentences a span touches).
 
     Returns the texts, their label sets and the index of the article each row comes from (-1 for a
     short text, which every fold trains on).
@@ -762,6 +773,8 @@ def _sentence_rows(
             if b <= a:
                 continue
             hit = {tid for x, z, tid in s if x < b and z > a}
+            if not hit and evidence_only and evidence_only[i]:
+                continue
             rows.append(text[a:b])
             labs.append(hit)
             owner.append(i)

@@ -32,6 +32,7 @@ __all__ = [
     "SOURCES",
     "as_analyzed",
     "default_corpus",
+    "evidence_only",
     "fit_inputs",
     "label_spaces",
     "read_user_records",
@@ -142,6 +143,12 @@ def rejected_spans(records: Sequence[LabeledArticle]) -> list[list[tuple[int, in
     return [list(r.rejected) or None for r in records]
 
 
+def evidence_only(records: Sequence[LabeledArticle]) -> list[bool]:
+    """Which records are reviewed briefs (``techniques``: `Brief.to_label`), whose spans are a brief's
+    evidence: a few sentences per technique, not every sentence that shows it."""
+    return ["techniques" in r.extra for r in records]
+
+
 def fit_inputs(
     records: Sequence[LabeledArticle],
 ) -> tuple[list[str], list[list[str]], list[list[tuple[int, int, str]] | None], list[str]]:
@@ -224,7 +231,13 @@ def train_model(
         else TechniqueClassifier(**{**base_params, "catalog": str(cat_path)})
     )
     clf.fit(
-        X, y, spans=spans, groups=groups, label_spaces=label_spaces(records), rejected=rejected_spans(records)
+        X,
+        y,
+        spans=spans,
+        groups=groups,
+        label_spaces=label_spaces(records),
+        rejected=rejected_spans(records),
+        evidence_only=evidence_only(records),
     )
     seconds = time.perf_counter() - t0
     meta = {
