@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Final
 
 from ttpmap._results import Evidence, Technique
@@ -493,10 +494,11 @@ def named_in(
     for obs in observables:
         if obs in skip or obs in _GENERIC_TOOLS or obs in _NOT_TOOLS or obs in _COMMON_VALUES:
             continue
-        if _WORD.fullmatch(obs):
+        parts = _words_of(obs)
+        if parts == (obs,):
             if obs in words:
                 named.append(obs)
-        elif _find(lower, obs)[0] >= 0:
+        elif words.issuperset(parts) and _find(lower, obs)[0] >= 0:
             named.append(obs)
     return tuple(sorted(named))
 
@@ -542,6 +544,11 @@ def fit(
             )
     assert best is not None
     return best
+
+
+@cache
+def _words_of(observable: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(observable))
 
 
 def _outermost(named: set[str]) -> tuple[str, ...]:
