@@ -239,3 +239,10 @@ def test_rule_info_keeps_its_observables_through_the_pack_cache():
     info = next(i for i, _ in load_pack() if i.label == "UC_RDP_BRUTE_FORCE_FAILED_LOGON")
     assert info.observables == ("4625",)
     assert RuleInfo.from_dict(info.to_dict()) == info
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "", "   ", 1.5, None, True, {"nested": "4625"}])
+def test_detection_observables_take_odd_values_without_error(value):
+    from ttpmap.hunts._rank import detection_observables
+
+    assert detection_observables({"selection": {"EventID": value}, "condition": "selection"}) == ()

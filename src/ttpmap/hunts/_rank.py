@@ -474,7 +474,7 @@ def _field_values(selection: Any, field: str = "") -> Iterator[tuple[str, Any]]:
 def _observable(field: str, value: Any) -> str | None:
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
+    if isinstance(value, int) or (isinstance(value, str) and value.strip().isdecimal()):
         number = int(value)
         return str(number) if field.lower() in _EVENT_ID_FIELDS and number >= _MIN_EVENT_ID else None
     text = str(value).replace("\\\\", "\\").strip().strip(_VALUE_EDGES).lower()
@@ -485,14 +485,12 @@ def _observable(field: str, value: Any) -> str | None:
     return text
 
 
-def named_in(
-    observables: Iterable[str], lower: str, words: frozenset[str], skip: frozenset[str] = frozenset()
-) -> tuple[str, ...]:
+def named_in(observables: Iterable[str], lower: str, words: frozenset[str]) -> tuple[str, ...]:
     """The `observables` the article (`lower`, its lower-cased text, and `words`) names as written,
-    sorted; `skip` and the shells and script hosts every hunt lists are not counted."""
+    sorted; the shells and script hosts every hunt lists, and common verbs and folders, not counted."""
     named = []
     for obs in observables:
-        if obs in skip or obs in _GENERIC_TOOLS or obs in _NOT_TOOLS or obs in _COMMON_VALUES:
+        if obs in _GENERIC_TOOLS or obs in _NOT_TOOLS or obs in _COMMON_VALUES:
             continue
         parts = _words_of(obs)
         if parts == (obs,):
