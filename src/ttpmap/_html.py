@@ -61,7 +61,7 @@ def render_html(brief: Brief, *, text: str | None = None, document: bool = True)
     _check_offsets(article, evidence, brief.iocs)
     body = "\n".join(
         [
-            '<div class="ttpmap-brief">',
+            f'<div class="ttpmap-brief" data-evidence-count="{len(evidence)}" data-ioc-count="{len(brief.iocs)}">',
             _header(brief),
             _tactic_strip(brief),
             _article(brief, article, evidence),
