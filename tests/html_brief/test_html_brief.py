@@ -16,7 +16,9 @@ from ttpmap._html import _SCRIPT, _pieces
 from ttpmap.cli import main
 
 sys.path.insert(0, str(Path(__file__).parent))
-import hostile  # noqa: E402
+import itertools
+
+import hostile
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = sorted((ROOT / "datasets" / "samples").glob("*.md"))
@@ -52,7 +54,7 @@ def test_every_evidence_passage_and_ioc_is_marked_at_its_offsets(path, analyzer)
     assert sorted(marked) == list(range(len(evidence)))
     for i, e in enumerate(evidence):
         pieces = sorted(marked[i])
-        assert all(a[1] == b[0] for a, b in zip(pieces, pieces[1:], strict=False)), "contiguous"
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(pieces)), "contiguous"
         assert pieces[0][0] <= e.start < e.end <= pieces[-1][1]
     iocs = _marks(root, "data-ioc")
     assert sorted(iocs) == list(range(len(brief.iocs)))
@@ -86,7 +88,8 @@ def test_pieces_split_overlaps_and_keep_iocs_whole():
 
 def test_hostile_article_is_escaped(analyzer):
     brief = analyzer.analyze(Article(hostile.TEXT, title=hostile.TITLE, url="javascript:alert(1)"))
-    assert brief.techniques and brief.iocs
+    assert brief.techniques
+    assert brief.iocs
     page = brief.to_html()
     tree = lxml.html.fromstring(page)
     assert [s.text for s in tree.xpath("//script")] == [_SCRIPT]
@@ -94,7 +97,8 @@ def test_hostile_article_is_escaped(analyzer):
     assert not [a for el in tree.iter() for a in el.attrib if a.lower().startswith("on")]
     assert len(tree.xpath("//style")) == 1
     assert "<script>document.title" in tree.xpath('//div[@class="text"]')[0].text_content()
-    assert tree.xpath("//title")[0].text.startswith("[") and "pwned" in tree.xpath("//h1")[0].text
+    assert tree.xpath("//title")[0].text.startswith("[")
+    assert "pwned" in tree.xpath("//h1")[0].text
 
 
 def test_fragment_for_notebooks_scopes_its_css(analyzer):
@@ -103,7 +107,8 @@ def test_fragment_for_notebooks_scopes_its_css(analyzer):
     assert not re.search(r"<(html|head|body)\b", fragment)
     css = re.search(r"<style>(.*?)</style>", fragment, re.S).group(1)
     selectors = [s.strip() for block in re.findall(r"([^{}]+)\{", css) for s in block.split(",")]
-    assert selectors and all(s.startswith(".ttpmap-brief") for s in selectors), selectors
+    assert selectors
+    assert all(s.startswith(".ttpmap-brief") for s in selectors), selectors
 
 
 def test_a_brief_without_its_text_takes_the_article_text(analyzer):
