@@ -21,7 +21,12 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 NAMES = ["01-quickstart.ipynb", "02-retrain.ipynb", "03-evaluate.ipynb", "05-spacy-and-html.ipynb"]
 #: Plots (image/png outputs) each notebook draws.
-PLOTS = {"01-quickstart.ipynb": 1, "02-retrain.ipynb": 1, "03-evaluate.ipynb": 3, "05-spacy-and-html.ipynb": 0}
+PLOTS = {
+    "01-quickstart.ipynb": 1,
+    "02-retrain.ipynb": 1,
+    "03-evaluate.ipynb": 3,
+    "05-spacy-and-html.ipynb": 0,
+}
 #: Markup that a notebook's HTML outputs must show (the brief's page, displaCy's spans).
 HTML_SHOWN = {"05-spacy-and-html.ipynb": ('class="ttpmap-brief"', 'class="spans"')}
 NEED_TRAINING_DATA = {"02-retrain.ipynb", "03-evaluate.ipynb"}
