@@ -83,7 +83,8 @@ class TtpmapComponent:
         self.tactics = tuple(t.shortname for t in self.analyzer.catalog.tactics)
 
     def __call__(self, doc: Doc) -> Doc:
-        brief = self.analyzer.analyze(Article(doc.text)) if doc.text.strip() else None
+        text = doc.text  # built from the tokens on every read
+        brief = self.analyzer.analyze(Article(text)) if text.strip() else None
         cats = dict.fromkeys(self.tactics, 0.0)
         if brief is None:
             doc.user_data.pop(_DATA_KEY, None)
