@@ -79,10 +79,11 @@ def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("path", help="article file, or - to read standard input")
     p.add_argument(
         "--format",
-        choices=("markdown", "json", "label"),
+        choices=("markdown", "json", "html", "label"),
         default="markdown",
-        help="markdown (default), json (the brief), or label: one JSON Lines labeled-article record with "
-        "the techniques found marked 'predicted', to confirm, reject or add to, then 'ttpmap train --data'",
+        help="markdown (default), json (the brief), html (one self-contained page with the article, its "
+        "evidence and IOCs highlighted), or label: one JSON Lines labeled-article record with the techniques "
+        "found marked 'predicted', to confirm, reject or add to, then 'ttpmap train --data'",
     )
     p.add_argument("--out", type=Path, help="write the brief here instead of standard output")
     p.add_argument("--model", help="model directory (default: the shipped model, or $TTPMAP_MODEL)")
@@ -130,6 +131,8 @@ def _run_analyze(args: argparse.Namespace) -> int:
     brief = analyzer.analyze(article)
     if args.format == "label":
         text = json.dumps(brief.to_label(article), ensure_ascii=False) + "\n"
+    elif args.format == "html":
+        text = brief.to_html()
     elif args.format == "json":
         text = brief.to_json() + "\n"
     else:
