@@ -46,6 +46,7 @@ _TABLE = PhraseTable(
     np.zeros(len(_PATTERNS), dtype=np.int64),
     np.zeros(len(_PATTERNS), dtype=np.int64),
     np.zeros(len(_PATTERNS), dtype=np.int64),
+    np.zeros(len(_PATTERNS), dtype=bool),
 )
 
 
