@@ -23,9 +23,9 @@ import numpy as np
 from ttpmap._exceptions import ModelError
 from ttpmap._results import Evidence, Tactic, Technique
 from ttpmap.classify._mentions import MentionIndex
-from ttpmap.classify._phrases import PhraseTable
+from ttpmap.classify._phrases import PhraseTable, TokenView, VocabFilter
 from ttpmap.classify._text import check_texts, sentences_of
-from ttpmap.classify._vectorizer import Csr, SentenceVectorizer, split_span_tokens
+from ttpmap.classify._vectorizer import Csr, SentenceVectorizer, _fold, split_span_tokens
 
 if TYPE_CHECKING:
     from ttpmap.attack import Catalog
@@ -69,6 +69,7 @@ class _Scored(NamedTuple):
     scores: np.ndarray  # sentence by class, before adding the intercept
     by_id: dict[int, list[int]]
     by_name: dict[int, list[int]]
+    tokens: TokenView | None  # the text's tokens, for the phrase table (None: it tokenizes again)
 
 
 class _Weights:
@@ -181,7 +182,8 @@ def _score(
     for lo in range(0, len(texts), _BATCH):
         chunk = texts[lo : lo + _BATCH]
         sents_list = [sentences_of(t) for t in chunk]
-        flat = split_span_tokens(chunk, sents_list)
+        folded = [None if "\u0130" in t else _fold(t) for t in chunk]
+        flat = split_span_tokens(chunk, sents_list, folded)
         ids = vec.token_ids(flat)
         X, ends = vec.transform_ids(ids, sum(map(len, sents_list)))
         at, lengths = mentions.phrase_starts(flat, ids, vec)
@@ -194,15 +196,18 @@ def _score(
             tok_lo = int(ends[row - 1]) + 1 if row else 0
             tok_hi = int(ends[end - 1]) + 1
             first, last = np.searchsorted(at, [tok_lo, tok_hi]).tolist()
+            text_flat = flat[tok_lo:tok_hi]
             by_id, by_name = mentions.find(
                 text,
                 sents,
-                flat[tok_lo:tok_hi],
+                text_flat,
                 (ends[row:end] - tok_lo).tolist(),
                 (at[first:last] - tok_lo, lengths[first:last]),
             )
             features = _doc_features(pooled[i], end - row, by_id, by_name, family, train_examples)
-            yield _Scored(features, sents, S_all[row:end], by_id, by_name)
+            fold = folded[i]
+            view = None if fold is None else TokenView.of(fold, sents, ids[tok_lo:tok_hi], text_flat)
+            yield _Scored(features, sents, S_all[row:end], by_id, by_name, view)
 
 
 def _pooled(
@@ -411,7 +416,7 @@ class TechniquePredictor:
         self.short_margin = short_margin
 
     def __getstate__(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "_labels"}  # a cache, built on use
+        return {k: v for k, v in self.__dict__.items() if k not in ("_labels", "_vocab")}  # caches
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         state.setdefault("score_floor", -math.inf)  # pickled before the floor existed: none
@@ -461,6 +466,7 @@ class TechniquePredictor:
         )
         table = self.phrases_
         active, precision = table.active, table.precision
+        vocab = self._vocab_filter(active)
         for text, s in zip(texts, scored, strict=True):
             p = self._calibrated(s.features)
             if self.short_margin is not None and len(s.sentences) <= _SHORT_SENTENCES:
@@ -470,7 +476,10 @@ class TechniquePredictor:
             # class -> (sentence of its first precise phrase, whether the phrase decides it)
             phrased: dict[int, tuple[int, bool]] = {}
             starts: list[int] = []
-            for k, start, _ in table.find(text, active):
+            found = (
+                table.find(text, active) if vocab is None or s.tokens is None else vocab.find(text, s.tokens)
+            )
+            for k, start, _ in found:
                 j = int(table.classes[k])
                 if j not in phrased:
                     starts = starts or [a for a, _ in s.sentences]
@@ -478,6 +487,22 @@ class TechniquePredictor:
                     phrased[j] = (at, bool(p[j] < self.thresholds_[j]))
                 p[j] = max(p[j], float(precision[k]))
             yield text, p, s, phrased
+
+    def _vocab_filter(self, active: np.ndarray) -> VocabFilter | None:
+        """The phrase table's `VocabFilter` over the vocabulary (None if it is not sorted), cached."""
+        key = (self.phrases_, self.vectorizer_.tokens_, active.tobytes())
+        cached = self.__dict__.get("_vocab")
+        if (
+            cached is None
+            or cached[0][0] is not key[0]
+            or cached[0][1] is not key[1]
+            or cached[0][2] != key[2]
+        ):
+            words = self.vectorizer_.words
+            cached = (key, VocabFilter(self.phrases_, active, words) if VocabFilter.usable(words) else None)
+            self.__dict__["_vocab"] = cached
+        found: VocabFilter | None = cached[1]
+        return found
 
     def predict_proba(self, X: Iterable[str]) -> np.ndarray:
         """Calibrated probability of each class for each article, shape ``(n_articles, n_classes)``."""

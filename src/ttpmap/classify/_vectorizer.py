@@ -69,15 +69,21 @@ def split_tokens(texts: Sequence[str]) -> list[str]:
     return _fold(_JOIN.join(texts) + _JOIN).split()
 
 
-def split_span_tokens(texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]) -> list[str]:
-    """`split_tokens` of the pieces ``text[start:end]`` of each text, folding each text once."""
+def split_span_tokens(
+    texts: Sequence[str],
+    spans: Sequence[Sequence[tuple[int, int]]],
+    folded: Sequence[str | None] | None = None,
+) -> list[str]:
+    """`split_tokens` of the pieces ``text[start:end]`` of each text, folding each text once (or
+    taking its `_fold` from `folded`, None for a text with U+0130)."""
     pieces: list[str] = []
-    for text, bounds in zip(texts, spans, strict=True):
+    for n, (text, bounds) in enumerate(zip(texts, spans, strict=True)):
         if "\u0130" in text:  # its lower case is two characters: offsets would move
             pieces.extend(_fold(text[s:e]) for s, e in bounds)
         else:
-            folded = _fold(text)
-            pieces.extend(folded[s:e] for s, e in bounds)
+            whole = folded[n] if folded is not None else None
+            whole = _fold(text) if whole is None else whole
+            pieces.extend(whole[s:e] for s, e in bounds)
     return (_JOIN.join(pieces) + _JOIN).split()
 
 
