@@ -397,14 +397,12 @@ class VocabFilter:
         self.whole = np.array([whole for _, whole in self.atoms], dtype=bool)
         self.low = np.array(prefixes, dtype=str)
         self.high = np.array([p if w else p + "{" for p, w in self.atoms], dtype=str)
-        vocab = np.array(words, dtype=str)
-        lo = np.searchsorted(vocab, self.low)
-        exact = np.array(
-            [int(a) < len(words) and words[int(a)] == p for a, p in zip(lo, prefixes, strict=True)],
-            dtype=bool,
-        )
-        self.lo = lo.astype(np.int64)
-        self.hi = np.where(self.whole, lo + exact, np.searchsorted(vocab, self.high)).astype(np.int64)
+        lo = [bisect_left(words, prefix) for prefix in prefixes]
+        hi = [
+            a + (a < len(words) and words[a] == prefix) if whole else bisect_left(words, prefix + "{", a)
+            for a, (prefix, whole) in zip(lo, self.atoms, strict=True)
+        ]
+        self.lo, self.hi = np.array(lo, dtype=np.int64), np.array(hi, dtype=np.int64)
         self.ranges = {alt: (a, int(self.lo[a]), int(self.hi[a])) for alt, a in self.atoms.items()}
         # IDs that a pattern's first word can open, and which: tokens are tested only there
         opens = np.zeros(len(words) + 1, dtype=bool)

@@ -16,6 +16,7 @@ import zipfile
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
+from itertools import pairwise
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -54,6 +55,8 @@ _N_EVIDENCE = 3
 _SHORT_SENTENCES = 3
 _BATCH = 32
 _ROW_BLOCK = 8192
+#: Rows multiplied by the dense block at once (2048 rows of scores: about 4.5 MB each step).
+_DENSE_ROWS = 2048
 #: Batches with at least this many TF-IDF entries (about ten long reports) use SciPy.
 _SCIPY_MIN_NNZ = 40_000
 #: Pool scores batch-wide while at most this share of them rise above the floor.
@@ -142,9 +145,29 @@ class _Weights:
             np.add.at(out.reshape(-1), cells, rest.data)
         else:
             out = np.zeros((X.shape[0], k), dtype=np.float32)
-            _add_product(out, X, self.hot, 0, n_hot)
+            _add_dense_rows(out, X, self.dense)
             _add_product(out, X, self.sparse, n_hot, X.shape[1])
         return out
+
+
+def _add_dense_rows(out: np.ndarray, X: Csr, dense: np.ndarray) -> None:
+    """``out += X[:, :n_hot] @ dense`` (`dense` has `n_hot` rows), the r-th entry of every row at once
+    for r = 0, 1, ...: each row's terms are added in the order of its entries, as SciPy's product
+    and `_add_product` add them, so the sums are the same to the bit (a zero weight adds nothing)."""
+    n = out.shape[0]
+    take = np.flatnonzero(X.indices < dense.shape[0])
+    if not len(take):
+        return
+    rows = np.repeat(np.arange(n), np.diff(X.indptr))[take]
+    counts = np.bincount(rows, minlength=n)
+    rank = np.arange(len(take)) - (np.cumsum(counts) - counts)[rows]  # the entry's place in its row
+    order = np.lexsort((rows, rank))
+    bounds = np.searchsorted(rank[order], np.arange(int(counts.max()) + 1)).tolist()
+    for lo, hi in pairwise(bounds):
+        for a in range(lo, hi, _DENSE_ROWS):  # a row appears once in each slice: no add is lost
+            sel = order[a : min(hi, a + _DENSE_ROWS)]
+            at = take[sel]
+            out[rows[sel]] += X.data[at, None] * dense[X.indices[at]]
 
 
 def _add_product(out: np.ndarray, X: Csr, W: Csr, lo_col: int, hi_col: int) -> None:
