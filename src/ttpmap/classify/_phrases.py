@@ -393,17 +393,16 @@ class VocabFilter:
             for alts in needs:
                 word_starts.append(len(alt_atoms))
                 alt_atoms.extend(self.atoms.setdefault(alt, len(self.atoms)) for alt in alts)
-        prefixes = [prefix for prefix, _ in self.atoms]
-        self.whole = np.array([whole for _, whole in self.atoms], dtype=bool)
-        self.low = np.array(prefixes, dtype=str)
-        self.high = np.array([p if w else p + "{" for p, w in self.atoms], dtype=str)
-        lo = [bisect_left(words, prefix) for prefix in prefixes]
+        self.alts = list(self.atoms)
+        lo = [bisect_left(words, prefix) for prefix, _ in self.alts]
         hi = [
             a + (a < len(words) and words[a] == prefix) if whole else bisect_left(words, prefix + "{", a)
             for a, (prefix, whole) in zip(lo, self.atoms, strict=True)
         ]
         self.lo, self.hi = np.array(lo, dtype=np.int64), np.array(hi, dtype=np.int64)
         self.ranges = {alt: (a, int(self.lo[a]), int(self.hi[a])) for alt, a in self.atoms.items()}
+        # Atoms that a token outside the vocabulary can hold: prefixes, and words not in it.
+        self.outside = [a for a, (_, whole) in enumerate(self.alts) if not whole or hi[a] == lo[a]]
         # IDs that a pattern's first word can open, and which: tokens are tested only there
         opens = np.zeros(len(words) + 1, dtype=bool)
         for k in self.indices:
@@ -427,11 +426,11 @@ class VocabFilter:
         ids = view.ids
         present = np.sort(ids)
         ok = np.searchsorted(present, self.hi) > np.searchsorted(present, self.lo)
-        found = self._oov(view)
-        oov = None
-        if found is not None:
-            ok |= found[1] > found[0]
-            oov = (found[0].tolist(), found[1].tolist(), found[2])
+        oov = sorted(set(view.oov))
+        if oov:
+            for a in self.outside:  # whole words outside the vocabulary, and prefixes
+                if not ok[a]:
+                    ok[a] = self._outside(oov, a) is not None
         keep = np.ones(len(self.indices), dtype=bool)
         if len(self.pattern_starts):
             has = np.logical_or.reduceat(ok[self.alt_atoms], self.word_starts)
@@ -443,29 +442,28 @@ class VocabFilter:
         cache: dict[_Alts, list[int]] = {}
         return self.table._matches(text, candidates, partial(self._starts, view, at, ids[at], oov, cache))
 
-    def _oov(self, view: TokenView) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """Where each atom's range starts and ends in the text's sorted distinct tokens outside the
-        vocabulary, and those tokens; None if there are none."""
-        if not view.oov:
+    def _outside(self, oov: list[str], a: int) -> tuple[int, int] | None:
+        """The range of the sorted tokens `oov` that hold atom `a`, None if none does."""
+        prefix, whole = self.alts[a]
+        i = bisect_left(oov, prefix)
+        if i == len(oov) or not oov[i].startswith(prefix):
             return None
-        words = np.array(sorted(set(view.oov)), dtype=str)
-        lo = np.searchsorted(words, self.low)
-        hi = np.searchsorted(words, self.high)
-        exact = words[np.minimum(lo, len(words) - 1)] == self.low
-        hi = np.where(self.whole, lo + (exact & (lo < len(words))), hi)
-        return lo, hi, words
+        if whole:
+            return (i, i + 1) if oov[i] == prefix else None
+        return i, bisect_left(oov, prefix + "{", i)
 
     def _starts(
         self,
         view: TokenView,
         at: np.ndarray,
         at_ids: np.ndarray,
-        oov: tuple[list[int], list[int], np.ndarray] | None,
+        oov: list[str],
         cache: dict[_Alts, list[int]],
         alts: _Alts,
     ) -> list[int]:
         """Offsets, in order, of the tokens that one of `alts` can open; `at` holds the positions
-        of the tokens in `opens` (`at_ids` their IDs)."""
+        of the tokens in `opens` (`at_ids` their IDs), `oov` the sorted distinct tokens outside
+        the vocabulary."""
         got = cache.get(alts)
         if got is not None:
             return got
@@ -478,10 +476,11 @@ class VocabFilter:
             for _, lo, hi in ranges:
                 mask |= (at_ids >= lo) & (at_ids < hi)
             positions = at[mask]
-        if oov is not None:
-            lo_oov, hi_oov, words = oov
-            if any(hi_oov[a] > lo_oov[a] for a, _, _ in ranges):
-                matched = {str(w) for a, _, _ in ranges for w in words[lo_oov[a] : hi_oov[a]]}
+        if oov:
+            matched = {
+                w for a, _, _ in ranges for lo, hi in [self._outside(oov, a) or (0, 0)] for w in oov[lo:hi]
+            }
+            if matched:
                 extra = view.oov_at[[w in matched for w in view.oov]]
                 positions = np.sort(np.concatenate([positions, extra]))
         offsets: list[int] = view.offsets[positions].tolist()
