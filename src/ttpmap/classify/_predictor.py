@@ -16,7 +16,6 @@ import zipfile
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
-from itertools import pairwise
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -153,21 +152,26 @@ class _Weights:
 def _add_dense_rows(out: np.ndarray, X: Csr, dense: np.ndarray) -> None:
     """``out += X[:, :n_hot] @ dense`` (`dense` has `n_hot` rows), the r-th entry of every row at once
     for r = 0, 1, ...: each row's terms are added in the order of its entries, as SciPy's product
-    and `_add_product` add them, so the sums are the same to the bit (a zero weight adds nothing)."""
-    n = out.shape[0]
+    and `_add_product` add them, so the sums are the same to the bit (a zero weight adds nothing).
+    Rows are taken by decreasing number of entries, so those with an r-th entry come first."""
     take = np.flatnonzero(X.indices < dense.shape[0])
     if not len(take):
         return
-    rows = np.repeat(np.arange(n), np.diff(X.indptr))[take]
-    counts = np.bincount(rows, minlength=n)
-    rank = np.arange(len(take)) - (np.cumsum(counts) - counts)[rows]  # the entry's place in its row
-    order = np.lexsort((rows, rank))
-    bounds = np.searchsorted(rank[order], np.arange(int(counts.max()) + 1)).tolist()
-    for lo, hi in pairwise(bounds):
-        for a in range(lo, hi, _DENSE_ROWS):  # a row appears once in each slice: no add is lost
-            sel = order[a : min(hi, a + _DENSE_ROWS)]
-            at = take[sel]
-            out[rows[sel]] += X.data[at, None] * dense[X.indices[at]]
+    counts = np.diff(X.indptr)
+    counts = np.bincount(np.repeat(np.arange(len(counts)), counts)[take], minlength=len(counts))
+    rows = np.argsort(-counts, kind="stable")
+    rows = rows[: np.count_nonzero(counts)]
+    first = (np.cumsum(counts) - counts)[rows]  # in `take`, the first entry of each row
+    # how many rows have an r-th entry, for each r
+    n_at = len(rows) - np.searchsorted(counts[rows][::-1], np.arange(int(counts[rows[0]])), side="right")
+    acc = np.zeros((len(rows), out.shape[1]), dtype=np.float32)
+    for r, n in enumerate(n_at.tolist()):
+        for a in range(0, n, _DENSE_ROWS):
+            at = take[first[a : min(n, a + _DENSE_ROWS)] + r]
+            part = dense[X.indices[at]]
+            part *= X.data[at, None]
+            acc[a : a + len(at)] += part
+    out[rows] += acc
 
 
 def _add_product(out: np.ndarray, X: Csr, W: Csr, lo_col: int, hi_col: int) -> None:
