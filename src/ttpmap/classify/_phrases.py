@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from importlib import resources
-from itertools import pairwise
 
 import numpy as np
 
@@ -417,7 +416,11 @@ class VocabFilter:
     @staticmethod
     def usable(words: Sequence[str]) -> bool:
         """Whether `words` is a vocabulary of `tokenize` tokens sorted as strings."""
-        return all(map(_ALNUM.fullmatch, words)) and all(a < b for a, b in pairwise(words))
+        return (
+            all(words)
+            and bool(_ALNUM.fullmatch("".join(words) or "a"))
+            and all(map(str.__lt__, words, words[1:]))
+        )
 
     def find(self, text: str, view: TokenView) -> list[tuple[int, int, int]]:
         """``table.find(text, only)``, for the text whose tokens `view` holds."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from itertools import pairwise
+from itertools import count, pairwise
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -267,6 +267,10 @@ class SentenceVectorizer:
     @property
     def words(self) -> list[str]:
         """The vocabulary in token-ID order."""
+        tokens = self.tokens_
+        listed = [w for w in tokens if w != SEPARATOR]  # `fit` and `from_state` insert them in ID order
+        if len(listed) == self.n_tokens_ and all(map(int.__eq__, map(tokens.__getitem__, listed), count())):
+            return listed
         words = sorted((i, w) for w, i in self.tokens_.items() if i >= 0)
         if [i for i, _ in words] != list(range(self.n_tokens_)):
             raise ValueError("token IDs are not 0..n-1; refit the vectorizer")
