@@ -126,7 +126,8 @@ class PhraseTable:
     @property
     def active(self) -> np.ndarray:
         """Patterns measured on enough texts (or vouched for), precise enough to report their technique."""
-        return ((self.matches >= MIN_MATCHES) | self.vouched) & (self.precision >= MIN_PRECISION)
+        enough: np.ndarray = (self.matches >= MIN_MATCHES) | self.vouched
+        return enough & (self.precision >= MIN_PRECISION)
 
     def measured(
         self, texts: Sequence[str], labels: Sequence[Iterable[str]], classes: Sequence[str]
