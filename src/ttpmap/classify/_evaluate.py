@@ -315,7 +315,7 @@ def format_annoctr_table(result: dict[str, Any]) -> str:
         f"{'':34} {'':5} | {'P':>6} {'R':>6} {'F1':>6} | {'P':>6} {'R':>6} {'F1':>6}",
     ]
     systems = (("ttpmap", "brief"), ("classifier", "classifier alone"))
-    for key, title in (("parent", "all techniques"), ("campaign", "campaign-level techniques")):
+    for key, title in (("parent", "all techniques"), ("campaign", "campaign-level")):
         for system, what in systems:
             if system not in result["scores"]:
                 continue
