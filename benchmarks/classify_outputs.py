@@ -1,12 +1,13 @@
 """Dump the classifier's outputs on every labeled text to JSON, or compare two dumps (issue 17).
 
-    python benchmarks/classify_outputs.py dump OUT.json [--model DIR] [--data-home DIR]
+    python benchmarks/classify_outputs.py dump OUT.json [--model DIR] [--data-home DIR] [--one-by-one]
     python benchmarks/classify_outputs.py compare A.json B.json
 
 A dump holds `predict_proba` and `explain` (techniques with evidence, tactics) of the 151 TRAM2
 reports, the 70 AnnoCTR reports and ``datasets/samples/*.md``. `compare` prints the largest
 difference between two dumps' numbers and counts every other difference: a speed-up of the
-classifier must leave both at 0.
+classifier must leave both at 0. With ``--one-by-one`` each text is classified on its own, as the
+analyzer does (a batch of one article takes the NumPy-only scoring path; larger batches use SciPy).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def _plain(o: Any) -> Any:
     return o
 
 
-def dump(out: Path, model_dir: Path | None, data_home: Path | None) -> None:
+def dump(out: Path, model_dir: Path | None, data_home: Path | None, one_by_one: bool = False) -> None:
     from ttpmap._model import load_model
     from ttpmap.datasets import load_annoctr, load_tram2
 
@@ -41,8 +42,13 @@ def dump(out: Path, model_dir: Path | None, data_home: Path | None) -> None:
     texts |= {f"annoctr/{i}": r.text for i, r in enumerate(load_annoctr(data_home, catalog=model.catalog))}
     texts |= {f"samples/{p.name}": p.read_text(encoding="utf-8") for p in sorted(_SAMPLES.glob("*.md"))}
     keys = list(texts)
-    proba = model.classifier.predict_proba([texts[k] for k in keys])
-    explained = model.classifier.explain([texts[k] for k in keys])
+    clf = model.classifier
+    if one_by_one:
+        proba = [clf.predict_proba([texts[k]])[0] for k in keys]
+        explained = [clf.explain([texts[k]])[0] for k in keys]
+    else:
+        proba = list(clf.predict_proba([texts[k] for k in keys]))
+        explained = clf.explain([texts[k] for k in keys])
     result = {k: {"proba": proba[i].tolist(), "explain": _plain(explained[i])} for i, k in enumerate(keys)}
     out.write_text(json.dumps(result, sort_keys=True), encoding="utf-8")
     print(f"{len(keys)} texts -> {out}")
@@ -89,12 +95,15 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("out", type=Path)
     d.add_argument("--model", type=Path, help="model directory (default: the shipped model)")
     d.add_argument("--data-home", type=Path, help="data folder (default: $TTPMAP_DATA_HOME or ../shared)")
+    d.add_argument(
+        "--one-by-one", action="store_true", help="classify each text on its own, as the analyzer does"
+    )
     c = sub.add_parser("compare")
     c.add_argument("first", type=Path)
     c.add_argument("second", type=Path)
     args = parser.parse_args(argv)
     if args.command == "dump":
-        dump(args.out, args.model, args.data_home)
+        dump(args.out, args.model, args.data_home, args.one_by_one)
         return 0
     return compare(args.first, args.second)
 

@@ -18,7 +18,7 @@ __all__ = ["PROSE_KINDS", "Block", "Inline", "Row", "Structure", "parse_structur
 
 BlockKind = Literal["heading", "paragraph", "list_item", "table", "code", "quote", "caption", "image", "html"]
 Format = Literal["markdown", "text"]
-PROSE_KINDS = frozenset({"paragraph", "list_item", "quote"})
+PROSE_KINDS = frozenset({"paragraph", "list_item", "quote", "caption"})
 
 _MD_SIGNS = re.compile(
     r"^(?:#{1,6}[ \t]\S|\|[^\n]*\|[ \t]*$|```|~~~)|!\[[^\]\n]{0,500}\]\(|\]\((?:https?:)?/",
@@ -150,8 +150,9 @@ class Structure:
     def prose(self) -> str:
         """The text with every non-prose character blanked: same length, so offsets still hold.
 
-        Kept: paragraphs, list items, quotes and link texts. Blanked (newlines stay): headings,
-        tables, code, HTML, images and their captions, link targets and markup, data URIs.
+        Kept: paragraphs, list items, quotes, captions (the author's words on what a figure shows)
+        and link texts. Blanked (newlines stay): headings, tables, code, HTML, images, link targets
+        and markup, data URIs.
         """
         ranges = [(b.start, b.end) for b in self.blocks if b.kind not in PROSE_KINDS]
         for i in self.inlines:
@@ -357,7 +358,15 @@ def _table(tokens: list[Any], i: int, text: str, span: Any, blocks: list[Block])
             header = False
         elif t.type == "tr_open" and t.map is not None:
             rs, re_ = span(t.map)
+            if "|" not in text[rs:re_] and rows:
+                # GFM continues a table until a blank line; exports with a sentence a line run prose
+                # on right after one: the first row without a pipe ends it
+                blocks.extend(_lines(Block("paragraph", rs, end), text))
+                end = rows[-1].end
+                break
             rows.append(Row(rs, re_, _cells(text, rs, re_), header))
+        i += 1
+    while i < len(tokens) and tokens[i].type != "table_close":
         i += 1
     blocks.append(Block("table", start, end, rows=tuple(rows)))
     return i + 1
@@ -434,11 +443,19 @@ def _captions(blocks: list[Block], text: str) -> list[Block]:
             k > 0 and blocks[k - 1].kind == "image" and "\n\n" not in text[blocks[k - 1].end : b.start]
         )
         if b.kind == "paragraph" and (
-            _CAPTION.match(text, b.start, b.end) or (after_image and b.end - b.start < 200)
+            _CAPTION.match(text, b.start, b.end) or (after_image and _caption_shaped(text[b.start : b.end]))
         ):
             b = Block("caption", b.start, b.end)
         out.append(b)
     return out
+
+
+def _caption_shaped(line: str) -> bool:
+    """A line under an image that reads as its caption: set in emphasis, or a short label rather than
+    a sentence (exports put the article's next sentence right under an image, too)."""
+    line = line.strip()
+    emphasized = len(line) > 2 and line[0] in "*_" and line[-1] in "*_"
+    return emphasized or (len(line) < 120 and line[-1] not in ".:;!?")
 
 
 # -- plain text ----------------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TINY = {"inner_cv": 2, "max_negatives": 200, "min_df": 1, "n_jobs": 1}
 SOURCES = ("bootstrap", "ttpdrill", "tram2")
 #: Written for this test in the style of an incident write-up; the backup job's scheduled task is not
-#: the intruders' (an analyst rejects T1053.005), and the data theft is a technique the tiny model misses.
+#: the intruders' (an analyst rejects T1053.005), and the script fetched from a remote server is a
+#: technique the tiny model misses.
 ARTICLE = (
     "Incident summary: the March intrusion at a logistics firm. The intruders sent employees an email "
     "attachment disguised as a shipping invoice. Once opened, the document spawned PowerShell to run a "
@@ -62,8 +63,8 @@ def corrected(first_model, tiny_home, catalog_path, tmp_path_factory):
     record = _review(
         before.to_label(article),
         reject="T1053.005",
-        add="T1566.001",
-        evidence="The intruders sent employees an email attachment disguised as a shipping invoice.",
+        add="T1105",
+        evidence="Once opened, the document spawned PowerShell to run a script from a remote server.",
     )
     folder = tmp_path_factory.mktemp("corrections")
     corrections = folder / "corrections.jsonl"
@@ -78,23 +79,23 @@ def test_a_rejected_technique_is_no_longer_predicted_after_retraining_and_an_add
 ):
     before, corrections, second_model, meta = corrected
     found = {t.id: t.source for t in before.techniques}
-    # The tiny model names the backup job's scheduled task (by its ATT&CK name) and misses the lure.
+    # The tiny model names the backup job's scheduled task (by its ATT&CK name) and misses the download.
     assert found.get("T1053.005") == "name"
-    assert "T1566.001" not in found
+    assert "T1105" not in found
     (reviewed,) = read_articles(corrections)
-    assert "T1566.001" in reviewed.labels
+    assert "T1105" in reviewed.labels
     assert "T1053.005" not in reviewed.labels
     assert {t for _, _, t in reviewed.rejected} == {"T1053.005"}
 
     after = Analyzer(second_model).analyze(Article(ARTICLE, title="March intrusion"))
     ids = {t.id for t in after.techniques}
     assert "T1053.005" not in ids
-    assert "T1566.001" in ids
+    assert "T1105" in ids
     assert ids >= set(found) - {"T1053.005"}  # what was confirmed stays
     assert before.model["name"] == "acme-v1"
     assert after.model["name"] == "acme-v2"
     assert ["scheduled task", "T1053.005", 1] in meta["rejected_mentions"]
-    assert meta["data_files"][1] == {"path": str(corrections), "records": 1, "labels": 4, "rejected": 1}
+    assert meta["data_files"][1] == {"path": str(corrections), "records": 1, "labels": 5, "rejected": 1}
     assert meta["base_model"]["name"] == "ttpmap-default"
     # A text that shows a scheduled task the intruders made is still found by the sentence model.
     other = "The dropper calls schtasks /create to run the payload every 30 minutes."
@@ -116,7 +117,11 @@ def test_the_card_is_written_for_the_named_model(corrected, tmp_path):
 
 TINY_SET = [
     {"id": "a", "text": "Mimikatz was run to dump credentials from LSASS memory.", "labels": ["T1003.001"]},
-    {"id": "b", "text": ARTICLE, "labels": ["T1566.001", "T1059.001", "T1071.001", "T1486", "T1567.002"]},
+    {
+        "id": "b",
+        "text": ARTICLE,
+        "labels": ["T1566.001", "T1059.001", "T1071.001", "T1105", "T1486", "T1567.002"],
+    },
     {"id": "c", "text": "The company announced a new product for small businesses.", "labels": []},
     {
         "id": "d",
@@ -179,7 +184,7 @@ def test_evaluate_data_equals_a_hand_computation(first_model, corrected, tmp_pat
     # What changed on the corrected article: the rejected technique lost, the added one gained.
     changed = {a["id"]: a for a in result["compare"]["articles"]}
     assert "T1053.005" in changed["b"]["removed"]
-    assert "T1566.001" in changed["b"]["added"]
+    assert "T1105" in changed["b"]["added"]
     assert "changed from acme-v1 to acme-v2:" in printed
 
 

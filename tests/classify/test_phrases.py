@@ -87,3 +87,17 @@ def test_short_annotated_mentions_become_candidate_phrases():
     spans = [[(4, 14, "T1486"), (33, 43, "T1486"), (44, 80, "T1486")]]
     assert _mention_phrases([text], spans, [None]) == [("ransomware", "T1486")]
     assert _mention_phrases([text], spans, [{"T1486"}]) == []  # not annotated for every technique
+
+
+def test_a_curated_pattern_reports_until_the_data_shows_it_imprecise():
+    table = PhraseTable.build(
+        [("managed service provider*", "T1199"), ("msp|msps", "T1199")], ["T1199"], vouched=[True, False]
+    )
+    assert table.active.tolist() == [True, False]  # unmeasured: only the vouched one
+    np.testing.assert_allclose(table.precision, [2 / 3, 1 / 2])
+    texts = ["Their managed service providers were breached.", "Managed service providers sell support."]
+    once = table.measured(texts[1:], [[]], ["T1199"])
+    assert once.active.tolist() == [False, False]  # (0 + 2) / (1 + 3): one miss switches it off
+    hit_then_miss = table.measured(texts, [["T1199"], []], ["T1199"])
+    np.testing.assert_allclose(hit_then_miss.precision[0], 3 / 5)
+    assert hit_then_miss.active.tolist() == [True, False]

@@ -46,6 +46,7 @@ _TABLE = PhraseTable(
     np.zeros(len(_PATTERNS), dtype=np.int64),
     np.zeros(len(_PATTERNS), dtype=np.int64),
     np.zeros(len(_PATTERNS), dtype=np.int64),
+    np.zeros(len(_PATTERNS), dtype=bool),
 )
 
 
@@ -80,3 +81,71 @@ def test_find_on_the_shipped_samples_matches_a_brute_force_search():
     for path in sorted(Path(__file__).parents[2].joinpath("datasets", "samples").glob("*.md")):
         text = path.read_text(encoding="utf-8")
         assert _TABLE.find(text) == _brute_force(_TABLE, text), path.name
+
+
+def _vocab_filter_and_view(text: str, only: np.ndarray | None = None):  # type: ignore[no-untyped-def]
+    """What the predictor passes: its vocabulary's `VocabFilter` and the text's `TokenView`, built
+    from the scorer's tokens of the text's sentences."""
+    from ttpmap.classify._phrases import TokenView, VocabFilter
+    from ttpmap.classify._text import sentences_of
+    from ttpmap.classify._vectorizer import SentenceVectorizer, _fold, split_span_tokens
+
+    vec = _VEC
+    spans = sentences_of(text)
+    folded = None if "\u0130" in text else _fold(text)
+    flat = split_span_tokens([text], [spans], [folded])
+    view = None if folded is None else TokenView.of(folded, spans, vec.token_ids(flat), flat)
+    assert isinstance(vec, SentenceVectorizer)
+    return VocabFilter(_TABLE, only, vec.words), view
+
+
+def _fit_vocabulary():  # type: ignore[no-untyped-def]
+    from ttpmap.classify._vectorizer import SentenceVectorizer
+
+    # Half the words, so that a text holds tokens inside and outside the vocabulary.
+    words = [_case(w, 0) for w in _WORDS[::2]]
+    vec = SentenceVectorizer(min_df=1)
+    vec.fit_transform([" ".join(words), " ".join(reversed(words))])
+    return vec
+
+
+_VEC = _fit_vocabulary()
+
+
+@settings(max_examples=400, deadline=None)
+@given(_texts(), st.lists(st.booleans(), min_size=len(_PATTERNS), max_size=len(_PATTERNS)))
+def test_find_on_the_scorers_tokens_matches_a_brute_force_search(text, only):
+    """The predictor's path (`VocabFilter` on a `TokenView`) finds what `find` finds."""
+    mask = np.array(only, dtype=bool)
+    vocab, view = _vocab_filter_and_view(text, mask)
+    if view is not None:
+        assert vocab.find(text, view) == [m for m in _brute_force(_TABLE, text) if mask[m[0]]]
+    else:  # a token across a sentence edge, or a letter whose lower case moves offsets
+        assert _TABLE.find(text, mask) == [m for m in _brute_force(_TABLE, text) if mask[m[0]]]
+
+
+def test_find_on_the_scorers_tokens_of_the_shipped_samples():
+    from pathlib import Path
+
+    for path in sorted(Path(__file__).parents[2].joinpath("datasets", "samples").glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        vocab, view = _vocab_filter_and_view(text)
+        assert view is not None, path.name
+        assert vocab.find(text, view) == _brute_force(_TABLE, text), path.name
+
+
+def test_a_match_opened_by_a_word_outside_the_vocabulary_comes_first():
+    from ttpmap.classify._phrases import TokenView, VocabFilter
+    from ttpmap.classify._text import sentences_of
+    from ttpmap.classify._vectorizer import SentenceVectorizer, _fold, split_span_tokens
+
+    table = PhraseTable.build([("encrypt* files|data", "T1486")], ["T1486"])
+    vec = SentenceVectorizer(min_df=1)
+    vec.fit_transform(["encrypted files", "encrypted data"])
+    text = "It encrypts files first. Then the encrypted data and the encryption files."
+    spans = sentences_of(text)
+    flat = split_span_tokens([text], [spans])
+    view = TokenView.of(_fold(text), spans, vec.token_ids(flat), flat)
+    assert view is not None
+    assert view.oov == ["it", "encrypts", "first", "then", "the", "and", "the", "encryption"]
+    assert VocabFilter(table, None, vec.words).find(text, view) == table.find(text) == [(0, 3, 17)]

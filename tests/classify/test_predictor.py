@@ -129,6 +129,27 @@ def test_numpy_scores_match_scipy():
     np.testing.assert_array_equal(weights.scores(Csr.of(empty)), np.zeros((3, 7), dtype=np.float32))
 
 
+def test_dense_rows_add_up_as_the_sparse_product_to_the_bit(monkeypatch):
+    """One article's hot features go through the dense block, one entry of each row at a time: the
+    same float32 sums, in the same order, as expanding each entry into its weight row."""
+    import ttpmap.classify._predictor as predictor_module
+    from ttpmap.classify._predictor import _add_dense_rows, _add_product
+
+    rng = np.random.default_rng(3)
+    W = sp.random(300, 7, density=0.4, random_state=1, dtype=np.float32, format="csr")
+    X = sp.random(500, 300, density=0.08, random_state=2, dtype=np.float32, format="csr")
+    X.data = rng.random(len(X.data), dtype=np.float32) * 3  # varied magnitudes: rounding shows
+    X = sp.vstack([X[:7], sp.csr_matrix((1, 300), dtype=np.float32), X[8:]], format="csr")  # an empty row
+    monkeypatch.setattr(predictor_module, "_DENSE_ROWS", 16)  # rows in several slices per step
+    weights = _Weights(Csr.of(W[:120]), Csr.of(W[120:]))
+    expanded = np.zeros((500, 7), dtype=np.float32)
+    _add_product(expanded, Csr.of(X), weights.hot, 0, 120)
+    dense = np.zeros((500, 7), dtype=np.float32)
+    _add_dense_rows(dense, Csr.of(X), weights.dense)
+    assert np.array_equal(dense.view(np.int32), expanded.view(np.int32))
+    assert np.count_nonzero(dense)
+
+
 def test_large_batches_score_the_same_through_scipy(monkeypatch):
     import ttpmap.classify._predictor as predictor_module
 

@@ -74,15 +74,20 @@ def _phrases(rows: list[list[Any]], command: str) -> str:
         "pattern's technique (TRAM2's reports for TRAM2's labels, AnnoCTR's reports and --data records for "
         "all; single-label sentences not at all): matches = texts the "
         "pattern occurs in, hits = those labeled with its technique (or its parent or a sub-technique), "
-        "precision = (hits + 1) / (matches + 2). A pattern reports its technique (source `phrase`) when it "
-        "matched at least 3 texts at a precision of at least 0.6.",
+        "precision = (hits + 1) / (matches + 2); a curated pattern of `phrases.tsv` (curated: yes) is vouched "
+        "for, its curator's word counting as one more hit in one more match: (hits + 2) / (matches + 3). A "
+        "pattern reports its technique (source `phrase`) at a precision of at least 0.6, once it matched a "
+        "text or when it is curated.",
         "",
-        "| pattern | technique | matches | hits | precision | used |",
-        "|---|---|---:|---:|---:|---|",
+        "| pattern | technique | curated | matches | hits | precision | used |",
+        "|---|---|---|---:|---:|---:|---|",
     ]
-    for pattern, tid, n, k, precision, used in rows:
+    for pattern, tid, n, k, precision, used, *curated in rows:
         shown = pattern.replace("|", "\\|")
-        lines.append(f"| `{shown}` | {tid} | {n} | {k} | {precision:.2f} | {'yes' if used else 'no'} |")
+        mark = "yes" if curated and curated[0] else "no"
+        lines.append(
+            f"| `{shown}` | {tid} | {mark} | {n} | {k} | {precision:.2f} | {'yes' if used else 'no'} |"
+        )
     return "\n".join(lines) + "\n\n"
 
 

@@ -637,7 +637,8 @@ def _measure_phrases(
 
     A pattern that matches a text where an analyst rejected its technique (`rejected`) is left out;
     those come back as ``(pattern, technique, texts)``."""
-    table = PhraseTable.build([*load_phrases(), *_alias_phrases(), *learned], classes)
+    curated = load_phrases()
+    table = PhraseTable.build([*curated, *_alias_phrases(), *learned], classes, vouched=[True] * len(curated))
     matches = np.zeros(len(table.patterns), dtype=np.int64)
     hits = np.zeros(len(table.patterns), dtype=np.int64)
     tids = [str(classes[j]) for j in table.classes]
@@ -653,7 +654,13 @@ def _measure_phrases(
                 matches[k] += 1
                 hits[k] += any(lab in wanted[k] for lab in labels[d])
     keep = np.flatnonzero(refused == 0)
-    kept = PhraseTable(tuple(table.patterns[k] for k in keep), table.classes[keep], matches[keep], hits[keep])
+    kept = PhraseTable(
+        tuple(table.patterns[k] for k in keep),
+        table.classes[keep],
+        matches[keep],
+        hits[keep],
+        table.vouched[keep],
+    )
     gone = [(table.patterns[k], tids[k], int(refused[k])) for k in np.flatnonzero(refused)]
     return kept, gone
 

@@ -5,16 +5,19 @@ A pattern is words separated by spaces: ``word*`` matches any word that starts w
 ``-`` inside a word also matches a space or nothing ("supply-chain" finds "supply chain"). Matching is
 case-insensitive, on whole words, never across a sentence end.
 
-`PhraseTable.measure` counts, over labeled texts, how often a phrase occurs in a text labeled with its
+`PhraseTable.measured` counts, over labeled texts, how often a phrase occurs in a text labeled with its
 technique (or that technique's parent or sub-technique); a phrase reports its technique only when
-that precision, smoothed as ``(hits + 1) / (matches + 2)``, reaches `MIN_PRECISION`.
+that precision, smoothed as ``(hits + 1) / (matches + 2)``, reaches `MIN_PRECISION`. A pattern of the
+curated lexicon (``phrases.tsv``) is *vouched* for: its curator's word counts as one more hit in one
+more match, ``(hits + 2) / (matches + 3)``, so it reports its technique until labeled texts show it
+imprecise (a first miss, with no hit, is enough), where a pattern learned from the data needs a hit first.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from importlib import resources
@@ -89,30 +92,42 @@ class PhraseTable:
     classes: np.ndarray  # class index of each pattern
     matches: np.ndarray  # labeled texts the pattern matched
     hits: np.ndarray  # of those, texts labeled with its technique
+    vouched: np.ndarray  # bool: a curated pattern (phrases.tsv), trusted until the data says otherwise
 
     @classmethod
-    def build(cls, phrases: Iterable[tuple[str, str]], classes: Sequence[str]) -> PhraseTable:
-        """Keep the patterns whose technique (else its parent) is one of `classes`."""
+    def build(
+        cls, phrases: Iterable[tuple[str, str]], classes: Sequence[str], *, vouched: Iterable[bool] = ()
+    ) -> PhraseTable:
+        """Keep the patterns whose technique (else its parent) is one of `classes`; `vouched` flags
+        the curated ones, in order (missing flags are False)."""
         index = {str(c): j for j, c in enumerate(classes)}
-        pats, cols = [], []
+        flags = iter(vouched)
+        pats, cols, vouch = [], [], []
         for pattern, tid in phrases:
+            v = next(flags, False)
             j = index.get(tid, index.get(tid.partition(".")[0], -1))
             if j >= 0:
                 compile_pattern(pattern)
                 pats.append(pattern)
                 cols.append(j)
+                vouch.append(v)
         zeros = np.zeros(len(pats), dtype=np.int64)
-        return cls(tuple(pats), np.array(cols, dtype=np.int64), zeros, zeros.copy())
+        return cls(
+            tuple(pats), np.array(cols, dtype=np.int64), zeros, zeros.copy(), np.array(vouch, dtype=bool)
+        )
 
     @property
     def precision(self) -> np.ndarray:
-        """Smoothed precision of each pattern on the labeled texts it was measured on."""
-        return (self.hits + 1.0) / (self.matches + 2.0)
+        """Smoothed precision of each pattern on the labeled texts it was measured on (a vouched
+        pattern counts its curator's word as one hit in one match)."""
+        v = self.vouched.astype(np.float64)
+        return (self.hits + 1.0 + v) / (self.matches + 2.0 + v)
 
     @property
     def active(self) -> np.ndarray:
-        """Patterns measured on enough texts, precise enough to report their technique."""
-        return (self.matches >= MIN_MATCHES) & (self.precision >= MIN_PRECISION)
+        """Patterns measured on enough texts (or vouched for), precise enough to report their technique."""
+        enough: np.ndarray = (self.matches >= MIN_MATCHES) | self.vouched
+        return enough & (self.precision >= MIN_PRECISION)
 
     def measured(
         self, texts: Sequence[str], labels: Sequence[Iterable[str]], classes: Sequence[str]
@@ -129,7 +144,7 @@ class PhraseTable:
             for k in {k for k, _, _ in found}:
                 matches[k] += 1
                 hits[k] += bool(own & related_ids[k])
-        return PhraseTable(self.patterns, self.classes, matches, hits)
+        return PhraseTable(self.patterns, self.classes, matches, hits, self.vouched)
 
     def find(self, text: str, only: np.ndarray | None = None) -> list[tuple[int, int, int]]:
         """``(pattern index, start, end)`` of the first match of each pattern in `text`.
@@ -141,17 +156,23 @@ class PhraseTable:
         if not text.isascii() and any(c in text for c in _CASE_FOLDS):
             return self._search(text, indices)
         tokens = _Tokens(text)
+        candidates = [k for k in indices if tokens.have(_needs(self.patterns[k])[0])]
+        return self._matches(text, candidates, tokens.starts)
+
+    def _matches(
+        self, text: str, candidates: Iterable[int], starts: Callable[[_Alts], list[int]]
+    ) -> list[tuple[int, int, int]]:
+        """`find` over the `candidates` (pattern indices, in order) whose words the text has;
+        `starts` gives the offsets of the tokens that one of a word's alternatives can open."""
         low = ""
         words: frozenset[str] = frozenset()
         out = []
-        for k in indices:
+        for k in candidates:
             pattern = self.patterns[k]
-            needs, first = _needs(pattern)
-            if not tokens.have(needs):
-                continue
             regex, anchors, firsts, whole = _compiled(pattern)
+            first = _needs(pattern)[1]
             if first:
-                m = next(filter(None, map(partial(regex.match, text), tokens.starts(first))), None)
+                m = next(filter(None, map(partial(regex.match, text), starts(first))), None)
             else:
                 low = low or text.lower()
                 m = _first_match(regex, text, low, firsts)
@@ -322,4 +343,164 @@ class _Tokens:
                 mask[lo] = True
         offsets: list[int] = self._offsets[mask[self._codes]].tolist()
         self._starts[alts] = offsets
+        return offsets
+
+
+class TokenView:
+    """One text's `tokenize` tokens as token IDs of a vocabulary sorted as strings (-1 for a token
+    outside it), with each token's offset: the tokens the scorer already has, for `VocabFilter`."""
+
+    __slots__ = ("ids", "offsets", "oov", "oov_at")
+
+    def __init__(self, ids: np.ndarray, offsets: np.ndarray, oov_at: np.ndarray, oov: list[str]) -> None:
+        self.ids = ids
+        self.offsets = offsets
+        self.oov_at = oov_at  # positions in `ids` of the tokens outside the vocabulary
+        self.oov = oov  # those tokens
+
+    @classmethod
+    def of(
+        cls, folded: str, spans: Sequence[tuple[int, int]], ids: np.ndarray, flat: Sequence[str]
+    ) -> TokenView | None:
+        """The view of a text folded by `_fold`, from the tokens of its sentences `spans` (`flat`,
+        each sentence's followed by `SEPARATOR`, and their `ids`, -2 for the separator); None
+        unless those are the text's tokens: no token crosses a sentence edge or lies outside."""
+        word = np.frombuffer(folded.encode("ascii"), dtype=np.uint8) > 32
+        edges = np.array(spans, dtype=np.int64).reshape(-1)
+        if len(edges) and (np.any(edges[1:] < edges[:-1]) or edges[-1] > len(word)):
+            return None
+        inner = edges[(edges > 0) & (edges < len(word))]
+        if np.any(word[inner - 1] & word[inner]):
+            return None
+        offsets = np.flatnonzero(word & ~np.concatenate(([False], word[:-1])))
+        kept = np.flatnonzero(ids != -2)
+        if len(kept) != len(offsets):
+            return None
+        seq = ids[kept]
+        oov_at = np.flatnonzero(seq == -1)
+        return cls(seq, offsets, oov_at, [flat[q] for q in kept[oov_at].tolist()])
+
+
+class VocabFilter:
+    """`PhraseTable.find` for the patterns `only`, with its word tests run on a `TokenView` in NumPy.
+
+    A pattern word's alternative ``(prefix, whole)`` holds when a token is `prefix` (if `whole`) or
+    starts with it: the tokens of an ID range of the sorted vocabulary `words`, or the text's tokens
+    outside it in the range of sorted strings from `prefix` to `prefix` + "{" (tokens hold only a-z
+    and 0-9, which sort before "{"), or equal to `prefix`.
+    """
+
+    def __init__(self, table: PhraseTable, only: np.ndarray | None, words: Sequence[str]) -> None:
+        self.table = table
+        self.indices = _indices(len(table.patterns), only)
+        self.atoms: dict[tuple[str, bool], int] = {}
+        alt_atoms: list[int] = []
+        word_starts: list[int] = []
+        pattern_starts: list[int] = []
+        self.constrained: list[int] = []  # positions in `indices` of the patterns with a needed word
+        for i, k in enumerate(self.indices):
+            needs = _needs(table.patterns[k])[0]
+            if not needs:
+                continue
+            self.constrained.append(i)
+            pattern_starts.append(len(word_starts))
+            for alts in needs:
+                word_starts.append(len(alt_atoms))
+                alt_atoms.extend(self.atoms.setdefault(alt, len(self.atoms)) for alt in alts)
+        self.alts = list(self.atoms)
+        lo = [bisect_left(words, prefix) for prefix, _ in self.alts]
+        hi = [
+            a + (a < len(words) and words[a] == prefix) if whole else bisect_left(words, prefix + "{", a)
+            for a, (prefix, whole) in zip(lo, self.atoms, strict=True)
+        ]
+        self.lo, self.hi = np.array(lo, dtype=np.int64), np.array(hi, dtype=np.int64)
+        self.ranges = {alt: (a, int(self.lo[a]), int(self.hi[a])) for alt, a in self.atoms.items()}
+        # Atoms that a token outside the vocabulary can hold: prefixes, and words not in it.
+        self.outside = [a for a, (_, whole) in enumerate(self.alts) if not whole or hi[a] == lo[a]]
+        # IDs that a pattern's first word can open, and which: tokens are tested only there
+        opens = np.zeros(len(words) + 1, dtype=bool)
+        for k in self.indices:
+            for alt in _needs(table.patterns[k])[1]:
+                a = self.atoms[alt]
+                opens[self.lo[a] : self.hi[a]] = True
+        self.opens = opens  # the last cell, for ID -1, stays False
+        self.alt_atoms = np.array(alt_atoms, dtype=np.int64)
+        self.word_starts = np.array(word_starts, dtype=np.int64)
+        self.pattern_starts = np.array(pattern_starts, dtype=np.int64)
+
+    @staticmethod
+    def usable(words: Sequence[str]) -> bool:
+        """Whether `words` is a vocabulary of `tokenize` tokens sorted as strings."""
+        return (
+            all(words)
+            and bool(_ALNUM.fullmatch("".join(words) or "a"))
+            and all(map(str.__lt__, words, words[1:]))
+        )
+
+    def find(self, text: str, view: TokenView) -> list[tuple[int, int, int]]:
+        """``table.find(text, only)``, for the text whose tokens `view` holds."""
+        if not text.isascii() and any(c in text for c in _CASE_FOLDS):
+            return self.table._search(text, self.indices)
+        ids = view.ids
+        present = np.sort(ids)
+        ok = np.searchsorted(present, self.hi) > np.searchsorted(present, self.lo)
+        oov = sorted(set(view.oov))
+        if oov:
+            for a in self.outside:  # whole words outside the vocabulary, and prefixes
+                if not ok[a]:
+                    ok[a] = self._outside(oov, a) is not None
+        keep = np.ones(len(self.indices), dtype=bool)
+        if len(self.pattern_starts):
+            has = np.logical_or.reduceat(ok[self.alt_atoms], self.word_starts)
+            keep[self.constrained] = np.logical_and.reduceat(has, self.pattern_starts)
+        candidates = [self.indices[i] for i in np.flatnonzero(keep).tolist()]
+        if not candidates:
+            return []
+        at = np.flatnonzero(self.opens[ids])
+        cache: dict[_Alts, list[int]] = {}
+        return self.table._matches(text, candidates, partial(self._starts, view, at, ids[at], oov, cache))
+
+    def _outside(self, oov: list[str], a: int) -> tuple[int, int] | None:
+        """The range of the sorted tokens `oov` that hold atom `a`, None if none does."""
+        prefix, whole = self.alts[a]
+        i = bisect_left(oov, prefix)
+        if i == len(oov) or not oov[i].startswith(prefix):
+            return None
+        if whole:
+            return (i, i + 1) if oov[i] == prefix else None
+        return i, bisect_left(oov, prefix + "{", i)
+
+    def _starts(
+        self,
+        view: TokenView,
+        at: np.ndarray,
+        at_ids: np.ndarray,
+        oov: list[str],
+        cache: dict[_Alts, list[int]],
+        alts: _Alts,
+    ) -> list[int]:
+        """Offsets, in order, of the tokens that one of `alts` can open; `at` holds the positions
+        of the tokens in `opens` (`at_ids` their IDs), `oov` the sorted distinct tokens outside
+        the vocabulary."""
+        got = cache.get(alts)
+        if got is not None:
+            return got
+        ranges = [self.ranges[alt] for alt in alts]
+        if len(ranges) == 1:
+            lo, hi = ranges[0][1:]
+            positions = at[at_ids == lo] if hi - lo == 1 else at[(at_ids >= lo) & (at_ids < hi)]
+        else:
+            mask = np.zeros(len(at), dtype=bool)
+            for _, lo, hi in ranges:
+                mask |= (at_ids >= lo) & (at_ids < hi)
+            positions = at[mask]
+        if oov:
+            matched = {
+                w for a, _, _ in ranges for lo, hi in [self._outside(oov, a) or (0, 0)] for w in oov[lo:hi]
+            }
+            if matched:
+                extra = view.oov_at[[w in matched for w in view.oov]]
+                positions = np.sort(np.concatenate([positions, extra]))
+        offsets: list[int] = view.offsets[positions].tolist()
+        cache[alts] = offsets
         return offsets

@@ -23,9 +23,9 @@ import numpy as np
 from ttpmap._exceptions import ModelError
 from ttpmap._results import Evidence, Tactic, Technique
 from ttpmap.classify._mentions import MentionIndex
-from ttpmap.classify._phrases import PhraseTable
+from ttpmap.classify._phrases import PhraseTable, TokenView, VocabFilter
 from ttpmap.classify._text import check_texts, sentences_of
-from ttpmap.classify._vectorizer import Csr, SentenceVectorizer, split_span_tokens
+from ttpmap.classify._vectorizer import Csr, SentenceVectorizer, _fold, split_span_tokens
 
 if TYPE_CHECKING:
     from ttpmap.attack import Catalog
@@ -54,6 +54,8 @@ _N_EVIDENCE = 3
 _SHORT_SENTENCES = 3
 _BATCH = 32
 _ROW_BLOCK = 8192
+#: Rows multiplied by the dense block at once (2048 rows of scores: about 4.5 MB each step).
+_DENSE_ROWS = 2048
 #: Batches with at least this many TF-IDF entries (about ten long reports) use SciPy.
 _SCIPY_MIN_NNZ = 40_000
 #: Pool scores batch-wide while at most this share of them rise above the floor.
@@ -69,6 +71,7 @@ class _Scored(NamedTuple):
     scores: np.ndarray  # sentence by class, before adding the intercept
     by_id: dict[int, list[int]]
     by_name: dict[int, list[int]]
+    tokens: TokenView | None  # the text's tokens, for the phrase table (None: it tokenizes again)
 
 
 class _Weights:
@@ -141,9 +144,34 @@ class _Weights:
             np.add.at(out.reshape(-1), cells, rest.data)
         else:
             out = np.zeros((X.shape[0], k), dtype=np.float32)
-            _add_product(out, X, self.hot, 0, n_hot)
+            _add_dense_rows(out, X, self.dense)
             _add_product(out, X, self.sparse, n_hot, X.shape[1])
         return out
+
+
+def _add_dense_rows(out: np.ndarray, X: Csr, dense: np.ndarray) -> None:
+    """``out += X[:, :n_hot] @ dense`` (`dense` has `n_hot` rows), the r-th entry of every row at once
+    for r = 0, 1, ...: each row's terms are added in the order of its entries, as SciPy's product
+    and `_add_product` add them, so the sums are the same to the bit (a zero weight adds nothing).
+    Rows are taken by decreasing number of entries, so those with an r-th entry come first."""
+    take = np.flatnonzero(X.indices < dense.shape[0])
+    if not len(take):
+        return
+    counts = np.diff(X.indptr)
+    counts = np.bincount(np.repeat(np.arange(len(counts)), counts)[take], minlength=len(counts))
+    rows = np.argsort(-counts, kind="stable")
+    rows = rows[: np.count_nonzero(counts)]
+    first = (np.cumsum(counts) - counts)[rows]  # in `take`, the first entry of each row
+    # how many rows have an r-th entry, for each r
+    n_at = len(rows) - np.searchsorted(counts[rows][::-1], np.arange(int(counts[rows[0]])), side="right")
+    acc = np.zeros((len(rows), out.shape[1]), dtype=np.float32)
+    for r, n in enumerate(n_at.tolist()):
+        for a in range(0, n, _DENSE_ROWS):
+            at = take[first[a : min(n, a + _DENSE_ROWS)] + r]
+            part = dense[X.indices[at]]
+            part *= X.data[at, None]
+            acc[a : a + len(at)] += part
+    out[rows] += acc
 
 
 def _add_product(out: np.ndarray, X: Csr, W: Csr, lo_col: int, hi_col: int) -> None:
@@ -181,7 +209,8 @@ def _score(
     for lo in range(0, len(texts), _BATCH):
         chunk = texts[lo : lo + _BATCH]
         sents_list = [sentences_of(t) for t in chunk]
-        flat = split_span_tokens(chunk, sents_list)
+        folded = [None if "\u0130" in t else _fold(t) for t in chunk]
+        flat = split_span_tokens(chunk, sents_list, folded)
         ids = vec.token_ids(flat)
         X, ends = vec.transform_ids(ids, sum(map(len, sents_list)))
         at, lengths = mentions.phrase_starts(flat, ids, vec)
@@ -194,15 +223,18 @@ def _score(
             tok_lo = int(ends[row - 1]) + 1 if row else 0
             tok_hi = int(ends[end - 1]) + 1
             first, last = np.searchsorted(at, [tok_lo, tok_hi]).tolist()
+            text_flat = flat[tok_lo:tok_hi]
             by_id, by_name = mentions.find(
                 text,
                 sents,
-                flat[tok_lo:tok_hi],
+                text_flat,
                 (ends[row:end] - tok_lo).tolist(),
                 (at[first:last] - tok_lo, lengths[first:last]),
             )
             features = _doc_features(pooled[i], end - row, by_id, by_name, family, train_examples)
-            yield _Scored(features, sents, S_all[row:end], by_id, by_name)
+            fold = folded[i]
+            view = None if fold is None else TokenView.of(fold, sents, ids[tok_lo:tok_hi], text_flat)
+            yield _Scored(features, sents, S_all[row:end], by_id, by_name, view)
 
 
 def _pooled(
@@ -411,7 +443,7 @@ class TechniquePredictor:
         self.short_margin = short_margin
 
     def __getstate__(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "_labels"}  # a cache, built on use
+        return {k: v for k, v in self.__dict__.items() if k not in ("_labels", "_vocab")}  # caches
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         state.setdefault("score_floor", -math.inf)  # pickled before the floor existed: none
@@ -461,6 +493,7 @@ class TechniquePredictor:
         )
         table = self.phrases_
         active, precision = table.active, table.precision
+        vocab = self._vocab_filter(active)
         for text, s in zip(texts, scored, strict=True):
             p = self._calibrated(s.features)
             if self.short_margin is not None and len(s.sentences) <= _SHORT_SENTENCES:
@@ -470,7 +503,10 @@ class TechniquePredictor:
             # class -> (sentence of its first precise phrase, whether the phrase decides it)
             phrased: dict[int, tuple[int, bool]] = {}
             starts: list[int] = []
-            for k, start, _ in table.find(text, active):
+            found = (
+                table.find(text, active) if vocab is None or s.tokens is None else vocab.find(text, s.tokens)
+            )
+            for k, start, _ in found:
                 j = int(table.classes[k])
                 if j not in phrased:
                     starts = starts or [a for a, _ in s.sentences]
@@ -478,6 +514,22 @@ class TechniquePredictor:
                     phrased[j] = (at, bool(p[j] < self.thresholds_[j]))
                 p[j] = max(p[j], float(precision[k]))
             yield text, p, s, phrased
+
+    def _vocab_filter(self, active: np.ndarray) -> VocabFilter | None:
+        """The phrase table's `VocabFilter` over the vocabulary (None if it is not sorted), cached."""
+        key = (self.phrases_, self.vectorizer_.tokens_, active.tobytes())
+        cached = self.__dict__.get("_vocab")
+        if (
+            cached is None
+            or cached[0][0] is not key[0]
+            or cached[0][1] is not key[1]
+            or cached[0][2] != key[2]
+        ):
+            words = self.vectorizer_.words
+            cached = (key, VocabFilter(self.phrases_, active, words) if VocabFilter.usable(words) else None)
+            self.__dict__["_vocab"] = cached
+        found: VocabFilter | None = cached[1]
+        return found
 
     def predict_proba(self, X: Iterable[str]) -> np.ndarray:
         """Calibrated probability of each class for each article, shape ``(n_articles, n_classes)``."""
@@ -614,12 +666,13 @@ class TechniquePredictor:
                 "phrases": [[list(p), list(js)] for p, js in m.phrases],
             },
             "phrase_lexicon": [
-                [pat, int(j), int(n), int(h)]
-                for pat, j, n, h in zip(
+                [pat, int(j), int(n), int(h), bool(v)]
+                for pat, j, n, h, v in zip(
                     self.phrases_.patterns,
                     self.phrases_.classes,
                     self.phrases_.matches,
                     self.phrases_.hits,
+                    self.phrases_.vouched,
                     strict=True,
                 )
             ],
@@ -748,7 +801,8 @@ def _phrase_table(rows: Sequence[Sequence[Any]]) -> PhraseTable:
     def column(k: int) -> np.ndarray:
         return np.array([int(r[k]) for r in rows], dtype=np.int64)
 
-    return PhraseTable(tuple(str(r[0]) for r in rows), column(1), column(2), column(3))
+    vouched = np.array([len(r) > 4 and bool(r[4]) for r in rows], dtype=bool)  # absent before 2026-12
+    return PhraseTable(tuple(str(r[0]) for r in rows), column(1), column(2), column(3), vouched)
 
 
 def _source(

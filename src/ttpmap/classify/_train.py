@@ -161,17 +161,18 @@ def fit_inputs(
 
 
 def _phrase_rows(clf: TechniqueClassifier) -> list[list[Any]]:
-    """``[pattern, technique, matches, hits, precision, used]`` of each lexicon pattern, as fitted."""
+    """``[pattern, technique, matches, hits, precision, used, curated]`` of each lexicon pattern, as fitted."""
     table = clf.phrases_
     return [
-        [pat, str(clf.classes_[j]), int(n), int(k), round(float(p), 3), bool(a)]
-        for pat, j, n, k, p, a in zip(
+        [pat, str(clf.classes_[j]), int(n), int(k), round(float(p), 3), bool(a), bool(v)]
+        for pat, j, n, k, p, a, v in zip(
             table.patterns,
             table.classes,
             table.matches,
             table.hits,
             table.precision,
             table.active,
+            table.vouched,
             strict=True,
         )
     ]

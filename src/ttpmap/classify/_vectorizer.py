@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from itertools import pairwise
+from itertools import count, pairwise
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -69,15 +69,21 @@ def split_tokens(texts: Sequence[str]) -> list[str]:
     return _fold(_JOIN.join(texts) + _JOIN).split()
 
 
-def split_span_tokens(texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]) -> list[str]:
-    """`split_tokens` of the pieces ``text[start:end]`` of each text, folding each text once."""
+def split_span_tokens(
+    texts: Sequence[str],
+    spans: Sequence[Sequence[tuple[int, int]]],
+    folded: Sequence[str | None] | None = None,
+) -> list[str]:
+    """`split_tokens` of the pieces ``text[start:end]`` of each text, folding each text once (or
+    taking its `_fold` from `folded`, None for a text with U+0130)."""
     pieces: list[str] = []
-    for text, bounds in zip(texts, spans, strict=True):
+    for n, (text, bounds) in enumerate(zip(texts, spans, strict=True)):
         if "\u0130" in text:  # its lower case is two characters: offsets would move
             pieces.extend(_fold(text[s:e]) for s, e in bounds)
         else:
-            folded = _fold(text)
-            pieces.extend(folded[s:e] for s, e in bounds)
+            whole = folded[n] if folded is not None else None
+            whole = _fold(text) if whole is None else whole
+            pieces.extend(whole[s:e] for s, e in bounds)
     return (_JOIN.join(pieces) + _JOIN).split()
 
 
@@ -261,6 +267,10 @@ class SentenceVectorizer:
     @property
     def words(self) -> list[str]:
         """The vocabulary in token-ID order."""
+        tokens = self.tokens_
+        listed = [w for w in tokens if w != SEPARATOR]  # `fit` and `from_state` insert them in ID order
+        if len(listed) == self.n_tokens_ and all(map(int.__eq__, map(tokens.__getitem__, listed), count())):
+            return listed
         words = sorted((i, w) for w, i in self.tokens_.items() if i >= 0)
         if [i for i, _ in words] != list(range(self.n_tokens_)):
             raise ValueError("token IDs are not 0..n-1; refit the vectorizer")

@@ -27,8 +27,8 @@ _TOKEN_RE = re.compile(
     "|".join(
         (
             # ``hxxp``/``hXXps``/``h**p``/``hxtp``/``fxp`` before a colon or a bracketed colon, not
-            # inside a host name (``0.fxp:`` is a label followed by a colon, not a scheme)
-            r"(?P<scheme>\b(?<![-.\]\uff0e\u3002\uff61])(?i:h(?:xx|xt|tx|00|\*\*|__|\[tt\]|\[xx\])p(?P<s>s?)|f[x\*]{1,2}p)(?=[\[({]?:))",
+            # inside a host name (``0.fxp:``, ``0[.]fxp:``, ``0[dot]fxp:`` are a label followed by a colon)
+            r"(?P<scheme>\b(?<![-.\uff0e\u3002\uff61])(?<![.\uff0e\u3002\uff61]\])(?<!(?i:dot)\])(?i:h(?:xx|xt|tx|00|\*\*|__|\[tt\]|\[xx\])p(?P<s>s?)|f[x\*]{1,2}p)(?=[\[({]?:))",
             # separators that stand for ``://`` (``[:]//``, ``[://]``, ``[:/]/``, ``:\/\/``...)
             r"(?P<sep>" + _bracketed(r"://|:/|:") + r"(?:" + _bracketed(r"//|/") + r"|//|/|\\/\\/)?)",
             r"(?P<escsep>(?<!\\):\\/\\/)",
