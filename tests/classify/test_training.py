@@ -154,5 +154,5 @@ def test_evaluate_annoctr_holds_out_one_vendor_at_a_time(tiny_home, catalog_path
     assert "acme" in text
     assert "globex" in text
     table = format_annoctr_table(result)
-    assert "campaign-level techniques" in table
+    assert "campaign-level, brief" in table
     assert "2 vendors" in table
