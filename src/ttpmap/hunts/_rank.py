@@ -90,7 +90,7 @@ _CUES: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
             "rundll32", "regsvr32", "mshta", "wscript", "lsass", "mimikatz", "active directory",
             "domain controller*", "group policy", "remote desktop", "psexec", "schtasks",
             "scheduled task*", "vba", "macro*", "microsoft word", "microsoft excel", "microsoft office",
-            "w3wp", "exchange server*", "sysmon", "kerberos", "admin$", "svchost",
+            "w3wp", "exchange server*", "sharepoint server*", "sysmon", "kerberos", "admin$", "svchost",
         ),
         ("RDP", "SMB", "WMI", "IIS", "NTLM"),
     ),
@@ -132,7 +132,7 @@ _CUES: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
     "saas": (
         (
             "microsoft 365", "office 365", "exchange online", "outlook on the web", "entra id", "azure ad",
-            "okta", "google workspace", "gmail", "sharepoint", "onedrive", "salesforce", "single sign-on",
+            "okta", "google workspace", "gmail", "sharepoint online", "onedrive", "salesforce", "single sign-on",
             "mailbox*", "inbox rule*", "mail forwarding", "forwarding rule*",
         ),
         ("M365", "O365", "OWA", "SSO", "OAuth", "Entra"),
