@@ -147,7 +147,8 @@ class CveMention:
         return f"rated {self.band}" if self.band else "no CVSS rating quoted"
 
 
-_CUE_KINDS = ("negation_before", "negation_after", "hedge_before", "hedge_after", "terminators")
+_CUE_KINDS = ("negation_before", "negation_after", "hedge_before", "hedge_after", "hedge_sentence", "terminators")
+_SCOPED = _CUE_KINDS[:-1]
 
 
 class PhraseTable:
@@ -200,7 +201,7 @@ class Matchers:
         for key, names in name_keys.items():
             self._names.add(key, [self.tokenizer(dehyphenate(p)).orth for p in names])
         for kind in _CUE_KINDS:
-            self._cues.add(kind, [self.tokenizer(dehyphenate(p)).norm for p in cues[kind]])
+            self._cues.add(kind, [self.tokenizer(dehyphenate(p)).norm for p in cues.get(kind, ())])
         self.negation_through: frozenset[str] = frozenset(
             w for p in cues.get("negation_through", ()) for w in self.tokenizer(dehyphenate(p)).norm
         )
@@ -236,7 +237,7 @@ class TextView:
             marks[s + 1] = 1
         self._terminators = list(itertools.accumulate(marks))
         self._cues_by_sentence: dict[int, dict[str, list[tuple[int, int]]]] = {}
-        for kind in _CUE_KINDS[:4]:
+        for kind in _SCOPED:
             for s, e in cues[kind]:
                 sent = self._token_sentence[s]
                 self._cues_by_sentence.setdefault(sent, {}).setdefault(kind, []).append((s, e))
@@ -300,7 +301,7 @@ class TextView:
             return "affirmed"
         if self._scoped(cues, "negation_before", "negation_after", start, end):
             return "negated"
-        if self._scoped(cues, "hedge_before", "hedge_after", start, end):
+        if "hedge_sentence" in cues or self._scoped(cues, "hedge_before", "hedge_after", start, end):
             return "hedged"
         return "affirmed"
 
