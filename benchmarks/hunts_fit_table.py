@@ -48,6 +48,7 @@ def main() -> int:
     )
     print("|---|---|---|---|---|---|")
     hits = clean = 0
+    by_split: dict[str, list[int]] = {}
     for row in rows:
         brief = analyzer.analyze(row["text"])
         ids = [h.id for h in brief.hunts]
@@ -57,6 +58,10 @@ def main() -> int:
         missed = [t for t in row["labels"] if t not in found]
         hits += hit
         clean += not wrong
+        tally = by_split.setdefault(row["split"], [0, 0, 0])
+        tally[0] += hit
+        tally[1] += not wrong
+        tally[2] += 1
         print(
             f"| {row['id'].split(':', 1)[1]} | {row['split']} | {'yes' if hit else 'no'} | "
             f"{', '.join(wrong) or '-'} | {len(ids)} | {', '.join(missed) or '-'} |"
@@ -64,6 +69,10 @@ def main() -> int:
     print(
         f"\ntop 3 has an expected hunt: {hits}/{len(rows)}; no other-platform hunt in top 5: {clean}/{len(rows)}"
     )
+    for split, (hit_n, clean_n, n) in by_split.items():
+        print(
+            f"{split}: top 3 has an expected hunt {hit_n}/{n}; no other-platform hunt in top 5 {clean_n}/{n}"
+        )
     return 0
 
 

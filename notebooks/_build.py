@@ -857,10 +857,117 @@ pd.DataFrame(
 ]
 
 
+SPACY_AND_HTML: list[Cell] = [
+    md(
+        """
+# ttpmap in a spaCy pipeline, and the brief as a page
+
+Two ways to look at a brief beside Markdown and JSON:
+
+- **spaCy**: with `ttpmap[spacy]` installed, `nlp.add_pipe("ttpmap")` adds ttpmap to any pipeline. Each `Doc`
+  gets `doc._.ttpmap_brief` (the `Brief`), `doc.spans["ttpmap_evidence"]` (one span per evidence passage,
+  labelled by technique ID), `doc.spans["ttpmap_iocs"]` (labelled by IOC type, `kb_id` the refanged value) and
+  `doc.cats` (one score per ATT&CK tactic).
+- **HTML**: `brief.to_html()` (or `ttpmap analyze FILE --format html`) writes one self-contained page: the
+  article with every evidence passage highlighted in its technique's colour and every IOC marked, defanged,
+  with a copy button. In a notebook a `Brief` shows itself that way.
+
+Runs offline in a few seconds, from the `notebooks/` folder of a checkout.
+"""
+    ),
+    code(
+        """
+from pathlib import Path
+
+import spacy
+from spacy import displacy
+
+import ttpmap
+import ttpmap.spacy  # registers the factory here; an installed ttpmap[spacy] does it through its entry point
+
+SAMPLES = sorted((Path("..") / "datasets" / "samples").glob("*.md"))
+analyzer = ttpmap.Analyzer()
+[p.name for p in SAMPLES]
+"""
+    ),
+    md(
+        """
+## The component
+
+The spans are the brief's own offsets: on every sample article they equal the evidence and IOC offsets of
+`analyzer.analyze(...)`. With another tokenizer, a passage that cuts a token is widened to the whole token
+(`doc.char_span(start, end, alignment_mode="expand")`).
+"""
+    ),
+    code(
+        """
+nlp = spacy.blank("en")
+nlp.add_pipe("ttpmap")
+for path in SAMPLES:
+    text = path.read_text(encoding="utf-8")
+    doc = nlp(text)
+    brief = analyzer.analyze(ttpmap.Article(text))
+    evidence = [(e.start, e.end, t.id) for t in brief.techniques for e in t.evidence]
+    iocs = [(i.start, i.end, i.type) for i in brief.iocs]
+    assert [(s.start_char, s.end_char, s.label_) for s in doc.spans["ttpmap_evidence"]] == evidence
+    assert [(s.start_char, s.end_char, s.label_) for s in doc.spans["ttpmap_iocs"]] == iocs
+    top = max(doc.cats, key=doc.cats.get)
+    print(f"{path.name:40} {len(evidence):3} evidence spans, {len(iocs):2} IOC spans; top tactic {top}")
+"""
+    ),
+    code(
+        """
+doc = nlp(SAMPLES[1].read_text(encoding="utf-8"))
+displacy.render(doc, style="span", options={"spans_key": "ttpmap_evidence"}, jupyter=True)
+"""
+    ),
+    md(
+        """
+`nlp.pipe(texts, n_process=2)` shares one loaded model per process and gives the same spans; the brief
+travels with the `Doc` between processes. `nlp.to_disk(...)` saves the model's path (and its manifest's
+SHA-256), never the model.
+"""
+    ),
+    code(
+        """
+texts = [p.read_text(encoding="utf-8") for p in SAMPLES]
+one = [[(s.start_char, s.end_char, s.label_) for s in d.spans["ttpmap_evidence"]] for d in nlp.pipe(texts)]
+two = [[(s.start_char, s.end_char, s.label_) for s in d.spans["ttpmap_evidence"]] for d in nlp.pipe(texts, n_process=2)]
+assert one == two
+[doc._.ttpmap_brief.severity.level for doc in nlp.pipe(texts)]
+"""
+    ),
+    md(
+        """
+## The brief as a page
+
+Hover or click a highlight for its technique, confidence and rank; the tactic strip shows which ATT&CK
+tactics the article covers. Every piece of the article is escaped: a hostile article shows as text.
+"""
+    ),
+    code(
+        """
+brief = analyzer.analyze(ttpmap.Article.from_file(SAMPLES[1]))
+brief
+"""
+    ),
+    code(
+        """
+import tempfile
+
+out = Path(tempfile.mkdtemp()) / "brief.html"
+out.write_text(brief.to_html(), encoding="utf-8")
+print(f"wrote {out.resolve()} ({out.stat().st_size:,} bytes): open it in any browser, offline")
+"""
+    ),
+]
+
+
 NOTEBOOKS: dict[str, list[Cell]] = {
     "01-quickstart.ipynb": QUICKSTART,
     "02-retrain.ipynb": RETRAIN,
     "03-evaluate.ipynb": EVALUATE,
+    "05-spacy-and-html.ipynb": SPACY_AND_HTML,
 }
 
 

@@ -282,6 +282,7 @@ class Analyzer:
             attack_version=self._catalog.version,
             model={"name": self._model.name, "attack_version": self._catalog.version},
             hunts_left_out=doc.hunts_left_out,
+            text=article.text,
         )
 
 

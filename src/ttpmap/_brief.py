@@ -37,6 +37,9 @@ class Brief:
         The ATT&CK version of the catalog the model used.
     model : mapping
         Which model produced the brief.
+    text : str
+        The article's text, which every offset points into (``""`` when not kept). It is not part of
+        `to_dict()`: the HTML view (`to_html`) shows it with the evidence and IOCs highlighted.
     """
 
     title: str | None
@@ -53,6 +56,7 @@ class Brief:
     attack_version: str = ""
     model: Mapping[str, Any] = field(default_factory=dict)
     hunts_left_out: int = 0
+    text: str = field(default="", repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict that validates against `brief_schema()`."""
@@ -89,6 +93,21 @@ class Brief:
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
+
+    def to_html(self, text: str | None = None) -> str:
+        """The brief as one self-contained HTML page: the article with its evidence and IOCs highlighted.
+
+        `text` is the article's text when the brief does not carry it (a brief rebuilt from JSON);
+        it must be the text the brief's offsets point into. No network access, no external files.
+        """
+        from ttpmap._html import render_html
+
+        return render_html(self, text=text, document=True)
+
+    def _repr_html_(self) -> str:
+        from ttpmap._html import render_html
+
+        return render_html(self, document=False)
 
     def __repr__(self) -> str:
         return (

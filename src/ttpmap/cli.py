@@ -76,7 +76,12 @@ def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "analyze", help="analyze one article (a .txt, .md, .html or .json file, or - for stdin)"
     )
     p.add_argument("path", help="article file, or - to read standard input")
-    p.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    p.add_argument(
+        "--format",
+        choices=("markdown", "json", "html"),
+        default="markdown",
+        help="html: one self-contained page with the article, its evidence and IOCs highlighted",
+    )
     p.add_argument("--out", type=Path, help="write the brief here instead of standard output")
     p.add_argument("--model", help="model directory (default: the shipped model, or $TTPMAP_MODEL)")
     add_model_pin(p)
@@ -121,7 +126,12 @@ def _run_analyze(args: argparse.Namespace) -> int:
         model_sha256=args.model_sha256,
     )
     brief = analyzer.analyze(article)
-    text = brief.to_json() + "\n" if args.format == "json" else brief.to_markdown(max_hunts=args.max_hunts)
+    if args.format == "html":
+        text = brief.to_html()
+    else:
+        text = (
+            brief.to_json() + "\n" if args.format == "json" else brief.to_markdown(max_hunts=args.max_hunts)
+        )
     if args.out is None:
         sys.stdout.write(text)
     else:

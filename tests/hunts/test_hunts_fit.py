@@ -56,22 +56,10 @@ def test_expected_hunts_are_in_the_pack(analyzer):
         assert set(a["expected_hunts"]) <= names, a["id"]
 
 
-# Misses of the ranking itself with the model retrained for issue 17 (2026-12-07), left open in issue 20:
-# a campaign-level technique found through a phrase outranks the article's main procedure.
-RANKING_MISSES = {
-    "hunts:rdp-brute-force": "T1486 ('deploying ransomware', 0.92) outranks T1110.001 (named, 0.43)",
-    "hunts:linux-cloud-intrusion": "T1496 and T1190 (phrases, 0.8) outrank T1552.005 (named, 0.43)",
-}
-
-
 @pytest.mark.parametrize("article", ARTICLES, ids=IDS)
 def test_top3_has_an_expected_hunt(article, briefs, analyzer):
     brief = briefs[article["id"]]
     top3 = [h.id for h in brief.hunts[:3]]
-    if article["id"] in RANKING_MISSES:
-        hit = bool(set(top3) & set(article["expected_hunts"]))
-        assert not hit, f"{article['id']} now passes: remove it from RANKING_MISSES"
-        pytest.xfail(RANKING_MISSES[article["id"]])
     if set(top3) & set(article["expected_hunts"]):
         return
     reachable = {h.id for h in analyzer._hunts.hunts_for(list(brief.techniques))}

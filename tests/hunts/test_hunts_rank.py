@@ -159,3 +159,90 @@ def test_threat_names_from_an_emerging_threat_rule_folder():
     assert threat_names(key) == {"apt29-cozybear", "apt29", "cozybear"}
     assert threat_names("r/rules-emerging-threats/2025/Exploits/CVE-2025-33053/x.yml") == {"cve-2025-33053"}
     assert threat_names("x.yml") == frozenset()
+
+
+def test_detection_observables_are_what_an_article_can_name():
+    from ttpmap.hunts._rank import detection_observables
+
+    detection = {
+        "selection": {"EventID": 4625, "LogonType": [3, 10], "Image|endswith": "\\certutil.exe"},
+        "selection_path": {"TargetFilename|contains": ["/root/.ssh/authorized_keys", "/tmp/"]},
+        "selection_api": [{"eventName": "CreateAccessKey"}, {"CommandLine|re": "a+b"}],
+        "filter_private": {"IpAddress|cidr": "10.0.0.0/8", "Image|endswith": "\\explorer.exe"},
+        "filter_main": {"User": "backupsvc"},
+        "condition": "selection and not 1 of filter_*",
+    }
+    assert detection_observables(detection) == (
+        "4625",
+        "certutil",
+        "root/.ssh/authorized_keys",
+        "createaccesskey",
+    )
+
+
+def test_named_in_counts_what_the_article_writes_as_written():
+    from ttpmap.hunts._rank import article_words, named_in
+
+    text = "Failed logons (event ID 4625) came before curl fetched 169.254.169.254; files were copied."
+    observables = ("4625", "169.254.169.254", "curl", "copy", "462", "security-credentials")
+    named = named_in(observables, text.lower(), article_words(text))
+    assert named == ("169.254.169.254", "4625")  # curl: a tool every hunt lists; copy: a common verb
+
+
+def test_one_phrase_counts_half_of_a_sentence_the_model_reads():
+    sentence = "Once a password worked, the operators logged on over RDP before deploying ransomware."
+    ev = Evidence(sentence, 0, len(sentence))
+    phrase = Technique("T1486", "", (), 0.9, (ev,), source="phrase")
+    model = Technique("T1486", "", (), 0.9, (ev,), source="model")
+    other = Evidence("The ransomware encrypted every share on the file servers overnight.", 100, 167)
+    phrase_twice = Technique("T1486", "", (), 0.9, (ev, other), source="phrase")
+    assert evidence_strength(phrase)[0] == pytest.approx(evidence_strength(model)[0] / 2)
+    assert evidence_strength(phrase_twice)[0] == evidence_strength(model)[0]
+
+
+RDP_ARTICLE = (
+    "Our honeypots recorded password guessing against Windows servers that expose Remote Desktop. "
+    "Each address tried thousands of passwords, producing a flood of failed logons with event ID 4625. "
+    "Once a password worked, the operators logged on over RDP and disabled the antivirus before "
+    "deploying ransomware."
+)
+
+
+def test_a_hunt_for_the_event_id_the_article_names_outranks_one_generic_phrase(pack):
+    def tech(tid: str, confidence: float, sentence: str, source: str) -> Technique:
+        start = RDP_ARTICLE.index(sentence)
+        return Technique(
+            tid, "", (), confidence, (Evidence(sentence, start, start + len(sentence)),), source=source
+        )
+
+    techs = [
+        tech("T1486", 0.92, "Once a password worked, the operators logged on over RDP", "phrase"),
+        tech("T1110.001", 0.44, "Our honeypots recorded password guessing against Windows", "name"),
+    ]
+    ids = [h.id for h in pack.recommend(techs, RDP_ARTICLE).hunts]
+    assert ids[0] == "UC_RDP_BRUTE_FORCE_FAILED_LOGON", ids
+    brute = pack.recommend(techs, RDP_ARTICLE).hunts[0]
+    assert brute.why is not None
+    assert brute.why["named"] == ["4625"]
+    assert "4625" in brute.why["text"]
+    ransom = next(
+        h for h in pack.recommend(techs, RDP_ARTICLE).hunts if h.why and h.why["technique"] == "T1486"
+    )
+    assert ransom.why is not None
+    assert "one phrase" in ransom.why["text"]
+
+
+def test_rule_info_keeps_its_observables_through_the_pack_cache():
+    from ttpmap.hunts._pack import load_pack
+    from ttpmap.hunts._rules import RuleInfo
+
+    info = next(i for i, _ in load_pack() if i.label == "UC_RDP_BRUTE_FORCE_FAILED_LOGON")
+    assert info.observables == ("4625",)
+    assert RuleInfo.from_dict(info.to_dict()) == info
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "", "   ", 1.5, None, True, {"nested": "4625"}])
+def test_detection_observables_take_odd_values_without_error(value):
+    from ttpmap.hunts._rank import detection_observables
+
+    assert detection_observables({"selection": {"EventID": value}, "condition": "selection"}) == ()

@@ -19,9 +19,16 @@ from ttpmap._datahome import get_data_home
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-NAMES = ["01-quickstart.ipynb", "02-retrain.ipynb", "03-evaluate.ipynb"]
+NAMES = ["01-quickstart.ipynb", "02-retrain.ipynb", "03-evaluate.ipynb", "05-spacy-and-html.ipynb"]
 #: Plots (image/png outputs) each notebook draws.
-PLOTS = {"01-quickstart.ipynb": 1, "02-retrain.ipynb": 1, "03-evaluate.ipynb": 3}
+PLOTS = {
+    "01-quickstart.ipynb": 1,
+    "02-retrain.ipynb": 1,
+    "03-evaluate.ipynb": 3,
+    "05-spacy-and-html.ipynb": 0,
+}
+#: Markup that a notebook's HTML outputs must show (the brief's page, displaCy's spans).
+HTML_SHOWN = {"05-spacy-and-html.ipynb": ('class="ttpmap-brief"', 'class="spans"')}
 NEED_TRAINING_DATA = {"02-retrain.ipynb", "03-evaluate.ipynb"}
 #: Files from the data home that the notebooks training on TRAM2 read.
 TRAINING_DATA = (
@@ -116,6 +123,7 @@ def _run(name: str) -> nbformat.NotebookNode:
         NAMES[0],
         pytest.param(NAMES[1], marks=pytest.mark.shared),
         pytest.param(NAMES[2], marks=pytest.mark.shared),
+        NAMES[3],
     ],
 )
 def test_notebook_runs_headless_and_draws_its_plots(name, monkeypatch):
@@ -132,3 +140,6 @@ def test_notebook_runs_headless_and_draws_its_plots(name, monkeypatch):
     pngs = sum("image/png" in o.get("data", {}) for o in outputs)
     assert pngs >= PLOTS[name], f"{name} drew {pngs} plots, expected {PLOTS[name]}"
     assert all(c.execution_count for c in _code_cells(nb))
+    html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
+    for markup in HTML_SHOWN.get(name, ()):
+        assert any(markup in h for h in html), f"{name} shows no HTML output with {markup}"

@@ -24,6 +24,7 @@ from ttpmap.hunts._rank import (
     article_words,
     fit,
     infer_platforms,
+    named_in,
     rule_platform,
     threat_names,
     tools_in,
@@ -332,19 +333,15 @@ class HuntLibrary:
         # one for another platform; each technique still keeps at most max_per_technique hunts
         picks = self._picks(techniques, 2 * max_per_technique)
         words = article_words(text)
+        lower = text.lower()
         platforms = infer_platforms(text, sentences, words)
         scored = []
         for idx, (served, score, first, by_tech) in picks.items():
             info = self._rules[idx]
             main = self._resolve(info.techniques[0]) if info.techniques else None
-            tools = self._tools.get(idx)
-            if tools is None:
-                if "detection.emerging-threats" in info.tags:
-                    tools = threat_names(info.key)
-                else:
-                    tools = tools_in(self._queries(idx))
-                self._tools[idx] = tools
-            result = fit(by_tech, rule_platform(info.logsource), tools, platforms, words, main)
+            tools = self._programs(idx)
+            named = named_in(info.observables, lower, words)
+            result = fit(by_tech, rule_platform(info.logsource), tools, platforms, words, main, named)
             scored.append((result, idx, served, score, first))
         scored.sort(key=lambda x: (-x[0].score, self._static_rank(x[1])))
         kept = []
@@ -364,6 +361,18 @@ class HuntLibrary:
             hunt = self._hunt(idx, served, score, first)
             hunts.append(replace(hunt, rank=rank, why=_why(result, platforms)))
         return Recommendation(hunts, below, over, platforms)
+
+    def _programs(self, idx: int) -> frozenset[str]:
+        """The programs rule `idx` looks for (an emerging-threat rule: the threat its folder names)."""
+        tools = self._tools.get(idx)
+        if tools is None:
+            info = self._rules[idx]
+            if "detection.emerging-threats" in info.tags:
+                tools = threat_names(info.key)
+            else:
+                tools = tools_in(self._queries(idx))
+            self._tools[idx] = tools
+        return tools
 
     def _picks(
         self, techniques: Sequence[Technique], max_per_technique: int
@@ -603,7 +612,9 @@ def _why(result: Fit, platforms: Mapping[str, Evidence]) -> dict[str, Any]:
     tech = result.technique
     evidence = result.evidence.text if result.evidence is not None else None
     parts = [f"{tech.id} {tech.name}".strip() + f" (confidence {float(tech.confidence):.0%})"]
-    if result.evidence_kind == "prose":
+    if result.one_phrase:
+        parts.append("shown by one phrase only")
+    elif result.evidence_kind == "prose":
         parts.append("shown in a sentence of the article")
     elif result.evidence_kind == "list":
         parts.append("named only in a list or by its ID")
@@ -617,8 +628,8 @@ def _why(result: Fit, platforms: Mapping[str, Evidence]) -> dict[str, Any]:
     else:
         named = ", ".join(PLATFORM_NAMES[p] for p in platforms)
         parts.append(f"a {name} hunt, but the article involves {named}")
-    if result.tools:
-        parts.append("looks for " + ", ".join(result.tools) + ", which the article names")
+    if result.named:
+        parts.append("looks for " + ", ".join(result.named) + ", which the article names")
     platform_evidence = result.platform_evidence
     return {
         "technique": tech.id,
@@ -630,6 +641,7 @@ def _why(result: Fit, platforms: Mapping[str, Evidence]) -> dict[str, Any]:
         "platform_match": result.platform_match,
         "platform_evidence": platform_evidence.text if platform_evidence is not None else None,
         "tools": list(result.tools),
+        "named": list(result.named),
         "fit": round(result.score, 4),
         "text": "; ".join(parts) + ".",
     }

@@ -5,7 +5,9 @@ A hunt's fit is the product of
 * the confidence of the technique it serves (the best one when it serves several), times the rule's
   level weight, times 0.75 when the rule is tagged with the technique's parent or a sub-technique;
 * the strength of that technique's evidence: a prose sentence counts fully, a line of a list or
-  table (or an ATT&CK ID written alone) counts 0.6;
+  table (or an ATT&CK ID written alone) counts 0.6; a technique whose only evidence is one phrase
+  (``"deploying ransomware"``, reported through the phrase table) counts half, against one shown by
+  the classifier, by its name or by several sentences;
 * the platform: the hunt's platform (from its Sigma ``logsource``) named in the article counts
   fully, a hunt over logs of any platform (proxy, web server, DNS) 0.85, any hunt when the article
   names no platform 0.8, and a hunt for a platform the article does not involve 0.15;
@@ -13,12 +15,14 @@ A hunt's fit is the product of
   with besides its main one (a command interpreter, tool transfer, obfuscation, decoding, registry
   change or web protocol: most intrusions show them) counts 0.6; a web-shell hunt also tagged
   "Windows Command Shell" fits a web-shell article, not every article that shows cmd.exe;
-* specificity: +10 % for each tool or program the hunt looks for that the article names (two at
-  most); shells and script hosts every hunt lists, and hunts that list more than eight programs,
-  get nothing. A hunt for one to three programs none of which the article names counts 0.8 (a
-  certutil hunt fits an article about certutil better than one that never names it). An
+* specificity: +50 % for each thing the hunt looks for that the article names (three at most):
+  the values of its Sigma ``detection`` (`detection_observables`: programs, event IDs such as
+  4625, paths, file names, cloud and identity API operations, addresses such as 169.254.169.254),
+  not those of its ``filter`` selections. Shells and script hosts every hunt lists count nothing.
+  A hunt for one to three programs (`tools_in`) when the article names nothing it looks for counts
+  0.8 (a certutil hunt fits an article about certutil better than one that never names it). An
   emerging-threat rule (SigmaHQ's ``detection.emerging-threats``) is for the threat its folder
-  names (Pikabot, CVE-2023-36874): that name stands for its programs.
+  names (Pikabot, CVE-2023-36874): that name stands for what it looks for.
 
 Hunts whose fit is under `FLOOR` are left out and counted. The article's platforms are inferred
 from its text with `infer_platforms`, each with the sentence that shows it.
@@ -27,9 +31,10 @@ from its text with `infer_platforms`, each with the sentence that shows it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from functools import cache
+from typing import Any, Final
 
 from ttpmap._results import Evidence, Technique
 
@@ -39,9 +44,11 @@ __all__ = [
     "PLATFORM_NAMES",
     "Fit",
     "article_words",
+    "detection_observables",
     "evidence_strength",
     "fit",
     "infer_platforms",
+    "named_in",
     "rule_platform",
     "threat_names",
     "tools_in",
@@ -65,8 +72,9 @@ _LIST_EVIDENCE: Final = 0.6
 _NO_EVIDENCE: Final = 0.8
 _SECONDARY: Final = 0.6
 _GENERIC_TECHNIQUES: Final = frozenset({"T1059", "T1105", "T1027", "T1140", "T1112", "T1071"})
-_TOOL_BONUS: Final = 0.1
-_MAX_TOOLS: Final = 2
+_ONE_PHRASE: Final = 0.5
+_NAMED_BONUS: Final = 0.5
+_MAX_NAMED: Final = 3
 _MAX_TOOL_LIST: Final = 8
 _TOOL_SPECIFIC: Final = 3
 _TOOL_NOT_NAMED: Final = 0.8
@@ -248,6 +256,37 @@ _GENERIC_THREAT_WORDS: Final = frozenset(
         "indicators",
     ]
 )
+_SKIP_MODIFIERS: Final = frozenset(
+    {
+        "re",
+        "cidr",
+        "base64",
+        "base64offset",
+        "utf16",
+        "utf16le",
+        "utf16be",
+        "wide",
+        "expand",
+        "fieldref",
+        "exists",
+    }
+)
+_EVENT_ID_FIELDS: Final = frozenset({"eventid", "eventcode", "event_id"})
+_MIN_EVENT_ID: Final = 100
+_MIN_OBSERVABLE: Final = 4
+_VALUE_EDGES: Final = "*?'\" \\/"
+_GENERIC_OBSERVABLES: Final = frozenset({"http:", "https:", "ftp:", "file:", "true", "false", "null"})
+# detection values an article names without naming what the hunt looks for: command verbs, account
+# and folder names every intrusion touches
+_COMMON_VALUES: Final = frozenset(
+    [
+        "save", "export", "delete", "copy", "move", "sync", "view", "user", "stop", "config", "client",
+        "post", "decode", "password", "erase", "socks", "addfile", "administrators", "administratoren",
+        "administrateurs", "authori", "autori", "appdata", "temp", "programdata", "downloads",
+        "users\\public", "windows\\temp", "appdata\\local\\temp", "appdata\\roaming", "%temp%",
+        "%appdata%", "%public%", "autoupdate", "autoupdater", "updateservice",
+    ]
+)  # fmt: skip
 _WORD: Final = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _LIST_LINE: Final = re.compile(r"^\s*(?:[-*\u2022\u00b7>|#]|\d{1,3}[.)]\s|T\d{4})")
 _ATTACK_ID: Final = re.compile(r"\bT\d{4}(?:[./]\d{3})?\b")
@@ -265,6 +304,8 @@ class Fit:
     platform_match: str
     platform_evidence: Evidence | None
     tools: tuple[str, ...]
+    named: tuple[str, ...] = ()
+    one_phrase: bool = False
 
 
 def infer_platforms(
@@ -374,14 +415,90 @@ def evidence_strength(technique: Technique) -> tuple[float, Evidence | None, str
     """How strongly the article shows `technique`: the factor, the sentence to quote and its kind.
 
     Kinds: ``'prose'`` (a sentence of at least six words that is not a list or table line and not
-    only an ATT&CK ID), ``'list'`` (anything else the technique rests on) and ``'none'``.
+    only an ATT&CK ID), ``'list'`` (anything else the technique rests on) and ``'none'``. A
+    technique whose only evidence is one phrase of the phrase table (`Technique.source`
+    ``'phrase'``) gets half the factor of its kind: one generic phrase ("deploying ransomware")
+    shows less than a sentence the classifier reads as the technique, its name, or several
+    sentences.
     """
     if not technique.evidence:
         return _NO_EVIDENCE, None, "none"
+    support = _ONE_PHRASE if _one_phrase(technique) else 1.0
     for ev in technique.evidence:
         if _is_prose(ev.text):
-            return 1.0, ev, "prose"
-    return _LIST_EVIDENCE, technique.evidence[0], "list"
+            return support, ev, "prose"
+    return _LIST_EVIDENCE * support, technique.evidence[0], "list"
+
+
+def _one_phrase(technique: Technique) -> bool:
+    return technique.source == "phrase" and len({ev.text for ev in technique.evidence}) == 1
+
+
+def detection_observables(detection: Mapping[str, Any]) -> tuple[str, ...]:
+    """What a Sigma rule's ``detection`` looks for that an article can name, lower-cased.
+
+    The values of its selections (not of ``filter...`` selections, which say what it leaves out):
+    program names without ``.exe`` (``certutil``), event IDs (``4625``), paths and file names
+    (``/root/.ssh/authorized_keys``, ``.lockbit``), API operations (``createaccesskey``),
+    addresses (``169.254.169.254``) and command-line fragments. Values with fewer than four
+    letters or digits, regular expressions, CIDR ranges and encoded values are left out.
+    """
+    out: dict[str, None] = {}
+    for name, selection in detection.items():
+        if (
+            not isinstance(name, str)
+            or name in ("condition", "timeframe")
+            or name.lower().startswith("filter")
+        ):
+            continue
+        for field, value in _field_values(selection):
+            observable = _observable(field, value)
+            if observable is not None:
+                out[observable] = None
+    return tuple(out)
+
+
+def _field_values(selection: Any, field: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(selection, Mapping):
+        for key, value in selection.items():
+            name, *modifiers = str(key).split("|")
+            if not _SKIP_MODIFIERS.intersection(m.lower() for m in modifiers):
+                yield from _field_values(value, name)
+    elif isinstance(selection, list):
+        for item in selection:
+            yield from _field_values(item, field)
+    else:
+        yield field, selection
+
+
+def _observable(field: str, value: Any) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int) or (isinstance(value, str) and value.strip().isdecimal()):
+        number = int(value)
+        return str(number) if field.lower() in _EVENT_ID_FIELDS and number >= _MIN_EVENT_ID else None
+    text = str(value).replace("\\\\", "\\").strip().strip(_VALUE_EDGES).lower()
+    if text.endswith(".exe"):
+        text = text[:-4]
+    if sum(ch.isalnum() for ch in text) < _MIN_OBSERVABLE or text in _GENERIC_OBSERVABLES:
+        return None
+    return text
+
+
+def named_in(observables: Iterable[str], lower: str, words: frozenset[str]) -> tuple[str, ...]:
+    """The `observables` the article (`lower`, its lower-cased text, and `words`) names as written,
+    sorted; the shells and script hosts every hunt lists, and common verbs and folders, not counted."""
+    named = []
+    for obs in observables:
+        if obs in _GENERIC_TOOLS or obs in _NOT_TOOLS or obs in _COMMON_VALUES:
+            continue
+        parts = _words_of(obs)
+        if parts == (obs,):
+            if obs in words:
+                named.append(obs)
+        elif words.issuperset(parts) and _find(lower, obs)[0] >= 0:
+            named.append(obs)
+    return tuple(sorted(named))
 
 
 def fit(
@@ -391,10 +508,13 @@ def fit(
     platforms: Mapping[str, Evidence],
     words: frozenset[str],
     main: str | None = None,
+    named: Sequence[str] = (),
 ) -> Fit:
     """The fit of one hunt serving `techniques` (each with its library score: confidence x level x
     relation), for an article with `platforms` and the lower-cased `words`; `main` is the rule's
-    main technique (its first tag): a generic technique other than it counts less."""
+    main technique (its first tag): a generic technique other than it counts less. `tools` are the
+    programs the hunt looks for (`tools_in`), `named` what it looks for that the article names
+    (`named_in` over `detection_observables`, the programs among them included)."""
     if platform is None:
         plat, match, plat_ev = _ANY_LOGS, "any", None
     elif not platforms:
@@ -403,9 +523,10 @@ def fit(
         plat, match, plat_ev = _MATCH, "match", platforms[platform]
     else:
         plat, match, plat_ev = _MISMATCH, "mismatch", None
-    named = tuple(sorted(t for t in tools if t in words))
-    spec = 1.0 + _TOOL_BONUS * min(len(named), _MAX_TOOLS)
-    if not named and 0 < len(tools) <= _TOOL_SPECIFIC:
+    named_tools = tuple(sorted(t for t in tools if t in words))
+    all_named = _outermost({*named, *named_tools})
+    spec = 1.0 + _NAMED_BONUS * min(len(all_named), _MAX_NAMED)
+    if not all_named and 0 < len(tools) <= _TOOL_SPECIFIC:
         spec = _TOOL_NOT_NAMED
     best: Fit | None = None
     family = main.split(".", 1)[0] if main else None
@@ -416,9 +537,22 @@ def fit(
         place = _SECONDARY if generic else 1.0
         score = base * strength * plat * spec * place
         if best is None or score > best.score:
-            best = Fit(score, tech, ev, kind, platform, match, plat_ev, named)
+            best = Fit(
+                score, tech, ev, kind, platform, match, plat_ev, named_tools, all_named, _one_phrase(tech)
+            )
     assert best is not None
     return best
+
+
+@cache
+def _words_of(observable: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(observable))
+
+
+def _outermost(named: set[str]) -> tuple[str, ...]:
+    """`named` without the values another one holds (``authorized_keys`` in ``.ssh/authorized_keys``),
+    so that one thing the article names counts once."""
+    return tuple(sorted(n for n in named if not any(n != m and n in m for m in named)))
 
 
 def article_words(text: str) -> frozenset[str]:

@@ -12,6 +12,7 @@ from typing import Any, Final
 import yaml
 
 from ttpmap._exceptions import DataNotFoundError, InvalidParameterError, RuleError
+from ttpmap.hunts._rank import detection_observables
 
 __all__ = [
     "LEVELS",
@@ -39,7 +40,8 @@ class RuleInfo:
 
     `key` is the rule's path inside its corpus (POSIX separators); `techniques` are the ATT&CK IDs
     of its ``attack.tNNNN[.NNN]`` tags as written (upper-cased); `tactics` the tactic shortnames of
-    its other ``attack.*`` tags; `phase` the pack's custom ``kill_chain_phase`` field.
+    its other ``attack.*`` tags; `phase` the pack's custom ``kill_chain_phase`` field;
+    `observables` what its detection looks for that an article can name (`detection_observables`).
     """
 
     key: str
@@ -58,6 +60,7 @@ class RuleInfo:
     tags: tuple[str, ...]
     phase: str
     logsource: tuple[str, str, str]
+    observables: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -82,6 +85,7 @@ class RuleInfo:
             "tags": list(self.tags),
             "phase": self.phase,
             "logsource": list(self.logsource),
+            "observables": list(self.observables),
         }
 
     @classmethod
@@ -104,6 +108,7 @@ class RuleInfo:
             tags=tuple(d["tags"]),
             phase=str(d["phase"]),
             logsource=(str(category), str(product), str(service)),
+            observables=tuple(d.get("observables", ())),
         )
 
 
@@ -163,6 +168,7 @@ def rule_info(doc: Any, key: str, *, license: str = "") -> RuleInfo | None:
             _text(logsource.get("product")),
             _text(logsource.get("service")),
         ),
+        observables=detection_observables(doc["detection"]),
     )
 
 
