@@ -91,6 +91,17 @@ class Brief:
 
         return render_markdown(self) if max_hunts is None else render_markdown(self, max_hunts=max_hunts)
 
+    def to_label(self, article: Any) -> dict[str, Any]:
+        """This brief as a labeled-article record of `article` (an `Article` or its text) for review.
+
+        Its ``techniques`` are the brief's, each ``"status": "predicted"`` with its evidence; mark
+        each ``confirmed`` or ``rejected``, add missed ones as ``added``, and give the file to
+        ``ttpmap train --data`` or ``ttpmap evaluate --data`` (format: ``datasets/README.md``).
+        """
+        from ttpmap._label import brief_to_label
+
+        return brief_to_label(self, article)
+
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 

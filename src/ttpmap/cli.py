@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -78,9 +79,11 @@ def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     p.add_argument("path", help="article file, or - to read standard input")
     p.add_argument(
         "--format",
-        choices=("markdown", "json", "html"),
+        choices=("markdown", "json", "html", "label"),
         default="markdown",
-        help="html: one self-contained page with the article, its evidence and IOCs highlighted",
+        help="markdown (default), json (the brief), html (one self-contained page with the article, its "
+        "evidence and IOCs highlighted), or label: one JSON Lines labeled-article record with the techniques "
+        "found marked 'predicted', to confirm, reject or add to, then 'ttpmap train --data'",
     )
     p.add_argument("--out", type=Path, help="write the brief here instead of standard output")
     p.add_argument("--model", help="model directory (default: the shipped model, or $TTPMAP_MODEL)")
@@ -126,12 +129,14 @@ def _run_analyze(args: argparse.Namespace) -> int:
         model_sha256=args.model_sha256,
     )
     brief = analyzer.analyze(article)
-    if args.format == "html":
+    if args.format == "label":
+        text = json.dumps(brief.to_label(article), ensure_ascii=False) + "\n"
+    elif args.format == "html":
         text = brief.to_html()
+    elif args.format == "json":
+        text = brief.to_json() + "\n"
     else:
-        text = (
-            brief.to_json() + "\n" if args.format == "json" else brief.to_markdown(max_hunts=args.max_hunts)
-        )
+        text = brief.to_markdown(max_hunts=args.max_hunts)
     if args.out is None:
         sys.stdout.write(text)
     else:

@@ -56,3 +56,24 @@ def test_item1_an_own_interrupted_line_is_still_cut_off(tmp_path: Path) -> None:
         fh.write(b'{"torn": ')  # this state's own run died mid-line
     run_feeds([feed], RecordingAnalyzer(), out, fmt="jsonl")
     assert len(_urls(out)) == 3
+
+
+def test_a_finished_run_leaves_no_lock_file_behind(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(make_feed(3))
+    run_feeds([feed], RecordingAnalyzer(), out, fmt="jsonl", state_file=tmp_path / "feed.state")
+    assert not list(out.glob("*.lock"))
+    assert not list(tmp_path.glob("*.lock"))
+
+
+def test_a_lock_file_removed_by_the_run_before_is_not_shared(tmp_path: Path) -> None:
+    target = tmp_path / "state"
+    with locked(target):
+        held = (tmp_path / "state.lock").stat().st_ino
+        with pytest.raises(InputError, match="another ttpmap feed run"), locked(target):
+            pass
+        assert (tmp_path / "state.lock").stat().st_ino == held
+    assert not (tmp_path / "state.lock").exists()
+    with locked(target):  # the next run locks a new file
+        assert (tmp_path / "state.lock").exists()

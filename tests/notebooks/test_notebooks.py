@@ -19,23 +19,31 @@ from ttpmap._datahome import get_data_home
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-NAMES = ["01-quickstart.ipynb", "02-retrain.ipynb", "03-evaluate.ipynb", "05-spacy-and-html.ipynb"]
+NAMES = [
+    "01-quickstart.ipynb",
+    "02-retrain.ipynb",
+    "03-evaluate.ipynb",
+    "04-analyst-loop.ipynb",
+    "05-spacy-and-html.ipynb",
+]
 #: Plots (image/png outputs) each notebook draws.
 PLOTS = {
     "01-quickstart.ipynb": 1,
     "02-retrain.ipynb": 1,
     "03-evaluate.ipynb": 3,
+    "04-analyst-loop.ipynb": 1,
     "05-spacy-and-html.ipynb": 0,
 }
 #: Markup that a notebook's HTML outputs must show (the brief's page, displaCy's spans).
 HTML_SHOWN = {"05-spacy-and-html.ipynb": ('class="ttpmap-brief"', 'class="spans"')}
-NEED_TRAINING_DATA = {"02-retrain.ipynb", "03-evaluate.ipynb"}
+NEED_TRAINING_DATA = {"02-retrain.ipynb", "03-evaluate.ipynb", "04-analyst-loop.ipynb"}
 #: Files from the data home that the notebooks training on TRAM2 read.
 TRAINING_DATA = (
     "datasets/tram2/reports.jsonl",
     "datasets/tram2/single_label.json",
     "datasets/tram2/bootstrap-training-data.json",
     "datasets/ttpdrill/sentences.csv",
+    "datasets/annoctr/train.jsonl",
 )
 CELL_TIMEOUT = 600
 
@@ -53,7 +61,7 @@ def _code_cells(nb):
     return [c for c in nb.cells if c.cell_type == "code"]
 
 
-def test_the_notebooks_are_the_three_documented_ones():
+def test_the_notebooks_are_the_four_documented_ones():
     assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == NAMES
 
 
@@ -123,7 +131,8 @@ def _run(name: str) -> nbformat.NotebookNode:
         NAMES[0],
         pytest.param(NAMES[1], marks=pytest.mark.shared),
         pytest.param(NAMES[2], marks=pytest.mark.shared),
-        NAMES[3],
+        pytest.param(NAMES[3], marks=pytest.mark.shared),
+        NAMES[4],
     ],
 )
 def test_notebook_runs_headless_and_draws_its_plots(name, monkeypatch):

@@ -26,6 +26,12 @@ def write_model_card(
     est = meta["estimator"]
     template = resources.files("ttpmap.classify").joinpath("data/model-card.md").read_text(encoding="utf-8")
     text = template.format(
+        name=meta.get("name") or root.name,
+        base=_base(meta.get("base_model")),
+        sources=_sources(meta),
+        data_rows=_data_rows(meta),
+        calibrated_on=_calibrated_on(meta["training_data"]),
+        rejections=_rejections(meta),
         attack_version=meta["attack_version"],
         n_labels=meta["n_labels"],
         min_examples=est["min_examples"],
@@ -118,4 +124,68 @@ def _tram2_scores(result: dict[str, Any], command: str) -> str:
             base = result["scores"]["baseline"][key][avg]
             cells = " | ".join(f"{m[k]:.3f}" for m in (ours, base) for k in SCORE_METRICS)
             lines.append(f"| {title if avg == 'micro' else ''} | {avg} | {cells} |")
+    return "\n".join(lines) + "\n\n"
+
+
+def _base(base: dict[str, Any] | None) -> str:
+    if not base:
+        return "none recorded"
+    return (
+        f"`{base['name']}` (manifest SHA-256 `{base['manifest_sha256']}`): its ATT&CK catalog and "
+        "estimator parameters"
+    )
+
+
+def _sources(meta: dict[str, Any]) -> str:
+    counts = meta["training_data"]
+    names = {
+        "attack_procedures": "attack_procedures",
+        "attack_descriptions": "attack_descriptions",
+        "bootstrap": "bootstrap",
+        "ttpdrill": "ttpdrill",
+        "tram2": "tram2_reports",
+        "annoctr": "annoctr_reports",
+    }
+    parts = [f"{s} ({counts.get(names.get(s, s), 0)} records)" for s in meta.get("sources", [])]
+    parts += [f"`{f['path']}` ({f['records']} records)" for f in meta.get("data_files", [])]
+    return ", ".join(parts) or "none"
+
+
+def _data_rows(meta: dict[str, Any]) -> str:
+    files = meta.get("data_files")
+    if not files:
+        return f"| user records (`--data`) | {meta['training_data'].get('user_records', 0)} | yours |"
+    return "\n".join(
+        f"| `{f['path']}` (`--data`: {f['labels']} labels, {f['rejected']} rejected techniques) | "
+        f"{f['records']} | yours |"
+        for f in files
+    )
+
+
+def _calibrated_on(counts: dict[str, Any]) -> str:
+    parts = []
+    if counts.get("tram2_reports"):
+        parts.append(f"TRAM2's {counts['tram2_reports']} reports")
+    if counts.get("annoctr_reports"):
+        parts.append(f"AnnoCTR's {counts['annoctr_reports']} reports")
+    if counts.get("user_records"):
+        parts.append(f"the articles among your {counts['user_records']} --data records")
+    return " and ".join(parts) or "no labeled articles"
+
+
+def _rejections(meta: dict[str, Any]) -> str:
+    rows = [("phrase", *r) for r in meta.get("rejected_phrases", [])]
+    rows += [("name or alias", *r) for r in meta.get("rejected_mentions", [])]
+    if not rows:
+        return ""
+    lines = [
+        "## Rejected by analysts",
+        "",
+        "Patterns that matched an article in which an analyst rejected their technique (`--data` records "
+        'with `"status": "rejected"`); this model does not use them to report it.',
+        "",
+        "| kind | pattern | technique | articles |",
+        "|---|---|---|---:|",
+    ]
+    lines += [f"| {kind} | `{pattern}` | {tid} | {n} |" for kind, pattern, tid, n in rows]
     return "\n".join(lines) + "\n\n"

@@ -27,6 +27,17 @@ def register(subparsers: Any) -> None:
     )
     train.add_argument("--out", required=True, type=Path, help="model directory to write")
     train.add_argument(
+        "--name",
+        help="the model's name, shown in its manifest, MODEL_CARD.md and every brief (default: the --out "
+        "folder's name)",
+    )
+    train.add_argument(
+        "--base",
+        type=Path,
+        help="model directory to start from: its ATT&CK catalog and estimator parameters (default: the "
+        "shipped model)",
+    )
+    train.add_argument(
         "--data",
         action="append",
         default=[],
@@ -64,18 +75,41 @@ def register(subparsers: Any) -> None:
 
     evaluate = subparsers.add_parser(
         "evaluate",
-        help="score the classifier on TRAM2 (grouped 5-fold CV) and AnnoCTR (leave-one-vendor-out) next to "
-        "the rcATT baseline",
-        description="Grouped 5-fold cross-validation on TRAM2, and leave-one-vendor-out on AnnoCTR, of ttpmap's "
-        "classifier and of rcATT's baseline (TF-IDF + one LinearSVC per technique), on the same folds. Prints "
-        "both side by side and saves evaluation.json and per-technique-f1.png.",
+        help="score saved models on your labeled articles (--data F [--model DIR ...]), or cross-validate "
+        "the classifier on TRAM2 and AnnoCTR next to the rcATT baseline",
+        description="With --data: score one or more saved models (--model, default the shipped one) on your "
+        "labeled articles, side by side (micro and macro P/R/F1, per technique, per tactic); --compare lists "
+        "what changed between the first two. Without --data: grouped 5-fold cross-validation on TRAM2, and "
+        "leave-one-vendor-out on AnnoCTR, of ttpmap's classifier and of rcATT's baseline (TF-IDF + one "
+        "LinearSVC per technique), on the same folds; prints both side by side and saves evaluation.json "
+        "and per-technique-f1.png.",
     )
     evaluate.add_argument(
         "--data",
         action="append",
         default=[],
         type=Path,
-        help="extra labeled articles added to every training fold (records marked "
+        help="labeled articles (.jsonl or .csv) to score saved models on; repeatable",
+    )
+    evaluate.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        type=Path,
+        help="with --data: a model directory to score (default: the shipped model); repeatable, "
+        "scored side by side",
+    )
+    evaluate.add_argument(
+        "--compare",
+        action="store_true",
+        help="with --data and two models: list the techniques and articles that changed between them",
+    )
+    evaluate.add_argument(
+        "--extra-data",
+        action="append",
+        default=[],
+        type=Path,
+        help="cross-validation: extra labeled articles added to every training fold (records marked "
         '"split": "holdout" are left out); repeatable',
     )
     evaluate.add_argument(
@@ -94,9 +128,21 @@ def register(subparsers: Any) -> None:
 
 @contextlib.contextmanager
 def _progress(description: str) -> Iterator[Callable[[str, int, int], None]]:
-    """A rich progress bar on a terminal; silent otherwise."""
+    """A rich progress bar on a terminal; otherwise one line on stderr each time the stage changes."""
     if not sys.stderr.isatty():
-        yield lambda stage, done, total: None
+        t0 = time.perf_counter()
+        last: list[Any] = ["", -1, -10.0]  # stage, done, time of the last line
+
+        def line(stage: str, done: int, total: int) -> None:
+            now = time.perf_counter()
+            if stage != last[0] or (done != last[1] and (done == total or now - last[2] >= 10)):
+                last[:] = [stage, done, now]
+                elapsed = now - t0
+                print(
+                    f"{description}: {stage} ({done}/{total}, {elapsed:.0f} s)", file=sys.stderr, flush=True
+                )
+
+        yield line
         return
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -113,6 +159,34 @@ def _progress(description: str) -> Iterator[Callable[[str, int, int], None]]:
             bar.update(task, completed=done, total=max(total, 1), stage=stage)
 
         yield update
+
+
+@contextlib.contextmanager
+def _stoppable() -> Iterator[None]:
+    """SIGTERM stops the work like Ctrl-C; however the work ends, its loky workers end with it."""
+    import signal
+    import threading
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, stop) if main else None
+    try:
+        yield
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+        _stop_workers()
+
+
+def _stop_workers() -> None:
+    """Shut down joblib's reusable loky executor, killing its workers, if one was started."""
+    from joblib.externals.loky import reusable_executor
+
+    executor = getattr(reusable_executor, "_executor", None)
+    if executor is not None:
+        executor.shutdown(wait=True, kill_workers=True)
 
 
 def _sources(value: str) -> tuple[str, ...]:
@@ -137,6 +211,11 @@ def _command_line(name: str, args: argparse.Namespace) -> str:
 
 
 def _train(args: argparse.Namespace) -> int:
+    with _stoppable():
+        return _run_train(args)
+
+
+def _run_train(args: argparse.Namespace) -> int:
     from ttpmap._exceptions import InputError
     from ttpmap.classify._card import write_model_card
     from ttpmap.classify._estimator import TechniqueClassifier, progress_callback
@@ -146,12 +225,14 @@ def _train(args: argparse.Namespace) -> int:
         if not args.severity:
             raise InputError("--severity-only goes with --severity")
         return _train_severity(args, args.out)
-    catalog = args.catalog
-    if catalog is None:
-        from ttpmap._model import CATALOG_FILE, default_model_dir
+    from ttpmap._model import CATALOG_FILE, default_model_dir
+    from ttpmap.classify._train import check_model_name, describe_base
 
-        catalog = default_model_dir() / CATALOG_FILE
-    est = TechniqueClassifier(catalog=str(catalog), n_jobs=args.n_jobs)
+    check_model_name(args.name if args.name is not None else args.out.resolve().name)
+    base = args.base if args.base is not None else default_model_dir()
+    _, params = describe_base(base)
+    catalog = args.catalog if args.catalog is not None else base / CATALOG_FILE
+    est = TechniqueClassifier(**{**params, "catalog": str(catalog), "n_jobs": args.n_jobs})
     t0 = time.perf_counter()
     with _progress("training") as update:
         token = progress_callback.set(update)
@@ -164,12 +245,14 @@ def _train(args: argparse.Namespace) -> int:
                 estimator=est,
                 overwrite=args.force,
                 sources=_sources(args.sources),
+                name=args.name,
+                base=base,
             )
         finally:
             progress_callback.reset(token)
     write_model_card(root, meta, command=_command_line("train", args), evaluation=args.evaluation)
     print(
-        f"wrote {root}: {meta['n_labels']} techniques, ATT&CK v{meta['attack_version']}, "
+        f"wrote {root} ({meta['name']}): {meta['n_labels']} techniques, ATT&CK v{meta['attack_version']}, "
         f"trained in {time.perf_counter() - t0:.0f} s"
     )
     return _train_severity(args, root) if args.severity else 0
@@ -196,7 +279,52 @@ def _train_severity(args: argparse.Namespace, model_dir: Path) -> int:
     return 0
 
 
+def _score(args: argparse.Namespace) -> int:
+    """``evaluate --data``: saved models scored on labeled articles."""
+    from ttpmap._exceptions import InputError
+    from ttpmap.classify._score import (
+        compare_models,
+        format_comparison,
+        format_scores,
+        save_scores,
+        score_models,
+    )
+
+    cv_only = [flag for flag, on in (("--only", args.only), ("--extra-data", args.extra_data)) if on]
+    if cv_only:
+        raise InputError(f"{', '.join(cv_only)} is for cross-validation; leave it out with --data")
+    models = args.model or [None]
+    if args.compare and len(models) != 2:
+        raise InputError(f"--compare needs two --model directories, got {len(models)}")
+    with _progress("scoring") as update:
+        result = score_models(args.data, models, progress=update)
+    result["command"] = _command_line("evaluate", args)
+    print(format_scores(result))
+    if args.compare:
+        result["compare"] = compare_models(result)
+        print()
+        print(format_comparison(result["compare"]))
+    if args.out is not None:
+        print(f"saved {save_scores(result, args.out)}")
+    return 0
+
+
 def _evaluate(args: argparse.Namespace) -> int:
+    with _stoppable():
+        return _run_evaluate(args)
+
+
+def _run_evaluate(args: argparse.Namespace) -> int:
+    if args.data:
+        return _score(args)
+    if args.model or args.compare:
+        from ttpmap._exceptions import InputError
+
+        raise InputError("--model and --compare score saved models on your labeled articles: add --data FILE")
+    if args.out is not None:
+        from ttpmap._deps import require
+
+        require("matplotlib", extra="train", feature="The per-technique F1 plot of 'ttpmap evaluate --out'")
     from ttpmap.classify._estimator import TechniqueClassifier
     from ttpmap.classify._evaluate import (
         evaluate_annoctr,
@@ -216,11 +344,11 @@ def _evaluate(args: argparse.Namespace) -> int:
     with _progress("evaluating") as update:
         if args.only != "annoctr":
             result = evaluate_tram2(
-                args.data_home, catalog_path=catalog, estimator=est, progress=update, data=args.data
+                args.data_home, catalog_path=catalog, estimator=est, progress=update, data=args.extra_data
             )
         if args.only != "tram2":
             result["annoctr"] = evaluate_annoctr(
-                args.data_home, catalog_path=catalog, estimator=est, progress=update, data=args.data
+                args.data_home, catalog_path=catalog, estimator=est, progress=update, data=args.extra_data
             )
     result["command"] = _command_line("evaluate", args)
     if "scores" in result:

@@ -47,7 +47,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from ttpmap._exceptions import InputError, NotFittedError, UnknownTechniqueError
 from ttpmap._results import Tactic, Technique
-from ttpmap.classify._mentions import build_mention_index, load_aliases
+from ttpmap.classify._mentions import MentionIndex, build_mention_index, load_aliases
 from ttpmap.classify._params import Check, Interval, Options, check_params
 from ttpmap.classify._phrases import PhraseTable, compile_pattern, load_phrases
 from ttpmap.classify._phrases import related as _phrase_related
@@ -259,6 +259,8 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         spans: Sequence[Sequence[tuple[int, int, str]] | None] | None = None,
         groups: Sequence[Any] | None = None,
         label_spaces: Sequence[Iterable[str] | None] | None = None,
+        rejected: Sequence[Sequence[tuple[int, int, str]] | None] | None = None,
+        evidence_only: Sequence[bool] | None = None,
     ) -> TechniqueClassifier:
         """Fit on labeled articles and sentences.
 
@@ -279,6 +281,15 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             labels; a single-label sentence: none); None (the default for every text) means all. A
             phrase of the lexicon is measured on a text only when the text's label space holds its
             technique's parent.
+        rejected : list of (list of (start, end, id) or None), optional
+            Techniques an analyst rejected for each text, with the evidence the model showed for them
+            (``start == end`` when there is none). A rejected technique is a negative for its text
+            (article-level, and each evidence sentence is a negative always kept in its SVM); a
+            lexicon phrase, alias or technique name that matches a text where its technique was
+            rejected is no longer used (`rejected_phrases_`, `rejected_mentions_`).
+        evidence_only : list of bool, optional
+            Texts whose spans mark only some of the sentences that show their techniques (a reviewed
+            brief's evidence): their other sentences are not taken as negatives.
 
         Returns
         -------
@@ -302,7 +313,15 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             for s in span_lists
         ]
 
-        sent_texts, sent_labels, doc_idx = _sentence_rows(texts, labels, span_lists)
+        rejections = _check_rejected(rejected, texts, catalog)
+        partial = list(evidence_only) if evidence_only is not None else [False] * len(texts)
+        if len(partial) != len(texts):
+            raise InputError(f"evidence_only has {len(partial)} entries for {len(texts)} texts")
+        sent_texts, sent_labels, doc_idx = _sentence_rows(texts, labels, span_lists, partial)
+        hard_rows = _rejected_rows(texts, span_lists, rejections)
+        sent_texts += [t for t, _, _ in hard_rows]
+        sent_labels += [set() for _ in hard_rows]
+        doc_idx += [i if _is_document(texts[i], span_lists[i]) else -1 for _, i, _ in hard_rows]
         counts = Counter(lab for ls in sent_labels for lab in ls)
         active = {t.id for t in catalog.active_techniques()}
         classes = sorted(
@@ -340,18 +359,29 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         from_doc = np.array(doc_idx) >= 0
         block = Y[np.ix_(from_doc, ~annotated)]
         Y[np.ix_(from_doc, ~annotated)] = np.where(block == 1, 1, -1)
+        first_hard = len(sent_texts) - len(hard_rows)
+        Y[first_hard:] = -1
+        for r, (_, _, tid) in enumerate(hard_rows, first_hard):
+            if tid in index:
+                Y[r, index[tid]] = _HARD_NEGATIVE
+        for d in docs:
+            annotated[[index[t] for _, _, t in rejections[d] if t in index]] = True
         if not annotated.any():
             raise InputError(
                 "the labeled articles carry no technique that has sentence-level examples; give them labels"
             )
         self.annotated_ = annotated
         learned = _mention_phrases(texts, span_lists, parent_spaces)
-        self.phrases_ = _measure_phrases(classes, texts, labels, parent_spaces, learned)
+        rejected_ids = [{t for _, _, t in r} for r in rejections]
+        measured = _measure_phrases(classes, texts, labels, parent_spaces, learned, rejected_ids)
+        self.phrases_, self.rejected_phrases_ = measured
         doc_groups = np.array([group_list[d] for d in docs], dtype=object)
         folds = _group_folds(doc_groups, self.inner_cv, self.random_state)
         steps = self.inner_cv + 1
         feats: list[np.ndarray] = [np.empty(0)] * len(docs)
-        self.mentions_ = build_mention_index(classes, catalog, load_aliases())
+        self.mentions_, self.rejected_mentions_ = _without_rejected(
+            build_mention_index(classes, catalog, load_aliases()), texts, rejected_ids, index
+        )
         for f, held in enumerate(folds):
             _report("calibration folds", f, steps)
             held_docs = {docs[k] for k in held}
@@ -365,7 +395,6 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 feats[k] = scored.features
         _report("sentence model", self.inner_cv, steps)
         self.vectorizer_, self.coef_, self.intercept_ = self._fit_sentences(sent_texts, Y)
-        self.mentions_ = build_mention_index(classes, catalog, load_aliases())
         _report("calibration", steps, steps)
 
         # Calibration and thresholds learn from the (article, technique) pairs the articles annotate.
@@ -601,22 +630,111 @@ def _measure_phrases(
     labels: list[list[str]],
     spaces: Sequence[set[str] | None],
     learned: Sequence[tuple[str, str]] = (),
-) -> PhraseTable:
+    rejected: Sequence[set[str]] = (),
+) -> tuple[PhraseTable, list[tuple[str, str, int]]]:
     """The shipped phrase lexicon and the `learned` mention phrases, each pattern's precision counted
-    on the texts whose label space holds its technique: a match in a text labeled with it is a hit."""
+    on the texts whose label space holds its technique: a match in a text labeled with it is a hit.
+
+    A pattern that matches a text where an analyst rejected its technique (`rejected`) is left out;
+    those come back as ``(pattern, technique, texts)``."""
     table = PhraseTable.build([*load_phrases(), *_alias_phrases(), *learned], classes)
     matches = np.zeros(len(table.patterns), dtype=np.int64)
     hits = np.zeros(len(table.patterns), dtype=np.int64)
     tids = [str(classes[j]) for j in table.classes]
     wanted = [_phrase_related(t) for t in tids]
+    refused = np.zeros(len(table.patterns), dtype=np.int64)
     for d, space in enumerate(spaces):
-        if space is not None and not space:
+        no = rejected[d] if rejected else set()
+        if space is not None and not space and not no:
             continue
         for k in {k for k, _, _ in table.find(texts[d])}:
+            refused[k] += tids[k] in no
             if space is None or tids[k].partition(".")[0] in space:
                 matches[k] += 1
                 hits[k] += any(lab in wanted[k] for lab in labels[d])
-    return PhraseTable(table.patterns, table.classes, matches, hits)
+    keep = np.flatnonzero(refused == 0)
+    kept = PhraseTable(tuple(table.patterns[k] for k in keep), table.classes[keep], matches[keep], hits[keep])
+    gone = [(table.patterns[k], tids[k], int(refused[k])) for k in np.flatnonzero(refused)]
+    return kept, gone
+
+
+#: `Y` value of a sentence an analyst rejected as evidence of a technique: a negative always kept.
+_HARD_NEGATIVE = -2
+#: Weight of such a sentence in its technique's SVM (sampled negatives weigh 1): an analyst's verdict
+#: on this very sentence, against the weak negatives of a technique's sampled background.
+_HARD_NEGATIVE_WEIGHT = 10.0
+
+
+def _check_rejected(
+    rejected: Sequence[Sequence[tuple[int, int, str]] | None] | None, texts: list[str], catalog: Catalog
+) -> list[list[tuple[int, int, str]]]:
+    if rejected is None:
+        return [[] for _ in texts]
+    rows = list(rejected)
+    if len(rows) != len(texts):
+        raise InputError(f"rejected has {len(rows)} entries for {len(texts)} texts")
+    out: list[list[tuple[int, int, str]]] = []
+    for k, (items, text) in enumerate(zip(rows, texts, strict=True)):
+        checked: list[tuple[int, int, str]] = []
+        for a, b, tid in items or ():
+            if not (
+                isinstance(a, int | np.integer)
+                and isinstance(b, int | np.integer)
+                and 0 <= a <= b <= len(text)
+            ):
+                raise InputError(f"rejected[{k}] has {(a, b, tid)!r}: need 0 <= start <= end <= len(text)")
+            checked.extend((int(a), int(b), r) for r in _resolve_all([str(tid)], catalog))
+        out.append(checked)
+    return out
+
+
+def _rejected_rows(
+    texts: list[str],
+    spans: list[list[tuple[int, int, str]] | None],
+    rejected: list[list[tuple[int, int, str]]],
+) -> list[tuple[str, int, str]]:
+    """``(sentence, text index, technique)`` for each sentence of rejected evidence."""
+    out: list[tuple[str, int, str]] = []
+    for i, items in enumerate(rejected):
+        evidence = [(a, b, tid) for a, b, tid in items if b > a]
+        if not evidence:
+            continue
+        for a, b in sentences_of(texts[i]):
+            if b > a:
+                out.extend((texts[i][a:b], i, tid) for x, z, tid in evidence if x < b and z > a)
+    return out
+
+
+def _without_rejected(
+    mentions: MentionIndex, texts: list[str], rejected: Sequence[set[str]], index: Mapping[str, int]
+) -> tuple[MentionIndex, list[tuple[str, str, int]]]:
+    """`mentions` without the names and aliases of a technique that occur in a text where it was
+    rejected, and those as ``(phrase, technique, texts)``."""
+    from dataclasses import replace
+
+    from ttpmap.classify._vectorizer import tokenize
+
+    refused: Counter[tuple[tuple[str, ...], int]] = Counter()
+    for text, tids in zip(texts, rejected, strict=True):
+        cols = {index[t] for t in tids if t in index}
+        if not cols:
+            continue
+        joined = " " + " ".join(tokenize(text)) + " "
+        for phrase, classes in mentions.phrases:
+            for j in cols.intersection(classes):
+                refused[phrase, j] += (" " + " ".join(phrase) + " ") in joined
+    refused = +refused
+    if not refused:
+        return mentions, []
+    phrases = tuple(
+        (p, kept) for p, js in mentions.phrases if (kept := tuple(j for j in js if (p, j) not in refused))
+    )
+    gone = [(" ".join(p), str(_class_of(index, j)), n) for (p, j), n in sorted(refused.items())]
+    return replace(mentions, phrases=phrases), gone
+
+
+def _class_of(index: Mapping[str, int], j: int) -> str:
+    return next(c for c, k in index.items() if k == j)
 
 
 _MENTION_WORDS = re.compile(r"[a-z0-9]+")
@@ -629,9 +747,13 @@ def _is_document(text: str, spans: Sequence[Any] | None) -> bool:
 
 
 def _sentence_rows(
-    texts: list[str], labels: list[list[str]], spans: list[list[tuple[int, int, str]] | None]
+    texts: list[str],
+    labels: list[list[str]],
+    spans: list[list[tuple[int, int, str]] | None],
+    evidence_only: Sequence[bool] = (),
 ) -> tuple[list[str], list[set[str]], list[int]]:
-    """Sentence-level examples: short texts whole, spanned articles sentence by sentence.
+    """Sentence-level examples: short texts whole, spanned articles sentence by sentence (of an
+    `evidence_only` article, only the sentences a span touches).
 
     Returns the texts, their label sets and the index of the article each row comes from (-1 for a
     short text, which every fold trains on).
@@ -651,6 +773,8 @@ def _sentence_rows(
             if b <= a:
                 continue
             hit = {tid for x, z, tid in s if x < b and z > a}
+            if not hit and evidence_only and evidence_only[i]:
+                continue
             rows.append(text[a:b])
             labs.append(hit)
             owner.append(i)
@@ -734,12 +858,13 @@ def _fit_one(
     neg = np.flatnonzero(y == 0)
     if len(neg) > params.max_negatives:
         neg = np.sort(np.random.default_rng(seed).choice(neg, params.max_negatives, replace=False))
-    rows = np.sort(np.concatenate([pos, neg]))
-    if len(pos) == 0 or len(neg) == 0:
+    rows = np.sort(np.concatenate([pos, neg, np.flatnonzero(y == _HARD_NEGATIVE)]))
+    if len(pos) == 0 or len(rows) == len(pos):
         return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32), -1.0
     weight = {True: params.positive_weight, False: 1.0}
     svm = LinearSVC(C=params.C, tol=1e-2, class_weight=weight, random_state=seed % (2**31))
-    svm.fit(X[rows], y[rows] == 1)
+    sample_weight = np.where(y[rows] == _HARD_NEGATIVE, _HARD_NEGATIVE_WEIGHT, 1.0)
+    svm.fit(X[rows], y[rows] == 1, sample_weight=sample_weight)
     w = svm.coef_[0]
     keep = np.flatnonzero(w)
     if len(keep) > params.max_coef:

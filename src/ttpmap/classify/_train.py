@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -31,9 +32,12 @@ __all__ = [
     "SOURCES",
     "as_analyzed",
     "default_corpus",
+    "evidence_only",
     "fit_inputs",
     "label_spaces",
     "read_user_records",
+    "rejected_spans",
+    "save_model",
     "train_model",
     "tram2_sentence_texts",
 ]
@@ -139,6 +143,17 @@ def read_user_records(paths: Sequence[str | os.PathLike[str]]) -> list[LabeledAr
     return as_analyzed(out)
 
 
+def rejected_spans(records: Sequence[LabeledArticle]) -> list[list[tuple[int, int, str]] | None]:
+    """What an analyst rejected in each record (`LabeledArticle.rejected`), for `TechniqueClassifier.fit`."""
+    return [list(r.rejected) or None for r in records]
+
+
+def evidence_only(records: Sequence[LabeledArticle]) -> list[bool]:
+    """Which records are reviewed briefs (``techniques``: `Brief.to_label`), whose spans are a brief's
+    evidence: a few sentences per technique, not every sentence that shows it."""
+    return ["techniques" in r.extra for r in records]
+
+
 def fit_inputs(
     records: Sequence[LabeledArticle],
 ) -> tuple[list[str], list[list[str]], list[list[tuple[int, int, str]] | None], list[str]]:
@@ -177,10 +192,16 @@ def train_model(
     overwrite: bool = False,
     extra_files: dict[str, object] | None = None,
     sources: Sequence[str] = SOURCES,
+    name: str | None = None,
+    base: str | os.PathLike[str] | None = None,
 ) -> tuple[Path, dict[str, Any]]:
     """Train on every available source and write a model directory (manifest, catalog, classifier, predictor).
 
-    Returns the directory and the metadata written into the manifest.
+    `name` names the model in its manifest, its card and every brief it writes (default: the name of
+    `out_dir`). `base` is the model directory whose ATT&CK catalog and estimator parameters training
+    starts from (default: the shipped model); `catalog_path` overrides its catalog. Records of `data`
+    with reviewed techniques (``ttpmap analyze --format label``) teach what was confirmed, added and
+    rejected. Returns the directory and the metadata written into the manifest.
     """
     from ttpmap._model import (
         CATALOG_FILE,
@@ -199,18 +220,38 @@ def train_model(
             raise ModelError(
                 f"{out_dir} already holds {', '.join(taken)}; choose another --out or pass --force"
             )
-    cat_path = Path(catalog_path) if catalog_path is not None else default_model_dir() / CATALOG_FILE
+    model_name = check_model_name(name if name is not None else Path(out_dir).resolve().name)
+    base_dir = Path(base) if base is not None else default_model_dir()
+    base_info, base_params = describe_base(base_dir)
+    cat_path = Path(catalog_path) if catalog_path is not None else base_dir / CATALOG_FILE
     catalog = catalog_at(cat_path)
     t0 = time.perf_counter()
     sentences, reports = default_corpus(data_home, catalog=catalog, sources=sources)
     user = read_user_records(data)
     records = [*sentences, *reports, *user]
     X, y, spans, groups = fit_inputs(records)
-    clf = estimator if estimator is not None else TechniqueClassifier(catalog=str(cat_path), n_jobs=2)
-    clf.fit(X, y, spans=spans, groups=groups, label_spaces=label_spaces(records))
+    clf = (
+        estimator
+        if estimator is not None
+        else TechniqueClassifier(**{**base_params, "catalog": str(cat_path)})
+    )
+    clf.fit(
+        X,
+        y,
+        spans=spans,
+        groups=groups,
+        label_spaces=label_spaces(records),
+        rejected=rejected_spans(records),
+        evidence_only=evidence_only(records),
+    )
     seconds = time.perf_counter() - t0
     meta = {
-        "name": "ttpmap-default",
+        "name": model_name,
+        "base_model": base_info,
+        "sources": list(sources),
+        "data_files": [_data_file(path) for path in data],
+        "rejected_phrases": [list(r) for r in clf.rejected_phrases_],
+        "rejected_mentions": [list(r) for r in clf.rejected_mentions_],
         "attack_version": catalog.version,
         "trained": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "training_seconds": round(seconds, 1),
@@ -238,3 +279,89 @@ def train_model(
     }
     root = write_model_dir(out_dir, files, meta, overwrite=overwrite)
     return root, meta
+
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def check_model_name(name: str) -> str:
+    """`name` if it can name a model (letters, digits, ``.``, ``_``, ``-``; at most 64), else `InputError`."""
+    from ttpmap._exceptions import InputError
+
+    if not _NAME.fullmatch(name):
+        raise InputError(
+            f"model name {name!r}: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or "
+            "digit (e.g. --name acme-2026-12)"
+        )
+    return name
+
+
+def describe_base(base_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(name, path and manifest SHA-256 of the base model, its estimator parameters)``."""
+    import json
+
+    from ttpmap._model import MANIFEST_FILE, sha256_file
+
+    manifest_path = base_dir / MANIFEST_FILE
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(
+            f"{base_dir}: not a model directory ({exc}); pass a folder written by 'ttpmap train'"
+        ) from None
+    info = {
+        "name": str(manifest.get("name") or base_dir.name),
+        "path": str(base_dir),
+        "manifest_sha256": sha256_file(manifest_path),
+        "trained": manifest.get("trained"),
+    }
+    from ttpmap.classify._estimator import TechniqueClassifier
+
+    known = TechniqueClassifier().get_params()
+    return info, {k: v for k, v in (manifest.get("estimator") or {}).items() if k in known and k != "catalog"}
+
+
+def _data_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Records, labels and rejected techniques of one ``--data`` file, for the manifest."""
+    records = [r for r in read_articles(path) if r.extra.get("split") != "holdout"]
+    return {
+        "path": str(path),
+        "records": len(records),
+        "labels": sum(len(r.labels) for r in records),
+        "rejected": sum(len({t for _, _, t in r.rejected}) for r in records),
+    }
+
+
+def save_model(
+    classifier: TechniqueClassifier,
+    out_dir: str | os.PathLike[str],
+    *,
+    name: str,
+    catalog_path: str | os.PathLike[str] | None = None,
+    metadata: dict[str, Any] | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Write a fitted `TechniqueClassifier` as a model directory that `Analyzer(model=...)` and
+    `load_model` read: its ATT&CK catalog, ``classifier.joblib``, ``predictor.npz`` and a manifest
+    with the SHA-256 of each, `name` and `metadata`.
+
+    `catalog_path` is the catalog file it was fitted with (default: its ``catalog`` parameter).
+    Nothing is overwritten unless `overwrite`.
+    """
+    from ttpmap._exceptions import InputError
+    from ttpmap._model import CATALOG_FILE, CLASSIFIER_FILE, PREDICTOR_FILE, write_model_dir
+
+    predictor = classifier._check_fitted()
+    path = catalog_path if catalog_path is not None else classifier.catalog
+    if not isinstance(path, str | os.PathLike):
+        raise InputError("pass catalog_path=, the ATT&CK catalog file the classifier was fitted with")
+    meta = {
+        **(metadata or {}),
+        "name": check_model_name(name),
+        "attack_version": predictor.attack_version_,
+        "trained": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "n_labels": len(classifier.classes_),
+        "estimator": {k: v for k, v in classifier.get_params().items() if k != "catalog"},
+    }
+    files = {CLASSIFIER_FILE: classifier, PREDICTOR_FILE: predictor, CATALOG_FILE: Path(path)}
+    return write_model_dir(out_dir, files, meta, overwrite=overwrite)

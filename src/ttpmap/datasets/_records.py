@@ -38,6 +38,19 @@ class LabeledArticle:
     group: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
+    @property
+    def rejected(self) -> tuple[tuple[int, int, str], ...]:
+        """``(start, end, technique_id)`` of each technique an analyst rejected (``"status":
+        "rejected"`` in ``techniques``), with its evidence (``start == end``: none given)."""
+        if "techniques" not in self.extra:
+            return ()
+        from ttpmap.datasets._review import read_review
+
+        review = read_review(
+            self.extra["techniques"], self.text, where=self.id or "record", check_quotes=False
+        )
+        return tuple(review.rejected)
+
     def to_dict(self) -> dict[str, Any]:
         """The record as one JSON object of the labeled-article format."""
         d: dict[str, Any] = {
@@ -91,6 +104,16 @@ class LabeledArticle:
         if severity is not None and not isinstance(severity, str):
             raise InputError(f"{where}: 'severity' must be a string such as 'HIGH'")
         group = obj.get("group")
+        if "techniques" in obj:
+            from ttpmap.datasets._review import read_review
+
+            review = read_review(obj["techniques"], text, where=where)
+            refused = sorted(set(labels) & {t for _, _, t in review.rejected})
+            if refused:
+                raise InputError(f"{where}: {', '.join(refused)} is in 'labels' and rejected in 'techniques'")
+            labels = list(dict.fromkeys([*labels, *review.labels]))
+            spans = list(dict.fromkeys([*spans, *review.spans]))
+            obj = {**obj, "techniques": review.items}
         return cls(
             id=str(obj.get("id", "")),
             title=str(obj.get("title") or ""),

@@ -245,6 +245,10 @@ def _run_batch(args: argparse.Namespace) -> int:
 
 
 def _check_jobs(args: argparse.Namespace) -> None:
+    if args.stix is not None:  # before any work: a missing extra is named, not met after the analysis
+        from ttpmap._deps import require
+
+        require("stix2", extra="feeds", feature="Writing STIX 2.1 bundles (--stix)")
     if args.jobs == 0:
         raise InvalidParameterError("--jobs must be a positive number of workers, or -1 for all cores")
     if args.batch_size < 1:

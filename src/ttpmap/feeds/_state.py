@@ -40,18 +40,35 @@ def locked(path: Path, *, busy: str | None = None) -> Iterator[None]:
         yield
         return
     lock_path = path.with_name(path.name + ".lock")
-    with open(lock_path, "a+b") as fh:
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise InputError(
-                busy
-                or f"another ttpmap feed run is using {path}; wait for it to finish or pass another --state"
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    while True:
+        with open(lock_path, "a+b") as fh:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                raise InputError(
+                    busy
+                    or f"another ttpmap feed run is using {path}; wait for it to finish or pass another --state"
+                ) from None
+            if not _same_file(fh.fileno(), lock_path):
+                continue  # the run before removed it after we opened it: lock the file there now
+            try:
+                yield
+            finally:
+                # Removed while still held, so that no run is left holding a lock on a removed file
+                # while another locks a new one (a run that opened the old file sees it gone and retries).
+                with contextlib.suppress(OSError):
+                    lock_path.unlink()
+                fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            return
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    own = os.fstat(fd)
+    return (st.st_dev, st.st_ino) == (own.st_dev, own.st_ino)
 
 
 class FeedState:
