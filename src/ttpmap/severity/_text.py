@@ -147,7 +147,14 @@ class CveMention:
         return f"rated {self.band}" if self.band else "no CVSS rating quoted"
 
 
-_CUE_KINDS = ("negation_before", "negation_after", "hedge_before", "hedge_after", "hedge_sentence", "terminators")
+_CUE_KINDS = (
+    "negation_before",
+    "negation_after",
+    "hedge_before",
+    "hedge_after",
+    "hedge_sentence",
+    "terminators",
+)
 _SCOPED = _CUE_KINDS[:-1]
 
 
