@@ -156,3 +156,24 @@ def test_evaluate_annoctr_holds_out_one_vendor_at_a_time(tiny_home, catalog_path
     table = format_annoctr_table(result)
     assert "campaign-level, brief" in table
     assert "2 vendors" in table
+
+
+def test_severity_only_records_do_not_train_the_technique_classifier(tmp_path):
+    """A record with a severity and no technique labels was labeled for severity only: `train`
+    (with --severity, on the same file) must not read it as a text that shows no technique."""
+    from ttpmap.classify._train import read_user_records
+
+    rows = [
+        {"id": "sev", "text": "LockBit affiliates encrypted ESXi hosts.", "labels": [], "severity": "HIGH"},
+        {
+            "id": "both",
+            "text": "Rubeus was used to kerberoast accounts.",
+            "labels": ["T1558.003"],
+            "severity": "MEDIUM",
+        },
+        {"id": "neg", "text": "Our quarterly results were strong.", "labels": []},
+        {"id": "held", "text": "Mimikatz dumped LSASS.", "labels": ["T1003.001"], "split": "holdout"},
+    ]
+    data = tmp_path / "mixed.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert [r.id for r in read_user_records([data])] == ["both", "neg"]

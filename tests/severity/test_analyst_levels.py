@@ -75,6 +75,53 @@ def test_short_text_level(analyzer, level, text):
         assert all(r.evidence or r.refs for r in severity.reasons if r.level == level)
 
 
+# What analysts weigh, told in words the rules must generalise to (written for these tests, not
+# taken from the labeled set): a weakness or nuisance with no attack is LOW, not INFO; exploitation
+# followed by impact is CRITICAL however it is told; exposure at scale is MEDIUM; stolen credentials
+# used to break in are HIGH; ransomware as a topic is no ransomware.
+OTHER_WORDS = [
+    (
+        "LOW",
+        "A researcher found that a smart plug's setup page could let someone on the same Wi-Fi read the "
+        "owner's cloud password; the vendor fixed it in firmware 2.3.",
+    ),
+    (
+        "LOW",
+        "An email provider said spam volume rose 4 percent in the quarter, most of it advertising supplements.",
+    ),
+    (
+        "CRITICAL",
+        "The intrusion began with exploitation of an unpatched Confluence server; a week later the attackers "
+        "encrypted the hospital's file servers and demanded a ransom.",
+    ),
+    (
+        "CRITICAL",
+        "Hackers used a flaw in the firewall before a patch was available and wiped the configuration of "
+        "hundreds of devices.",
+    ),
+    (
+        "MEDIUM",
+        "Internet scans found 5,000 Exchange servers still exposed to the ProxyShell flaws months after the "
+        "patches.",
+    ),
+    (
+        "HIGH",
+        "The intruders signed in with stolen VPN credentials and copied 80 GB of engineering drawings to a "
+        "cloud drive.",
+    ),
+    ("INFO", "Webinar: how to write a ransomware response plan that your executives will follow."),
+]
+
+
+@pytest.mark.parametrize(("level", "text"), OTHER_WORDS, ids=[t[:40] for _, t in OTHER_WORDS])
+def test_claims_told_in_other_words(analyzer, level, text):
+    severity = analyzer.analyze(text).severity
+    assert severity.level == level, [r.rule for r in severity.reasons]
+    assert severity.confidence <= 45
+    if level != "INFO":
+        assert all(r.evidence for r in severity.reasons if r.level == level)
+
+
 def test_negation_scopes_over_its_own_phrase_only(analyzer):
     text = (
         "The DarkSide ransomware operation encrypted the billing systems of a fuel pipeline company. "

@@ -42,6 +42,11 @@ def test_fit_and_compare_keeps_holdout_out_of_fitting(model_dir):
     assert result.to_dict()["decided_by"] == result.decided_by
 
 
+def test_fit_and_compare_passes_settings_to_the_model(model_dir):
+    result = fit_and_compare(_records(), model_dir, evidence_weight=0.03, C=2.0)
+    assert (result.model.evidence_weight, result.model.C) == (0.03, 2.0)
+
+
 def test_needs_holdout_records(model_dir):
     records = [{**r, "split": "tune"} for r in _records()]
     with pytest.raises(InputError, match="holdout"):

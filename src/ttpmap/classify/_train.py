@@ -131,10 +131,15 @@ def label_spaces(records: Sequence[LabeledArticle]) -> list[frozenset[str] | Non
 
 def read_user_records(paths: Sequence[str | os.PathLike[str]]) -> list[LabeledArticle]:
     """Labeled articles from `paths` as analysis reads them (`as_analyzed`), without those marked
-    ``"split": "holdout"`` (never trained on)."""
+    ``"split": "holdout"`` (never trained on) and without severity-only records (a ``severity`` and
+    no technique labels: labeled for severity, not for techniques, so they are no negatives)."""
     out: list[LabeledArticle] = []
     for path in paths:
-        out.extend(r for r in read_articles(path) if r.extra.get("split") != "holdout")
+        out.extend(
+            r
+            for r in read_articles(path)
+            if r.extra.get("split") != "holdout" and (r.labels or r.severity is None)
+        )
     return as_analyzed(out)
 
 

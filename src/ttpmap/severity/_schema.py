@@ -435,6 +435,7 @@ _CUE_LISTS = (
     "negation_through",
     "hedge_before",
     "hedge_after",
+    "hedge_sentence",
     "terminators",
 )
 

@@ -50,11 +50,11 @@ class Comparison:
         }
 
 
-def fit_and_compare(records: Sequence[Mapping[str, Any]], model_dir: str | Path) -> Comparison:
+def fit_and_compare(records: Sequence[Mapping[str, Any]], model_dir: str | Path, **params: Any) -> Comparison:
     """Fit a `SeverityClassifier` on the ``tune`` records and score it and the rules on the ``holdout`` ones.
 
     Every record is run through the pipeline of `model_dir` (all stages before severity), so the
-    model sees the evidence it will see when it predicts.
+    model sees the evidence it will see when it predicts. `params` go to `SeverityClassifier`.
     """
     from ttpmap._analyzer import Analyzer
     from ttpmap._article import Article
@@ -71,7 +71,7 @@ def fit_and_compare(records: Sequence[Mapping[str, Any]], model_dir: str | Path)
     def prepare(record: Mapping[str, Any]) -> Any:
         return analyzer._prepare(Article(text=record["text"], title=record.get("title") or None))
 
-    model = train_severity(tune, prepare=prepare)
+    model = train_severity(tune, prepare=prepare, **params)
     docs = [prepare(r) for r in holdout]
     truth = [str(r["severity"]).strip().upper() for r in holdout]
     by_rules = agreement(truth, [analyzer._severity.assess(d).level for d in docs])

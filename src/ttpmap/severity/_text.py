@@ -22,10 +22,11 @@ from ttpmap.severity._tokenizer import Tokenizer
 if TYPE_CHECKING:
     from ttpmap._document import WorkDoc
 
-__all__ = ["CveMention", "Matchers", "PhraseTable", "Span", "TextView", "dehyphenate"]
+__all__ = ["CveMention", "Matchers", "PhraseTable", "Span", "TextView", "dehyphenate", "rule_text"]
 
 _HYPHEN = re.compile(r"(?<=[0-9A-Za-z])[-\u2010\u2011\u2013](?=[0-9A-Za-z])")
 _LONG_WORD = re.compile(r"\S{64}")
+_NOT_NEWLINE = re.compile(r"[^\n]")
 _URL = re.compile(r"\b(?:https?|hxxps?|ftp)(?::|\[:\])//[^\s<>\"'()]{1,2048}", re.I)
 _CVE = re.compile(r"(?<![\w-])CVE[-\u2010\u2011\u2013](\d{4})[-\u2010\u2011\u2013](\d{4,7})(?!\d)", re.I)
 _SCORE = r"(10(?:\.0)?|\d\.\d)"
@@ -62,6 +63,42 @@ _BAND = (
         re.I,
     ),
 )
+
+
+_REFERENCES = re.compile(
+    r"(?:references?|sources?|further reading|see also|read more|related(?: articles| posts| reading)?"
+    r"|acknowledge?ments?|about the authors?)\W{0,3}",
+    re.I,
+)
+
+
+def rule_text(doc: WorkDoc) -> str:
+    """The text the rules read, as long as ``doc.text``: the article's prose view
+    (`Structure.prose`: tables, code, HTML, images, captions and link targets blanked) with its
+    headings kept, since a title tells much of a report's severity, and its reference sections
+    blanked, since their entries are other articles' titles."""
+    structure = doc.structure
+    if structure is None:
+        return doc.text
+    prose = structure.prose
+    headings = [b for b in structure.blocks if b.kind == "heading"]
+    blank: list[tuple[int, int]] = []
+    for i, h in enumerate(headings):
+        if blank and h.start < blank[-1][1]:
+            continue
+        if _REFERENCES.fullmatch(doc.text[h.start : h.end].strip(" \t#*:")):
+            after = next((n for n in headings[i + 1 :] if n.level <= h.level), None)
+            blank.append((h.end, after.start if after is not None else len(prose)))
+    edits = [(h.start, h.end, False) for h in headings if not any(s <= h.start < e for s, e in blank)]
+    edits += [(s, e, True) for s, e in blank]
+    pieces: list[str] = []
+    at = 0
+    for start, end, blanked in sorted(edits):
+        pieces.append(prose[at:start])
+        pieces.append(_NOT_NEWLINE.sub(" ", prose[start:end]) if blanked else doc.text[start:end])
+        at = end
+    pieces.append(prose[at:])
+    return "".join(pieces)
 
 
 def dehyphenate(text: str) -> str:
@@ -110,7 +147,15 @@ class CveMention:
         return f"rated {self.band}" if self.band else "no CVSS rating quoted"
 
 
-_CUE_KINDS = ("negation_before", "negation_after", "hedge_before", "hedge_after", "terminators")
+_CUE_KINDS = (
+    "negation_before",
+    "negation_after",
+    "hedge_before",
+    "hedge_after",
+    "hedge_sentence",
+    "terminators",
+)
+_SCOPED = _CUE_KINDS[:-1]
 
 
 class PhraseTable:
@@ -163,7 +208,7 @@ class Matchers:
         for key, names in name_keys.items():
             self._names.add(key, [self.tokenizer(dehyphenate(p)).orth for p in names])
         for kind in _CUE_KINDS:
-            self._cues.add(kind, [self.tokenizer(dehyphenate(p)).norm for p in cues[kind]])
+            self._cues.add(kind, [self.tokenizer(dehyphenate(p)).norm for p in cues.get(kind, ())])
         self.negation_through: frozenset[str] = frozenset(
             w for p in cues.get("negation_through", ()) for w in self.tokenizer(dehyphenate(p)).norm
         )
@@ -188,7 +233,7 @@ class TextView:
         self._sent_starts = [s.start for s in self.sentences]
         self._window = matchers.window
         self._through = matchers.negation_through
-        self.tokens = tokens = matchers.tokenizer(dehyphenate(text))
+        self.tokens = tokens = matchers.tokenizer(dehyphenate(rule_text(doc)))
         self._token_sentence = self._map_tokens()
         n = len(tokens)
         cues: dict[str, list[tuple[int, int]]] = {k: [] for k in _CUE_KINDS}
@@ -199,7 +244,7 @@ class TextView:
             marks[s + 1] = 1
         self._terminators = list(itertools.accumulate(marks))
         self._cues_by_sentence: dict[int, dict[str, list[tuple[int, int]]]] = {}
-        for kind in _CUE_KINDS[:4]:
+        for kind in _SCOPED:
             for s, e in cues[kind]:
                 sent = self._token_sentence[s]
                 self._cues_by_sentence.setdefault(sent, {}).setdefault(kind, []).append((s, e))
@@ -263,7 +308,7 @@ class TextView:
             return "affirmed"
         if self._scoped(cues, "negation_before", "negation_after", start, end):
             return "negated"
-        if self._scoped(cues, "hedge_before", "hedge_after", start, end):
+        if "hedge_sentence" in cues or self._scoped(cues, "hedge_before", "hedge_after", start, end):
             return "hedged"
         return "affirmed"
 
