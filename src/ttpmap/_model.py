@@ -53,7 +53,8 @@ CLASSIFIER_FILE = "classifier.joblib"
 PREDICTOR_FILE = "predictor.npz"
 SEVERITY_FILE = "severity.joblib"
 _PICKLE_SUFFIXES = (".joblib", ".pkl", ".pickle", ".npy", ".npz")
-_DOC_FILES = frozenset({MANIFEST_FILE, "MODEL_CARD.md", "README.md", "LICENSE.txt", "ATTACK-LICENSE.txt"})
+CARD_FILE = "MODEL_CARD.md"
+_DOC_FILES = frozenset({MANIFEST_FILE, CARD_FILE, "README.md", "LICENSE.txt", "ATTACK-LICENSE.txt"})
 
 
 _LAZY_LOCK = threading.Lock()

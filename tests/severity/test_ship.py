@@ -71,6 +71,26 @@ def test_shipped_model_is_listed_and_decides(model_dir):
         add_severity_model(model_dir, winner)
 
 
+def test_the_model_card_gives_the_severity_model_once(model_dir):
+    (model_dir / SEVERITY_FILE).unlink(missing_ok=True)
+    card = model_dir / "MODEL_CARD.md"
+    classifier_part = card.read_text(encoding="utf-8").split("## Severity model")[0]
+    result = fit_and_compare(_records(), model_dir)
+    winner = Comparison(
+        result.model, result.n_tune, agreement(["INFO"], ["LOW"]), agreement(["INFO"], ["INFO"])
+    )
+    for _ in range(2):
+        add_severity_model(model_dir, winner, overwrite=True)
+    text = card.read_text(encoding="utf-8")
+    assert text.startswith(classifier_part.rstrip("\n"))
+    assert text.count("## Severity model") == 1
+    sha = json.loads((model_dir / MANIFEST_FILE).read_text(encoding="utf-8"))["files"][SEVERITY_FILE]
+    assert f"SHA-256 `{sha}`" in text
+    assert "rules: exact level 0.0%, within one level 100.0% (n=1)" in text
+    assert "learned model: exact level 100.0%" in text
+    assert "| INFO | 1 | 0 | 0 | 0 | 0 |" in text
+
+
 def test_cli_writes_the_model_only_if_it_beats_the_rules(model_dir, tmp_path, capsys):
     data = tmp_path / "severity.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in _records()), encoding="utf-8")

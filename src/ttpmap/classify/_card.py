@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ttpmap._model import CARD_FILE
 from ttpmap.classify._evaluate import SCORE_METRICS, SCORE_ROWS
 
 __all__ = ["write_model_card"]
@@ -47,7 +48,7 @@ def write_model_card(
         phrases=_phrases(meta.get("phrases", []), command),
         **meta["training_data"],
     )
-    path = root / "MODEL_CARD.md"
+    path = root / CARD_FILE
     path.write_text(text, encoding="utf-8")
     return path
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ttpmap._exceptions import InputError, ModelError
+from ttpmap._results import SEVERITY_LEVELS
 from ttpmap.severity._agreement import Agreement, agreement, split_records
 
 __all__ = ["Comparison", "add_severity_model", "fit_and_compare"]
@@ -84,7 +85,7 @@ def add_severity_model(model_dir: str | Path, comparison: Comparison, *, overwri
     import joblib
 
     from ttpmap._atomic import atomic_open, atomic_write
-    from ttpmap._model import MANIFEST_FILE, SEVERITY_FILE, sha256_file
+    from ttpmap._model import CARD_FILE, MANIFEST_FILE, SEVERITY_FILE, sha256_file
 
     root = Path(model_dir)
     manifest_path = root / MANIFEST_FILE
@@ -101,4 +102,39 @@ def add_severity_model(model_dir: str | Path, comparison: Comparison, *, overwri
     manifest["files"] = dict(sorted(manifest["files"].items()))
     manifest["severity_model"] = comparison.to_dict()
     atomic_write(manifest_path, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+    card = root / CARD_FILE
+    if card.exists():
+        text = card.read_text(encoding="utf-8").split(_CARD_HEADING, 1)[0].rstrip("\n")
+        section = card_section(comparison, manifest["files"][SEVERITY_FILE])
+        atomic_write(card, (text + "\n\n" + section).encode("utf-8"))
     return target
+
+
+_CARD_HEADING = "## Severity model"
+
+
+def card_section(comparison: Comparison, sha256: str) -> str:
+    """The model card's section on the shipped severity model: data, both confusion matrices, SHA-256."""
+    c = comparison
+    lines = [
+        _CARD_HEADING,
+        "",
+        f"`severity.joblib` (SHA-256 `{sha256}`): a `SeverityClassifier` fitted on the {c.n_tune} tune records "
+        "of the --data files with a `severity` (`datasets/labeled/severity.jsonl`), added by `ttpmap train "
+        "--severity` because it beat the rules on the held-out records (every third one, never trained on). "
+        f"Briefs say `decided_by: {c.decided_by}`.",
+        "",
+    ]
+    for title, a in (("rules", c.rules), ("learned model", c.learned)):
+        lines += [
+            f"{title}: exact level {a.exact:.1%}, within one level {a.within_one:.1%} (n={a.n})",
+            "",
+            "| analyst \\ predicted | " + " | ".join(SEVERITY_LEVELS) + " |",
+            "|---|" + "---:|" * len(SEVERITY_LEVELS),
+            *(
+                f"| {lvl} | " + " | ".join(map(str, row)) + " |"
+                for lvl, row in zip(SEVERITY_LEVELS, a.confusion, strict=True)
+            ),
+            "",
+        ]
+    return "\n".join(lines)
