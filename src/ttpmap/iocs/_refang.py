@@ -44,7 +44,7 @@ _TOKEN_RE = re.compile(
             r"(?P<slash>" + _bracketed(r"/") + r")",
             # escapes, not defangs: ``evil\.com`` in regexes, ``\/`` in JSON
             r"(?P<escdot>(?<=[A-Za-z0-9])\\\.(?=[A-Za-z0-9]))",
-            r"(?P<escslash>(?<!\\)\\/)",
+            r"(?P<escslash>" + _NOT_AFTER_OPEN + r"\\/" + _NOT_BEFORE_CLOSE + ")",
             # full-width and ideographic full stops between letters or digits
             r"(?P<wide>(?<=[A-Za-z0-9])[\uff0e\u3002\uff61](?=[A-Za-z0-9]))",
         )
