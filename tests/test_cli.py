@@ -87,3 +87,20 @@ def test_analyze_max_hunts_caps_json_and_markdown(samples):
     section = md.split("## Recommended hunts", 1)[1].split("\n## ", 1)[0]
     assert sum(line.startswith("### ") for line in section.splitlines()) == 2
     assert run_cli("analyze", str(sample), "--max-hunts", "0").returncode == 2
+
+
+@pytest.mark.parametrize(
+    "command", [("train", "--out", "{tmp}/model", "--name", "acme"), ("evaluate", "--only", "tram2")]
+)
+def test_a_missing_data_home_tells_a_cli_user_how_to_point_at_it(tmp_path, command):
+    empty = tmp_path / "no-data"
+    empty.mkdir()
+    args = [a.format(tmp=tmp_path) for a in command]
+    proc = run_cli(*args, "--data-home", str(empty))
+    assert proc.returncode == 2
+    err = proc.stderr.decode()
+    assert err.count("\n") == 1, err
+    assert "TTPMAP_DATA_HOME" in err
+    assert "--data-home DIR" in err
+    assert "datasets/README.md" in err
+    assert not (tmp_path / "model").exists()

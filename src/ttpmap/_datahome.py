@@ -34,7 +34,8 @@ def require_data_file(relative: str, data_home: str | os.PathLike[str] | None = 
     if not path.is_file():
         raise DataNotFoundError(
             f"{path} not found: ttpmap reads datasets from the data home ({home}). Point "
-            f"{DATA_HOME_ENV} (or, in Python, data_home=) at the folder that holds '{relative}'; "
+            f"{DATA_HOME_ENV} (on the command line also --data-home DIR; in Python, data_home=) at the folder "
+            f"that holds '{relative}'; "
             "datasets/README.md in ttpmap's repository lists each dataset and where it comes from."
         )
     return path

@@ -41,6 +41,10 @@ def _alive(pid: int) -> bool:
     return stat.rpartition(")")[2].split()[0] != "Z"
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 @pytest.mark.parametrize("command", ["train", "evaluate"])
 def test_stopping_leaves_no_workers(command, sig, tiny_home, catalog_path, tmp_path):
@@ -51,7 +55,10 @@ def test_stopping_leaves_no_workers(command, sig, tiny_home, catalog_path, tmp_p
     else:
         args += ["--only", "tram2"]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # Ctrl-C as on a terminal, even when the test runner was started in the background (SIGINT ignored).
+    proc = subprocess.Popen(
+        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_default_sigint
+    )
     workers: set[int] = set()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
@@ -72,3 +79,46 @@ def test_stopping_leaves_no_workers(command, sig, tiny_home, catalog_path, tmp_p
     while time.monotonic() < end and any(_alive(p) for p in workers):
         time.sleep(0.1)
     assert not [p for p in workers if _alive(p)]
+
+
+#: Fits once with two loky workers, prints their PIDs, then waits to be killed with the workers idle.
+_FIT_THEN_WAIT = """
+import json, os, sys, time
+from ttpmap.classify import TechniqueClassifier, fit_inputs
+from ttpmap.datasets import read_articles
+records = [r for path in sys.argv[2:] for r in read_articles(path)]
+X, y, spans, groups = fit_inputs(records)
+clf = TechniqueClassifier(catalog=sys.argv[1], inner_cv=2, max_negatives=200, min_df=1, n_jobs=2)
+clf.fit(X, y, spans=spans, groups=groups)
+print("fitted", flush=True)
+time.sleep(300)
+"""
+
+
+def test_a_killed_run_takes_its_idle_workers_with_it(catalog_path, tmp_path):
+    """SIGKILL cannot be caught: workers that have fitted a chunk exit when they see their parent gone,
+    instead of idling until loky's 300 s timeout."""
+    labeled = SRC.parent / "datasets" / "labeled"
+    data = [str(labeled / "sample-sentences.jsonl"), str(labeled / "sample-articles.jsonl")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _FIT_THEN_WAIT, catalog_path, *data],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert proc.stdout.readline() == b"fitted\n"
+        workers = {p for c in _children(proc.pid) for p in {c} | _children(c)}
+        assert len(workers) >= 2
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+    end = time.monotonic() + 10
+    while time.monotonic() < end and any(_alive(p) for p in workers):
+        time.sleep(0.1)
+    left = [p for p in workers if _alive(p)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left

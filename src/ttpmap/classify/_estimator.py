@@ -451,6 +451,7 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 Y[:, js],
                 _SvmParams(self.C, self.max_negatives, self.max_coef, self.positive_weight),
                 self.random_state + int(js[0]),
+                os.getpid(),
             )
             for js in chunks
             if len(js)
@@ -851,8 +852,12 @@ class _SvmParams(NamedTuple):
 
 
 def _fit_chunk(
-    X: sp.csr_matrix, Y: np.ndarray, params: _SvmParams, seed: int
+    X: sp.csr_matrix, Y: np.ndarray, params: _SvmParams, seed: int, parent: int | None = None
 ) -> list[tuple[np.ndarray, np.ndarray, float]]:
+    if parent is not None:
+        from ttpmap._batch import _exit_with_parent
+
+        _exit_with_parent(parent)  # a parent killed with SIGKILL takes its loky workers with it
     return [_fit_one(X, Y[:, k], params, seed + k) for k in range(Y.shape[1])]
 
 
