@@ -439,8 +439,6 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
         vec = SentenceVectorizer(min_df=self.min_df)
         Xs = vec.fit_transform(texts)
-        # Processes, not threads: liblinear's random generator is global, so concurrent fits in
-        # threads would make the result depend on scheduling.
         # Processes, not threads: liblinear's random generator is global, so concurrent fits in threads
         # would make the weights depend on scheduling. Labels go in chunks to ship the matrix rarely.
         n_chunks = max(1, min(Y.shape[1], 8 * max(1, abs(self.n_jobs or 1))))
