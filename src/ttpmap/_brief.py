@@ -91,16 +91,18 @@ class Brief:
 
         return render_markdown(self) if max_hunts is None else render_markdown(self, max_hunts=max_hunts)
 
-    def to_label(self, article: Any) -> dict[str, Any]:
+    def to_label(self, article: Any, record_id: str | None = None) -> dict[str, Any]:
         """This brief as a labeled-article record of `article` (an `Article` or its text) for review.
 
         Its ``techniques`` are the brief's, each ``"status": "predicted"`` with its evidence; mark
         each ``confirmed`` or ``rejected``, add missed ones as ``added``, and give the file to
         ``ttpmap train --data`` or ``ttpmap evaluate --data`` (format: ``datasets/README.md``).
+        The record's ``id`` is `record_id` (``analyze FILE --format label`` gives the file's path),
+        else the article's URL, else a digest of its text.
         """
         from ttpmap._label import brief_to_label
 
-        return brief_to_label(self, article)
+        return brief_to_label(self, article, record_id)
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()

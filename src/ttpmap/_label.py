@@ -12,8 +12,9 @@ if TYPE_CHECKING:
 __all__ = ["brief_to_label"]
 
 
-def brief_to_label(brief: Brief, article: Article | str) -> dict[str, Any]:
-    """The labeled-article record of `article`, its ``techniques`` pre-filled from `brief`.
+def brief_to_label(brief: Brief, article: Article | str, record_id: str | None = None) -> dict[str, Any]:
+    """The labeled-article record of `article`, its ``techniques`` pre-filled from `brief`; its ``id``
+    is `record_id`, else the article's URL, else ``sha256:`` and the start of its text's digest.
 
     Each technique is ``"status": "predicted"`` with its evidence (offsets into the text); the
     analyst marks each ``confirmed`` or ``rejected`` and adds the ones missed (``added``).
@@ -40,7 +41,7 @@ def brief_to_label(brief: Brief, article: Article | str) -> dict[str, Any]:
         )
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
     return {
-        "id": url or f"sha256:{digest}",
+        "id": record_id or url or f"sha256:{digest}",
         "title": title or "",
         "text": text,
         "url": url or "",

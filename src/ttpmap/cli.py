@@ -130,7 +130,8 @@ def _run_analyze(args: argparse.Namespace) -> int:
     )
     brief = analyzer.analyze(article)
     if args.format == "label":
-        text = json.dumps(brief.to_label(article), ensure_ascii=False) + "\n"
+        record_id = None if args.path == "-" else args.path
+        text = json.dumps(brief.to_label(article, record_id), ensure_ascii=False) + "\n"
     elif args.format == "html":
         text = brief.to_html()
     elif args.format == "json":

@@ -91,6 +91,7 @@ def test_analyze_format_label_writes_one_record_to_review(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.count("\n") == 1
     record = json.loads(out)
+    assert record["id"] == str(article)  # records appended from several files stay apart
     assert record["text"] == article.read_text()
     assert record["labels"] == []
     assert record["techniques"]
