@@ -20,7 +20,7 @@ from ttpmap._exceptions import (
     UnknownTechniqueError,
 )
 from ttpmap._gc import gc_paused
-from ttpmap._model import Model, load_model
+from ttpmap._model import MANIFEST_FILE, Model, load_model
 from ttpmap._results import Severity, Tactic, Technique
 from ttpmap.attack._ids import TECHNIQUE_ID_IN_TEXT
 
@@ -169,7 +169,7 @@ class Analyzer:
         model_path = self._model.path if not isinstance(self.model, str | os.PathLike) else self.model
         pin = self._model.manifest_sha256 or self.model_sha256  # what this process verified
         return (
-            _rebuild_analyzer,
+            process_analyzer,
             (str(model_path), self.hunt_rules, self.severity_rules, self.max_bytes, self.max_hunts, pin),
         )
 
@@ -405,7 +405,7 @@ def _summary(doc: WorkDoc) -> str:
     return summary if len(summary) <= _SUMMARY_CHARS else summary[: _SUMMARY_CHARS - 1].rstrip() + "…"
 
 
-def _rebuild_analyzer(
+def process_analyzer(
     model: str,
     hunt_rules: str | None,
     severity_rules: str | None,
@@ -413,7 +413,14 @@ def _rebuild_analyzer(
     max_hunts: int | None = None,
     model_sha256: str | None = None,
 ) -> Analyzer:
-    key = (model, hunt_rules, severity_rules, max_bytes, max_hunts, model_sha256)
+    """This process's `Analyzer` for these options, built on the first call (unpickling an
+    `Analyzer`, batch workers and the spaCy component share it); a model whose manifest changed on
+    disk since is loaded anew."""
+    try:
+        written: float | None = (Path(model) / MANIFEST_FILE).stat().st_mtime
+    except OSError:
+        written = None  # Analyzer says what is wrong with the folder
+    key = (model, written, hunt_rules, severity_rules, max_bytes, max_hunts, model_sha256)
     with _DEFAULT_LOCK:
         cached = _PROCESS_ANALYZERS.get(key)
         if cached is None:

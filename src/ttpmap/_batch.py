@@ -88,9 +88,9 @@ class LazyAnalyzer:
 
     def resolve(self) -> Any:
         """This process's analyzer for these options (built on the first call)."""
-        from ttpmap._analyzer import _rebuild_analyzer
+        from ttpmap._analyzer import process_analyzer
 
-        return _rebuild_analyzer(
+        return process_analyzer(
             self.model, self.hunt_rules, self.severity_rules, self.max_bytes, model_sha256=self.model_sha256
         )
 

@@ -133,6 +133,18 @@ def test_components_share_one_analyzer():
     assert a.analyzer is b.analyzer
 
 
+def test_a_model_rewritten_on_disk_is_loaded_anew(tmp_path):
+    import os
+
+    model = tmp_path / "model"
+    shutil.copytree(default_model_dir(), model)
+    first = spacy.blank("en").add_pipe("ttpmap", config={"model": str(model)}).analyzer
+    assert spacy.blank("en").add_pipe("ttpmap", config={"model": str(model)}).analyzer is first
+    manifest = model / "manifest.json"
+    os.utime(manifest, (manifest.stat().st_atime, manifest.stat().st_mtime + 60))
+    assert spacy.blank("en").add_pipe("ttpmap", config={"model": str(model)}).analyzer is not first
+
+
 def test_to_disk_keeps_the_model_path_and_refuses_a_changed_model(tmp_path):
     model = tmp_path / "model"
     shutil.copytree(default_model_dir(), model)

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span, SpanGroup
 
-from ttpmap._analyzer import Analyzer
+from ttpmap._analyzer import process_analyzer
 from ttpmap._article import Article
 from ttpmap._brief import Brief
 from ttpmap._exceptions import InvalidParameterError, ModelIntegrityError
-from ttpmap._model import load_model
+from ttpmap._model import default_model_dir
 from ttpmap.spacy._data import brief_from_data, brief_to_data
 
 __all__ = ["EVIDENCE_KEY", "IOCS_KEY", "TtpmapComponent", "make_ttpmap"]
@@ -24,8 +22,6 @@ EVIDENCE_KEY = "ttpmap_evidence"
 IOCS_KEY = "ttpmap_iocs"
 _DATA_KEY = "ttpmap.brief"
 _PIN_FILE = "ttpmap.json"
-_ANALYZERS: dict[tuple[Any, ...], Analyzer] = {}
-_LOCK = threading.Lock()
 
 
 def _brief_of(doc: Doc) -> Brief | None:
@@ -35,30 +31,6 @@ def _brief_of(doc: Doc) -> Brief | None:
 
 if not Doc.has_extension("ttpmap_brief"):
     Doc.set_extension("ttpmap_brief", getter=_brief_of)
-
-
-def shared_analyzer(
-    model: str | None,
-    model_sha256: str | None,
-    max_hunts: int | None,
-    severity_rules: str | None,
-    hunt_rules: str | None,
-) -> Analyzer:
-    """The process's `Analyzer` for this configuration, keyed by model path and manifest SHA-256."""
-    loaded = load_model(model, sha256=model_sha256)
-    key = (str(loaded.path.resolve()), loaded.manifest_sha256, max_hunts, severity_rules, hunt_rules)
-    with _LOCK:
-        analyzer = _ANALYZERS.get(key)
-        if analyzer is None:
-            analyzer = Analyzer(
-                loaded,
-                max_hunts=max_hunts,
-                severity_rules=severity_rules,
-                hunt_rules=hunt_rules,
-                model_sha256=model_sha256,
-            )
-            _ANALYZERS[key] = analyzer
-    return analyzer
 
 
 class TtpmapComponent:
@@ -79,7 +51,8 @@ class TtpmapComponent:
         hunt_rules: str | None = None,
     ) -> None:
         self.name = name
-        self.analyzer = shared_analyzer(model, model_sha256, max_hunts, severity_rules, hunt_rules)
+        folder = str(Path(model).expanduser().resolve() if model else default_model_dir().resolve())
+        self.analyzer = process_analyzer(folder, hunt_rules, severity_rules, None, max_hunts, model_sha256)
         self.tactics = tuple(t.shortname for t in self.analyzer.catalog.tactics)
 
     def __call__(self, doc: Doc) -> Doc:
