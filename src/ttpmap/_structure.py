@@ -14,7 +14,17 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any, Literal
 
-__all__ = ["PROSE_KINDS", "Block", "Inline", "Row", "Structure", "parse_structure", "plain", "sniff_format"]
+__all__ = [
+    "PROSE_KINDS",
+    "REFERENCE_HEADING",
+    "Block",
+    "Inline",
+    "Row",
+    "Structure",
+    "parse_structure",
+    "plain",
+    "sniff_format",
+]
 
 BlockKind = Literal["heading", "paragraph", "list_item", "table", "code", "quote", "caption", "image", "html"]
 Format = Literal["markdown", "text"]
@@ -40,6 +50,13 @@ _CAPTION = re.compile(
 )
 _PIPE_ROW = re.compile(r"(?:[-*+>][ \t]{1,4})?\|[^\n]*\|")
 _NOT_NEWLINE = re.compile(r"[^\n]")
+#: The words of a heading over a reference section: its entries are other articles, not this one's
+#: claims or indicators (severity rules skip such a section; a URL in it is a cited reference).
+REFERENCE_HEADING = re.compile(
+    r"\b(?:references?|sources?|further reading|see also|read more|learn more|resources|bibliography"
+    r"|citations?|related (?:reading|posts?|articles?)|acknowledge?ments?|about the authors?)\b",
+    re.IGNORECASE,
+)
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _LIST_LINE = re.compile(r"[ \t]{0,8}(?:[-*+\u2022\u25aa\u25cf]|\d{1,3}[.)]|[a-z][.)])[ \t]+\S")
 _GAP = re.compile(r"\S(?: {3,}|[ ]*\t[ \t]*)(?=\S)")

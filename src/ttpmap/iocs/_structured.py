@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ttpmap._results import Evidence, Ioc
+from ttpmap._structure import REFERENCE_HEADING, Structure
 from ttpmap.iocs._extract import _publisher_domain, find_iocs
 
 if TYPE_CHECKING:
     from ttpmap._article import Article
-    from ttpmap._structure import Structure
     from ttpmap.iocs._benign import BenignLists
 
 __all__ = ["find_structured_iocs"]
@@ -34,11 +34,6 @@ _LINK_REASON = "the target of a link: a cited reference, not an indicator"
 _OWN_REASON = "a link to the publisher's own site"
 _SECTION_REASON = "listed under the article's references, not an indicator"
 _CITED_REASON = "a cited reference (the sentence points the reader to it), not an indicator"
-_REFERENCE_HEADING = re.compile(
-    r"\b(?:references?|sources?|further reading|read more|resources|related (?:reading|posts?|articles?)"
-    r"|acknowledge?ments?|bibliography|citations?|learn more)\b",
-    re.IGNORECASE,
-)
 _CITING = re.compile(
     r"\b(?:see(?=:|\s+(?:also|the|our|this|their|https?:))|refer to|read (?:more|our|the)|learn more|more (?:information|details)|guidance"
     r"|documentation|advisory (?:at|here)|blog post|write-?up|(?:our|the) (?:earlier|previous|original) "
@@ -110,7 +105,7 @@ def _reference_reason(structure: Structure, ioc: Ioc, sentence: Evidence | None)
     if ioc.defanged or ioc.type not in _REFERENCE_TYPES:
         return None
     heading = structure.heading_before(ioc.start)
-    if heading is not None and _REFERENCE_HEADING.search(structure.text, heading.start, heading.end):
+    if heading is not None and REFERENCE_HEADING.search(structure.text, heading.start, heading.end):
         return _SECTION_REASON
     if sentence is not None and _CITING.search(structure.text, sentence.start, ioc.start):
         return _CITED_REASON

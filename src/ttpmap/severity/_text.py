@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ttpmap._results import Evidence
 from ttpmap._sentences import split_sentences
+from ttpmap._structure import REFERENCE_HEADING
 from ttpmap.severity._patterns import TokenMatcher
 from ttpmap.severity._tokenizer import Tokenizer
 
@@ -65,13 +66,6 @@ _BAND = (
 )
 
 
-_REFERENCES = re.compile(
-    r"(?:references?|sources?|further reading|see also|read more|related(?: articles| posts| reading)?"
-    r"|acknowledge?ments?|about the authors?)\W{0,3}",
-    re.I,
-)
-
-
 def rule_text(doc: WorkDoc) -> str:
     """The text the rules read, as long as ``doc.text``: the article's prose view
     (`Structure.prose`: tables, code, HTML, images, captions and link targets blanked) with its
@@ -86,7 +80,7 @@ def rule_text(doc: WorkDoc) -> str:
     for i, h in enumerate(headings):
         if blank and h.start < blank[-1][1]:
             continue
-        if _REFERENCES.fullmatch(doc.text[h.start : h.end].strip(" \t#*:")):
+        if REFERENCE_HEADING.fullmatch(doc.text[h.start : h.end].strip(" \t#*:.")):
             after = next((n for n in headings[i + 1 :] if n.level <= h.level), None)
             blank.append((h.end, after.start if after is not None else len(prose)))
     edits = [(h.start, h.end, False) for h in headings if not any(s <= h.start < e for s, e in blank)]
