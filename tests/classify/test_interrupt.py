@@ -75,7 +75,7 @@ def test_stopping_leaves_no_workers(command, sig, tiny_home, catalog_path, tmp_p
     assert proc.returncode == 130, err.decode()[-800:]
     assert b"interrupted" in err
     assert b"Traceback" not in err
-    end = time.monotonic() + 5
+    end = time.monotonic() + 30  # an upper bound: a busy machine may take a while
     while time.monotonic() < end and any(_alive(p) for p in workers):
         time.sleep(0.1)
     assert not [p for p in workers if _alive(p)]
@@ -115,7 +115,7 @@ def test_a_killed_run_takes_its_idle_workers_with_it(catalog_path, tmp_path):
         proc.kill()
         proc.wait()
         proc.stdout.close()
-    end = time.monotonic() + 10
+    end = time.monotonic() + 30  # an upper bound, as above
     while time.monotonic() < end and any(_alive(p) for p in workers):
         time.sleep(0.1)
     left = [p for p in workers if _alive(p)]
