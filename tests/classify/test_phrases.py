@@ -20,6 +20,11 @@ from ttpmap.classify._phrases import MIN_PRECISION, PhraseTable, compile_pattern
         ("supply-chain attack*", "a supply chain attack and", "supply chain attack"),
         ("supply-chain attack*", "Supply-chain attacks rise", "Supply-chain attacks"),
         ("wiper|wipers", "Two WIPERS were found", "WIPERS"),
+        (
+            "outsourc* ~~ clients",
+            "They pivoted from an IT outsourcing firm's network into the systems of three of its clients.",
+            "outsourcing firm's network into the systems of three of its clients",
+        ),
     ],
 )
 def test_patterns_match_plain_words(pattern, text, found):
@@ -36,6 +41,8 @@ def test_patterns_match_plain_words(pattern, text, found):
         ("encrypt* ~ files", "encrypted one two three four files"),  # more than three words between
         ("wiper", "wipers"),  # whole words only
         ("ddos", "antiddos"),
+        ("outsourc* ~~ clients", "outsourcing a b c d e f g h i j k clients"),  # more than ten words between
+        ("outsourc* ~~ clients", "An outsourcing firm was hit. Its clients were not."),
     ],
 )
 def test_patterns_do_not_overreach(pattern, text):

@@ -1,7 +1,8 @@
 """Plain-word phrasings of techniques (``classify/data/phrases.tsv``), each with a measured precision.
 
 A pattern is words separated by spaces: ``word*`` matches any word that starts with ``word``,
-``a|b`` matches either word, ``~`` lets up to three other words stand between its neighbours and a
+``a|b`` matches either word, ``~`` lets up to three other words stand between its neighbours, ``~~``
+up to ten (a statement told in a longer clause: "an outsourcing firm's network ... its clients"), and a
 ``-`` inside a word also matches a space or nothing ("supply-chain" finds "supply chain"). Matching is
 case-insensitive, on whole words, never across a sentence end.
 
@@ -34,7 +35,8 @@ MIN_PRECISION = 0.6
 MIN_MATCHES = 1
 
 _SEP = r"[^\w.!?;\n]{1,4}"
-_GAP = r"(?:" + _SEP + r"\w+){0,3}"  # words and separators share no character: one way to split
+# Words and separators share no character: one way to split, so a gap backtracks over at most ten words.
+_GAPS = {"~": r"(?:" + _SEP + r"\w+){0,3}", "~~": r"(?:" + _SEP + r"\w+){0,10}"}
 _WORD = re.compile(r"[\w.$'’-]+\*?")
 
 
@@ -43,10 +45,10 @@ def compile_pattern(pattern: str) -> tuple[re.Pattern[str], tuple[str, ...], tup
     the literals one of which every match starts with (lower case)."""
     parts: list[str] = []
     literals: list[tuple[str, ...]] = []
-    gap = False
+    gap = ""
     for token in pattern.lower().split():
-        if token == "~":
-            gap = True
+        if token in _GAPS:
+            gap = _GAPS[token]
             continue
         alts = []
         for alt in token.split("|"):
@@ -59,9 +61,9 @@ def compile_pattern(pattern: str) -> tuple[re.Pattern[str], tuple[str, ...], tup
         literals.append(tuple(alt.rstrip("*").split("-")[0] for alt in token.split("|")))
         body = "(?:" + "|".join(alts) + ")"
         if parts:
-            parts.append(_GAP + _SEP if gap else _SEP)
+            parts.append(gap + _SEP)
         parts.append(body)
-        gap = False
+        gap = ""
     if not parts:
         raise ValueError(f"empty phrase pattern {pattern!r}")
     regex = re.compile(r"(?<![\w-])" + "".join(parts) + r"(?![\w])", re.IGNORECASE)
@@ -237,7 +239,7 @@ def _compiled(pattern: str) -> _Compiled:
     got = _CACHE.get(pattern)
     if got is None:
         regex, anchors, firsts = compile_pattern(pattern)
-        tokens = [set(token.split("|")) for token in pattern.lower().split() if token != "~"]
+        tokens = [set(token.split("|")) for token in pattern.lower().split() if token not in _GAPS]
         own = next(t for t in tokens if {a.rstrip("*").split("-")[0] for a in t} == set(anchors))
         whole = tuple(a in own and _WORDS.fullmatch(a) is not None for a in anchors)
         got = _CACHE[pattern] = (regex, anchors, firsts, whole)
@@ -271,7 +273,7 @@ def _needs(pattern: str) -> tuple[tuple[_Alts, ...], _Alts]:
     if got is None:
         needs: list[_Alts] = []
         first: _Alts = ()
-        for n, token in enumerate(t for t in pattern.lower().split() if t != "~"):
+        for n, token in enumerate(t for t in pattern.lower().split() if t not in _GAPS):
             alts = []
             for alt in token.split("|"):
                 head = _ALNUM.match(alt.rstrip("*").split("-")[0])
