@@ -359,13 +359,6 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         from_doc = np.array(doc_idx) >= 0
         block = Y[np.ix_(from_doc, ~annotated)]
         Y[np.ix_(from_doc, ~annotated)] = np.where(block == 1, 1, -1)
-        in_space = _in_space(classes, [parent_spaces[d] for d in docs])
-        rows_of = {d: np.flatnonzero(np.array(doc_idx) == d) for d in docs}
-        for k, d in enumerate(docs):
-            outside = np.flatnonzero(~in_space[k])
-            if len(outside) and len(rows_of[d]):
-                block = Y[np.ix_(rows_of[d], outside)]
-                Y[np.ix_(rows_of[d], outside)] = np.where(block == 1, 1, -1)
         first_hard = len(sent_texts) - len(hard_rows)
         Y[first_hard:] = -1
         for r, (_, _, tid) in enumerate(hard_rows, first_hard):
@@ -405,26 +398,21 @@ class TechniqueClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         _report("calibration", steps, steps)
 
         # Calibration and thresholds learn from the (article, technique) pairs the articles annotate.
-        # Pairs outside an article's label space (TRAM2's report and a technique TRAM2 does not
-        # label) are neither positives nor negatives.
         cols = np.flatnonzero(annotated)
         doc_y = np.vstack([_binarize([labels[d]], index)[0] for d in docs])[:, cols]
-        known = in_space[:, cols].ravel()
         F3 = np.stack(feats)[:, cols, :]
         F = F3.reshape(-1, F3.shape[2])
         yy = doc_y.ravel().astype(bool)
-        self.calibrator_ = _calibrator_arrays(_new_calibrator().fit(F[known], yy[known]))
+        self.calibrator_ = _calibrator_arrays(_new_calibrator().fit(F, yy))
         named = F[:, NAME_COL] > 0
-        self.mention_floor_ = float(yy[named & known].mean()) if (named & known).any() else 0.0
+        self.mention_floor_ = float(yy[named].mean()) if named.any() else 0.0
         held_proba = np.empty(len(yy))
         width = len(cols)
         for held in folds:
             rows = np.concatenate([np.arange(k * width, (k + 1) * width) for k in held])
-            train = np.setdiff1d(np.flatnonzero(known), rows)
+            train = np.setdiff1d(np.arange(len(yy)), rows)
             held_proba[rows] = _new_calibrator().fit(F[train], yy[train]).predict_proba(F[rows])[:, 1]
         held_proba[named] = np.maximum(held_proba[named], self.mention_floor_)
-        held_proba[~known] = 0.0
-        doc_y = np.where(known.reshape(doc_y.shape), doc_y, 0)
         P = held_proba.reshape(len(docs), width)
         if self.threshold == "tuned":
             tuned = _tune_thresholds(P, doc_y)
@@ -906,17 +894,6 @@ def _f1(pred: np.ndarray, true: np.ndarray, beta: float = 1.0) -> float:
     tp = float((pred & true).sum())
     denom = float(beta**2 * true.sum() + pred.sum())
     return (1 + beta**2) * tp / denom if denom else 0.0
-
-
-def _in_space(classes: Sequence[str], spaces: Sequence[set[str] | None]) -> np.ndarray:
-    """``(n_articles, n_classes)``: whether each article was annotated for each class (its parent is
-    in the article's label space; None is every technique)."""
-    parents = np.array([c.partition(".")[0] for c in classes], dtype=object)
-    out = np.ones((len(spaces), len(classes)), dtype=bool)
-    for k, space in enumerate(spaces):
-        if space is not None:
-            out[k] = np.isin(parents, list(space))
-    return out
 
 
 def _best_cut(p: np.ndarray, true: np.ndarray, beta: float = 1.0) -> float:
