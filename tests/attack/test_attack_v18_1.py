@@ -58,7 +58,6 @@ def test_known_technique(catalog_181: Catalog) -> None:
     assert catalog_181.techniques["T1657"].created == "2023-08-18"
 
 
-
 def test_no_citations_or_markdown_links_left(catalog_181: Catalog) -> None:
     link = re.compile(r"\]\(https?://")
     for t in catalog_181.techniques.values():

@@ -179,24 +179,22 @@ def test_severity_only_records_do_not_train_the_technique_classifier(tmp_path):
     assert [r.id for r in read_user_records([data])] == ["both", "neg"]
 
 
-def test_annoctr_is_annotated_for_the_techniques_of_its_time(catalog_path):
+def test_annoctr_is_scored_on_the_techniques_of_its_time(catalog_path):
     """AnnoCTR was labeled with the ATT&CK of 2021: a technique created later (Financial Theft,
-    2023) is outside what its reports were annotated for, so they are no negatives for it."""
-    from ttpmap.classify._train import annotation_era, label_spaces
+    2023) cannot be among its labels, so the evaluation's "of its time" row leaves it out."""
+    from ttpmap.classify._evaluate import _annotation_era
     from ttpmap.datasets import LabeledArticle
     from ttpmap.datasets._loaders import catalog_at
 
     catalog = catalog_at(catalog_path)
     reports = [
-        LabeledArticle(
-            id="a", title="", text="x" * 2000, labels=("T1620", "T1486"), extra={"source": "annoctr"}
-        ),
-        LabeledArticle(id="b", title="", text="y" * 2000, labels=("T1059.001",), extra={"source": "annoctr"}),
+        LabeledArticle(id="a", title="", text="x", labels=("T1620", "T1486")),
+        LabeledArticle(id="b", title="", text="y", labels=("T1059.001",)),
     ]
-    mine = LabeledArticle(id="c", title="", text="z", labels=("T1657",), extra={})
-    era = annotation_era(reports, catalog)
+    era = _annotation_era(reports, catalog)
     assert era is not None
     assert {"T1620", "T1486", "T1059", "T1566"} <= era
     assert "T1657" not in era
-    assert label_spaces([*reports, mine], catalog) == [era, era, None]
-    assert annotation_era([], catalog) is None
+    assert _annotation_era(reports[1:], catalog) == frozenset(
+        t.id.partition(".")[0] for t in catalog.techniques.values() if t.created and t.created <= "2020-03-09"
+    )

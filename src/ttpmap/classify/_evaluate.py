@@ -17,7 +17,6 @@ from ttpmap.classify._estimator import TechniqueClassifier
 from ttpmap.classify._metrics import set_scores, to_parent
 from ttpmap.classify._train import (
     SOURCES,
-    annotation_era,
     default_corpus,
     fit_inputs,
     label_spaces,
@@ -242,7 +241,7 @@ def evaluate_annoctr(
         train = [*others, *(r for r in reports if r.extra["vendor"] != vendor)]
         X, y, spans, groups = fit_inputs([*sentences, *train])
         clf = clone(base_est).fit(
-            X, y, spans=spans, groups=groups, label_spaces=label_spaces([*sentences, *train], catalog)
+            X, y, spans=spans, groups=groups, label_spaces=label_spaces([*sentences, *train])
         )
         texts = [reports[i].text for i in te]
         P = clf.predict(texts)
@@ -260,7 +259,7 @@ def evaluate_annoctr(
         p = to_parent(tid)
         return p if p in campaign else None
 
-    era = annotation_era(reports, catalog)
+    era = _annotation_era(reports, catalog)
 
     def in_era(tid: str) -> str | None:
         p = to_parent(tid)
@@ -297,6 +296,21 @@ def evaluate_annoctr(
             "baseline": base,
         },
     }
+
+
+def _annotation_era(records: Sequence[LabeledArticle], catalog: Catalog) -> frozenset[str] | None:
+    """The parent techniques ATT&CK had when `records` were annotated: those created no later than
+    the newest technique among their labels. A corpus cannot label a technique that did not exist
+    yet (AnnoCTR's newest is T1620, created 2021-10-05; Financial Theft, T1657, came in 2023). None
+    (every technique) without labels or without creation dates in the catalog."""
+    known = catalog.techniques
+    dates = [known[lab].created for r in records for lab in r.labels if lab in known]
+    if not dates or None in dates:
+        return None
+    era = max(d for d in dates if d is not None)
+    return frozenset(
+        t.id.partition(".")[0] for t in known.values() if t.created is not None and t.created <= era
+    )
 
 
 def _fold_analyzer(clf: TechniqueClassifier, catalog: Catalog, fold: str) -> Any:

@@ -115,44 +115,18 @@ _SINGLE_LABEL = frozenset(
 )
 
 
-def label_spaces(
-    records: Sequence[LabeledArticle], catalog: Catalog | None = None
-) -> list[frozenset[str] | None]:
+def label_spaces(records: Sequence[LabeledArticle]) -> list[frozenset[str] | None]:
     """What each record was annotated for: TRAM2's reports only for the techniques TRAM2 labels
     (its reports' labels, as parents); single-label sentences for nothing (the empty set); AnnoCTR
-    for the techniques ATT&CK had when it was annotated (`annotation_era`, with a `catalog` that
-    knows creation dates); your own records for every technique (None)."""
+    and your own records for every technique (None)."""
     tram = frozenset(
         lab.partition(".")[0] for r in records if r.extra.get("source") == "tram2" for lab in r.labels
     )
-    annoctr = annotation_era([r for r in records if r.extra.get("source") == "annoctr"], catalog)
     spaces: list[frozenset[str] | None] = []
     for r in records:
         source = r.extra.get("source")
-        if source == "tram2":
-            spaces.append(tram)
-        elif source in _SINGLE_LABEL:
-            spaces.append(frozenset())
-        else:
-            spaces.append(annoctr if source == "annoctr" else None)
+        spaces.append(tram if source == "tram2" else frozenset() if source in _SINGLE_LABEL else None)
     return spaces
-
-
-def annotation_era(records: Sequence[LabeledArticle], catalog: Catalog | None) -> frozenset[str] | None:
-    """The parent techniques ATT&CK had when `records` were annotated: those created no later than
-    the newest technique among their labels (a corpus cannot label a technique that did not exist
-    yet: AnnoCTR's newest is T1620, created 2021-10-05, so Financial Theft, T1657, is outside it).
-    None (every technique) without records or without creation dates in the catalog."""
-    if catalog is None or not records:
-        return None
-    known = catalog.techniques
-    dates = [known[lab].created for r in records for lab in r.labels if lab in known]
-    if not dates or None in dates:
-        return None
-    era = max(d for d in dates if d is not None)
-    return frozenset(
-        t.id.partition(".")[0] for t in known.values() if t.created is not None and t.created <= era
-    )
 
 
 def read_user_records(paths: Sequence[str | os.PathLike[str]]) -> list[LabeledArticle]:
@@ -267,7 +241,7 @@ def train_model(
         y,
         spans=spans,
         groups=groups,
-        label_spaces=label_spaces(records, catalog),
+        label_spaces=label_spaces(records),
         rejected=rejected_spans(records),
         evidence_only=evidence_only(records),
     )
