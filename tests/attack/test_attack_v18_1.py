@@ -54,6 +54,8 @@ def test_known_technique(catalog_181: Catalog) -> None:
     assert [t.shortname for t in catalog_181.tactics_of("T1078")] == [
         "initial-access", "persistence", "privilege-escalation", "defense-evasion",
     ]  # fmt: skip
+    assert ps.created == "2020-03-09"
+    assert catalog_181.techniques["T1657"].created == "2023-08-18"
 
 
 def test_no_citations_or_markdown_links_left(catalog_181: Catalog) -> None:

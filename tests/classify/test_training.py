@@ -177,3 +177,24 @@ def test_severity_only_records_do_not_train_the_technique_classifier(tmp_path):
     data = tmp_path / "mixed.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert [r.id for r in read_user_records([data])] == ["both", "neg"]
+
+
+def test_annoctr_is_scored_on_the_techniques_of_its_time(catalog_path):
+    """AnnoCTR was labeled with the ATT&CK of 2021: a technique created later (Financial Theft,
+    2023) cannot be among its labels, so the evaluation's "of its time" row leaves it out."""
+    from ttpmap.classify._evaluate import _annotation_era
+    from ttpmap.datasets import LabeledArticle
+    from ttpmap.datasets._loaders import catalog_at
+
+    catalog = catalog_at(catalog_path)
+    reports = [
+        LabeledArticle(id="a", title="", text="x", labels=("T1620", "T1486")),
+        LabeledArticle(id="b", title="", text="y", labels=("T1059.001",)),
+    ]
+    era = _annotation_era(reports, catalog)
+    assert era is not None
+    assert {"T1620", "T1486", "T1059", "T1566"} <= era
+    assert "T1657" not in era
+    assert _annotation_era(reports[1:], catalog) == frozenset(
+        t.id.partition(".")[0] for t in catalog.techniques.values() if t.created and t.created <= "2020-03-09"
+    )

@@ -234,6 +234,7 @@ def _extract(mad: Any, store: Any, version: str, digest: str, spec_version: str,
                 deprecated=bool(obj.get("x_mitre_deprecated", False)),
                 revoked=bool(obj.get("revoked", False)),
                 revoked_by=stix_to_attack.get(replacement) if replacement else None,
+                created=str(obj["created"])[:10] if obj.get("created") else None,
             )
         )
     if not techniques:

@@ -34,7 +34,8 @@ class TechniqueInfo:
     """An ATT&CK technique or sub-technique as the catalog knows it.
 
     `tactics` are tactic shortnames in matrix order; `revoked_by` is the ATT&CK ID that replaced a
-    revoked technique; `description` has citations and markdown links stripped.
+    revoked technique; `description` has citations and markdown links stripped; `created` is the
+    date ATT&CK first published it (``YYYY-MM-DD``; None in catalogs saved before it was kept).
     """
 
     id: str
@@ -47,6 +48,7 @@ class TechniqueInfo:
     deprecated: bool = False
     revoked: bool = False
     revoked_by: str | None = None
+    created: str | None = None
 
     @property
     def is_subtechnique(self) -> bool:
@@ -327,6 +329,7 @@ class Catalog:
                     "deprecated": t.deprecated,
                     "revoked": t.revoked,
                     "revoked_by": t.revoked_by,
+                    "created": t.created,
                 }
                 for t in sorted(self.techniques.values(), key=lambda t: _id_key(t.id))
             ],
@@ -400,6 +403,7 @@ class Catalog:
                 deprecated=bool(t["deprecated"]),
                 revoked=bool(t["revoked"]),
                 revoked_by=t["revoked_by"],
+                created=t.get("created"),
             )
             for t in doc["techniques"]
         ]

@@ -103,7 +103,14 @@ def _annoctr_scores(result: dict[str, Any], command: str) -> str:
         "| parent-level scores | P | R | F1 | baseline P | R | F1 |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for key, title in (("parent", "all techniques, micro"), ("campaign", "campaign-level techniques, micro")):
+    rows = (
+        ("parent", "all techniques, micro"),
+        ("era", "techniques of its time, micro"),
+        ("campaign", "campaign-level techniques, micro"),
+    )
+    for key, title in rows:
+        if key not in result["scores"]["baseline"]:
+            continue
         cells = " | ".join(
             f"{result['scores'][system][key]['micro'][k]:.3f}"
             for system in ("ttpmap", "baseline")
