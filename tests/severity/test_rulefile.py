@@ -79,6 +79,13 @@ def write(tmp_path, text, name="rules.yaml"):
             "'polarity' must be",
         ),
         (GOOD_RULE.replace("phrases: [actively exploited]", "fallback: yes please"), 7, "'fallback' takes"),
+        (
+            GOOD_RULE.replace(
+                "phrases: [actively exploited]", "fired: {all: [[other]], within_sentences: near}"
+            ),
+            7,
+            "'fired.within_sentences' must be an integer from 0 to 20",
+        ),
         (GOOD_RULE + GOOD_RULE.replace("rules:\n", ""), 8, "duplicate rule id 'exploited'"),
         (GOOD_RULE.replace("    score: 90\n", "    score: 90\n    score: 91\n"), 5, "duplicate key 'score'"),
         (
@@ -205,6 +212,31 @@ def test_escalation_is_bounded_and_configurable():
     )
     assert two.assess(doc).level == "CRITICAL"
     assert two.assess(doc).score == 100
+
+
+def test_within_sentences_asks_the_parts_to_lie_close_together():
+    def rule(rule_id, level, score, when):
+        return {"id": rule_id, "level": level, "score": score, "description": "{count}", "when": when}
+
+    def combined(within):
+        fired = {"all": [["breach"]]} if within is None else {"all": [["breach"]], "within_sentences": within}
+        return rule("breach-reached-users", "HIGH", 70, {"fired": fired, "phrases": ["reached users"]})
+
+    parts = [rule("breach", "MEDIUM", 50, {"phrases": ["breached the vendor"]})]
+    same = make_doc("They breached the vendor and the update reached users.")
+    next_one = make_doc("They breached the vendor. The update reached users.")
+    far = make_doc("They breached the vendor. Unrelated. Still unrelated. A blog reached users.")
+    levels = {
+        within: [SeverityRules([*parts, combined(within)]).assess(d).level for d in (same, next_one, far)]
+        for within in (None, 0, 1)
+    }
+    assert levels == {
+        None: ["HIGH", "HIGH", "HIGH"],
+        0: ["HIGH", "MEDIUM", "MEDIUM"],
+        1: ["HIGH", "HIGH", "MEDIUM"],
+    }
+    reason = next(r for r in SeverityRules([*parts, combined(1)]).evaluate(next_one) if r.level == "HIGH")
+    assert [e.text for e in reason.evidence] == ["They breached the vendor.", "The update reached users."]
 
 
 def test_iocs_raise_confidence_not_severity(rules):

@@ -54,6 +54,9 @@ class _Hit:
     evidence: list[Evidence] = field(default_factory=list)
     refs: list[str] = field(default_factory=list)
     values: dict[str, str] = field(default_factory=dict)
+    # where the condition matched, for `within_sentences`: one mapping (sentence index -> matched
+    # text) per part; a `fired` condition has one part per group
+    parts: list[dict[int, str]] = field(default_factory=list)
 
 
 class SeverityRules:
@@ -294,24 +297,23 @@ class SeverityRules:
         reasons: list[Reason] = []
         fallbacks: list[Rule] = []
         combined: list[Rule] = []
+        fired: dict[str, _Fired] = {}
         for rule in rules:
             if any(isinstance(c, FallbackCondition) for c in rule.when):
                 fallbacks.append(rule)
             elif any(isinstance(c, FiredCondition) for c in rule.when):
                 combined.append(rule)
-            else:
-                reason = self._fire(rule, doc, view, {})
-                if reason is not None:
-                    reasons.append(reason)
+            elif (done := self._fire(rule, doc, view, {})) is not None:
+                fired[rule.id] = done
         for rule in combined:
-            reason = self._fire(rule, doc, view, {r.rule: r for r in reasons})
-            if reason is not None:
-                reasons.append(reason)
+            if (done := self._fire(rule, doc, view, fired)) is not None:
+                fired[rule.id] = done
+        reasons.extend(f.reason for f in fired.values())
         for rule in fallbacks:
             if not any(r.level != "INFO" for r in reasons):
-                reason = self._fire(rule, doc, view, {})
-                if reason is not None:
-                    reasons.append(reason)
+                done = self._fire(rule, doc, view, {})
+                if done is not None:
+                    reasons.append(done.reason)
         order = {r.id: i for i, r in enumerate(rules)}
         reasons.sort(key=lambda r: order[r.rule])
         return reasons, view
@@ -369,16 +371,20 @@ class SeverityRules:
                     names[key] = cond.names
         return Matchers(phrases, patterns, names, self._cues)
 
-    def _fire(self, rule: Rule, doc: WorkDoc, view: TextView, fired: Mapping[str, Reason]) -> Reason | None:
+    def _fire(self, rule: Rule, doc: WorkDoc, view: TextView, fired: Mapping[str, _Fired]) -> _Fired | None:
         hits: list[_Hit] = []
+        within: int | None = None
         for i, cond in enumerate(rule.when):
             if isinstance(cond, FiredCondition):
                 hit = _fired(cond, fired)
+                within = cond.within_sentences
             else:
                 hit = _CHECKS[type(cond)](cond, f"{rule.id}#{i}", doc, view)
             if hit is None:
                 return None
             hits.append(hit)
+        if within is not None and not _near(hits, within, view):
+            return None
         counted = [h for c, h in zip(rule.when, hits, strict=True) if not isinstance(c, FallbackCondition)]
         values: dict[str, str] = {"count": str((counted or hits)[0].count)}
         evidence: dict[Evidence, None] = {}
@@ -388,7 +394,7 @@ class SeverityRules:
                 values.setdefault(k, v)
             evidence.update(dict.fromkeys(hit.evidence))
             refs.update(dict.fromkeys(hit.refs))
-        return Reason(
+        reason = Reason(
             rule.id,
             _format(rule.description, values),
             rule.level,
@@ -396,6 +402,38 @@ class SeverityRules:
             tuple(list(evidence)[:_MAX_EVIDENCE]),
             tuple(refs),
         )
+        places: dict[int, str] = {}
+        for hit in hits:
+            for part in hit.parts:
+                places.update(part)
+        return _Fired(reason, places)
+
+
+@dataclass(frozen=True)
+class _Fired:
+    """A rule that fired: its reason, and the sentences (index -> matched text) its evidence lies in."""
+
+    reason: Reason
+    places: dict[int, str]
+
+
+def _near(hits: list[_Hit], within: int, view: TextView) -> bool:
+    """Narrow `hits` to the first stretch of ``within + 1`` sentences that holds every part of them
+    (their evidence and matched text become that stretch's); False if there is no such stretch."""
+    parts = [part for hit in hits for part in hit.parts]
+    for start in sorted({i for part in parts for i in part}):
+        stretch = range(start, start + within + 1)
+        if all(any(i in part for i in stretch) for part in parts):
+            break
+    else:
+        return False
+    for hit in hits:
+        hit.parts = [{i: t for i, t in part.items() if i in stretch} for part in hit.parts]
+        if hit.parts:
+            hit.evidence = list(dict.fromkeys(view.sentences[min(part)] for part in hit.parts))
+            if "phrase" in hit.values:
+                hit.values["phrase"] = hit.parts[0][min(hit.parts[0])]
+    return True
 
 
 # -- conditions ---------------------------------------------------------------------------------
@@ -405,7 +443,7 @@ def _phrases(cond: PhrasesCondition, key: str, doc: WorkDoc, view: TextView) -> 
     spans = [s for s in view.matches.get(key, ()) if s.polarity in cond.polarity]
     if len(spans) < cond.min or (cond.max is not None and len(spans) > cond.max):
         return None
-    return _Hit(len(spans), _sentences(spans), [], {"phrase": spans[0].text})
+    return _Hit(len(spans), _sentences(spans), [], {"phrase": spans[0].text}, [_places(spans, view)])
 
 
 def _technique_ids(cond: TechniqueIdsCondition, key: str, doc: WorkDoc, view: TextView) -> _Hit | None:
@@ -498,21 +536,27 @@ def _actor(cond: ActorCondition, key: str, doc: WorkDoc, view: TextView) -> _Hit
         if s.text not in names and not any(s.text in n for n in names):
             names[s.text] = None
     return _Hit(
-        len(names), _sentences(spans), [f"actor:{n}" for n in names], {"names": _listing(list(names))}
+        len(names),
+        _sentences(spans),
+        [f"actor:{n}" for n in names],
+        {"names": _listing(list(names))},
+        [_places(spans, view)],
     )
 
 
-def _fired(cond: FiredCondition, fired: Mapping[str, Reason]) -> _Hit | None:
+def _fired(cond: FiredCondition, fired: Mapping[str, _Fired]) -> _Hit | None:
     """At least one fired rule of each group: their evidence and references carry over."""
     chosen: list[Reason] = []
+    parts: list[dict[int, str]] = []
     for group in cond.groups:
         found = [fired[r] for r in group if r in fired]
         if not found:
             return None
-        chosen.extend(found)
+        chosen.extend(f.reason for f in found)
+        parts.append({i: t for f in found for i, t in f.places.items()})
     evidence = [e for r in chosen for e in r.evidence[:1]]
     refs = [ref for r in chosen for ref in r.refs]
-    return _Hit(len(chosen), evidence, refs, {"rules": ", ".join(r.rule for r in chosen)})
+    return _Hit(len(chosen), evidence, refs, {"rules": ", ".join(r.rule for r in chosen)}, parts)
 
 
 def _fallback(cond: FallbackCondition, key: str, doc: WorkDoc, view: TextView) -> _Hit | None:
@@ -548,6 +592,16 @@ def _sentences(spans: Iterable[Span]) -> list[Evidence]:
         if len(out) == _MAX_EVIDENCE:
             break
     return list(out)
+
+
+def _places(spans: Iterable[Span], view: TextView) -> dict[int, str]:
+    """The sentences `spans` lie in (index -> the first match there)."""
+    out: dict[int, str] = {}
+    for s in spans:
+        i = view.sentence_index(s.start_char)
+        if i >= 0:
+            out.setdefault(i, s.text)
+    return out
 
 
 def _listing(items: Sequence[str]) -> str:

@@ -13,6 +13,9 @@ A rule is a plain mapping (as written in YAML)::
 Condition kinds: `phrases`, `technique_ids`, `technique_tactic`, `count`, `cve`, `actor`, `fired`,
 `fallback`. `fired: {all: [[rule-a, rule-b], [rule-c]]}` holds when, in each group, at least one of the
 named rules fired (rules with a `fired` condition are evaluated after the others, in file order).
+With `within_sentences: N` the parts must also lie close together: some stretch of N + 1 consecutive
+sentences holds the evidence of a fired rule of each group and a match of each of the rule's own
+`phrases` and `actor` conditions (0: one sentence; 1: the same or the next sentence).
 """
 
 from __future__ import annotations
@@ -131,6 +134,7 @@ class ActorCondition:
 @dataclass(frozen=True)
 class FiredCondition:
     groups: tuple[tuple[str, ...], ...]
+    within_sentences: int | None = None
     kind: Literal["fired"] = "fired"
     placeholders: frozenset[str] = frozenset({"count", "rules"})
 
@@ -356,7 +360,7 @@ def _actor(value: Any, where: KeyPath, rule_id: str) -> ActorCondition:
 
 
 def _fired(value: Any, where: KeyPath, rule_id: str) -> FiredCondition:
-    spec = _mapping(value, where, rule_id, "fired", ("all",))
+    spec = _mapping(value, where, rule_id, "fired", ("all", "within_sentences"))
     groups = spec.get("all")
     if not isinstance(groups, list) or not groups:
         raise Invalid(
@@ -372,7 +376,10 @@ def _fired(value: Any, where: KeyPath, rule_id: str) -> FiredCondition:
         if rule_id in ids:
             raise Invalid(f"rule {rule_id!r}: 'fired' cannot name the rule itself", (*where, "all", i))
         out.append(tuple(ids))
-    return FiredCondition(tuple(out))
+    within = spec.get("within_sentences")
+    if within is not None:
+        within = _int(within, (*where, "within_sentences"), rule_id, "fired.within_sentences", 0, 20)
+    return FiredCondition(tuple(out), within)
 
 
 def _fallback(value: Any, where: KeyPath, rule_id: str) -> FallbackCondition:
