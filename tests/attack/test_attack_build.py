@@ -48,6 +48,7 @@ def test_fixture_techniques_every_field(mini_catalog_both: Catalog) -> None:
         deprecated=False,
         revoked=False,
         revoked_by=None,
+        created="2020-01-01",
     )
     assert not t["T1059"].is_subtechnique
     sub = t["T1059.001"]

@@ -134,9 +134,7 @@ def evaluate_tram2(
         records = [*sentences, *(reports[i] for i in tr)]
         X, y, spans, groups = fit_inputs(records)
         ts = time.perf_counter()
-        clf = clone(base_est).fit(
-            X, y, spans=spans, groups=groups, label_spaces=label_spaces(records)
-        )
+        clf = clone(base_est).fit(X, y, spans=spans, groups=groups, label_spaces=label_spaces(records))
         fit_seconds.append(time.perf_counter() - ts)
         texts = [reports[i].text for i in te]
         P = clf.predict(texts)
