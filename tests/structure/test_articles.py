@@ -270,6 +270,26 @@ def test_plain_text_without_markdown_signs_is_split_by_line_shape() -> None:
     ]
 
 
+def test_a_line_that_only_names_a_tactic_is_a_heading_in_plain_text() -> None:
+    """Reports that map their story to ATT&CK set tactic names on lines of their own ("Initial
+    Access", "TA0002: Execution"): headings, never evidence, even with no blank line after them."""
+    text = (
+        "The intrusion lasted nine days.\n"
+        "Initial Access\xa0\n"
+        "The actor sent spearphishing emails with links.\n"
+        "TA0002: Execution\n"
+        "Initial access was gained through a VPN appliance\n"
+        "The macro ran PowerShell."
+    )
+    structure = parse_structure(text, "text")
+    kinds = {text[b.start : b.end].strip(): b.kind for b in structure.blocks}
+    assert kinds["Initial Access"] == "heading"
+    assert kinds["TA0002: Execution"] == "heading"
+    assert kinds["Initial access was gained through a VPN appliance"] == "paragraph"
+    assert "Initial Access" not in structure.prose
+    assert "spearphishing emails" in structure.prose
+
+
 def test_an_autolink_blanks_only_itself_in_the_prose_view() -> None:
     """``<https://...>`` has no ``]``: its blanking must not reach back to the start of the article."""
     text = (
