@@ -57,9 +57,13 @@ def test_time_grows_linearly(unit):
     small, large = unit * (100_000 // len(unit)), unit * (1_000_000 // len(unit))
 
     def timed(text: str) -> float:
-        start = time.perf_counter()
-        split_sentences(text)
-        return time.perf_counter() - start
+        # CPU time of this process, best of three: other processes on a busy machine do not count.
+        best = float("inf")
+        for _ in range(3):
+            start = time.process_time()
+            split_sentences(text)
+            best = min(best, time.process_time() - start)
+        return best
 
     ratio = timed(large) / max(timed(small), 1e-4)
     assert ratio < 30, f"10x input took {ratio:.1f}x the time"
