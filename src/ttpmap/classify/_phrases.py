@@ -169,10 +169,9 @@ class PhraseTable:
         low = ""
         words: frozenset[str] = frozenset()
         out = []
+        patterns = self.patterns
         for k in candidates:
-            pattern = self.patterns[k]
-            regex, anchors, firsts, whole = _compiled(pattern)
-            first = _needs(pattern)[1]
+            regex, anchors, firsts, whole, first, plain = _prepared(patterns[k])
             if first:
                 m = next(filter(None, map(partial(regex.match, text), starts(first))), None)
             else:
@@ -182,7 +181,7 @@ class PhraseTable:
                 continue
             # A match holds one of the anchors (as a whole word, if `whole`): tested only for an
             # anchor outside ASCII letters and digits, where case folding may differ from lower().
-            if not all(map(_ALNUM.fullmatch, anchors)):
+            if not plain:
                 low = low or text.lower()
                 if not words and any(whole):
                     words = frozenset(_WORDS.findall(low)) or frozenset([""])
@@ -252,6 +251,19 @@ _CASE_FOLDS = frozenset("\u0130\u0131\u017f\u212a")
 _ALNUM = re.compile(r"[a-z0-9]+")
 _Alts = tuple[tuple[str, bool], ...]
 _NEEDS: dict[str, tuple[tuple[_Alts, ...], _Alts]] = {}
+_Prepared = tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...], tuple[bool, ...], _Alts, bool]
+_PREPARED: dict[str, _Prepared] = {}
+
+
+def _prepared(pattern: str) -> _Prepared:
+    """`_compiled`'s parts, the alternatives of the pattern's first word (`_needs`), and whether
+    every anchor is ASCII letters and digits only."""
+    got = _PREPARED.get(pattern)
+    if got is None:
+        regex, anchors, firsts, whole = _compiled(pattern)
+        plain = all(_ALNUM.fullmatch(a) is not None for a in anchors)
+        got = _PREPARED[pattern] = (regex, anchors, firsts, whole, _needs(pattern)[1], plain)
+    return got
 
 
 def _indices(n: int, only: np.ndarray | None) -> list[int]:
@@ -419,6 +431,13 @@ class VocabFilter:
         self.ranges = {alt: (a, int(self.lo[a]), int(self.hi[a])) for alt, a in self.atoms.items()}
         # Atoms that a token outside the vocabulary can hold: prefixes, and words not in it.
         self.outside = [a for a, (_, whole) in enumerate(self.alts) if not whole or hi[a] == lo[a]]
+        # Their bounds in sorted strings: from `prefix` up to `prefix` itself (a whole word) or to
+        # `prefix` + "{" (a prefix), both included (no token holds "{").
+        self.outside_atoms = np.array(self.outside, dtype=np.int64)
+        self.outside_lo = np.array([self.alts[a][0] for a in self.outside], dtype=str)
+        self.outside_hi = np.array(
+            [p if whole else p + "{" for p, whole in (self.alts[a] for a in self.outside)], dtype=str
+        )
         # IDs that a pattern's first word can open, and which: tokens are tested only there
         opens = np.zeros(len(words) + 1, dtype=bool)
         for k in self.indices:
@@ -447,10 +466,15 @@ class VocabFilter:
         present = np.sort(ids)
         ok = np.searchsorted(present, self.hi) > np.searchsorted(present, self.lo)
         oov = sorted(set(view.oov))
-        if oov:
-            for a in self.outside:  # whole words outside the vocabulary, and prefixes
-                if not ok[a]:
-                    ok[a] = self._outside(oov, a) is not None
+        held: dict[int, tuple[int, int]] = {}  # atom -> the range of `oov` that holds it
+        if oov and self.outside:  # whole words outside the vocabulary, and prefixes
+            sorted_oov = np.array(oov, dtype=str)
+            lo = np.searchsorted(sorted_oov, self.outside_lo)
+            hi = np.searchsorted(sorted_oov, self.outside_hi, side="right")
+            some = np.flatnonzero(hi > lo)
+            ok[self.outside_atoms[some]] = True
+            spans = zip(lo[some].tolist(), hi[some].tolist(), strict=True)
+            held = dict(zip(self.outside_atoms[some].tolist(), spans, strict=True))
         keep = np.ones(len(self.indices), dtype=bool)
         if len(self.pattern_starts):
             has = np.logical_or.reduceat(ok[self.alt_atoms], self.word_starts)
@@ -458,51 +482,65 @@ class VocabFilter:
         candidates = [self.indices[i] for i in np.flatnonzero(keep).tolist()]
         if not candidates:
             return []
-        at = np.flatnonzero(self.opens[ids])
-        cache: dict[_Alts, list[int]] = {}
-        return self.table._matches(text, candidates, partial(self._starts, view, at, ids[at], oov, cache))
+        return self.table._matches(text, candidates, _Openers(self, view, oov, held).starts)
 
-    def _outside(self, oov: list[str], a: int) -> tuple[int, int] | None:
-        """The range of the sorted tokens `oov` that hold atom `a`, None if none does."""
-        prefix, whole = self.alts[a]
-        i = bisect_left(oov, prefix)
-        if i == len(oov) or not oov[i].startswith(prefix):
-            return None
-        if whole:
-            return (i, i + 1) if oov[i] == prefix else None
-        return i, bisect_left(oov, prefix + "{", i)
 
-    def _starts(
-        self,
-        view: TokenView,
-        at: np.ndarray,
-        at_ids: np.ndarray,
-        oov: list[str],
-        cache: dict[_Alts, list[int]],
-        alts: _Alts,
-    ) -> list[int]:
-        """Offsets, in order, of the tokens that one of `alts` can open; `at` holds the positions
-        of the tokens in `opens` (`at_ids` their IDs), `oov` the sorted distinct tokens outside
-        the vocabulary."""
-        got = cache.get(alts)
+class _Openers:
+    """Where the tokens of one text that can open a pattern start: the offsets of the tokens in the
+    vocabulary (IDs in `VocabFilter.opens`) sorted by ID, then by offset, so that an ID range is a
+    slice; tokens outside it by word."""
+
+    __slots__ = ("_cache", "_filter", "_held", "_ids", "_offsets", "_oov", "_oov_offsets", "_view")
+
+    def __init__(
+        self, vocab: VocabFilter, view: TokenView, oov: list[str], held: dict[int, tuple[int, int]]
+    ) -> None:
+        at = np.flatnonzero(vocab.opens[view.ids])
+        at_ids = view.ids[at]
+        order = np.argsort(at_ids, kind="stable")
+        self._filter = vocab
+        self._view = view
+        self._ids: list[int] = at_ids[order].tolist()
+        self._offsets: list[int] = view.offsets[at[order]].tolist()
+        self._oov = oov  # the distinct tokens outside the vocabulary, sorted
+        self._held = held  # atom -> the range of `oov` whose tokens hold it (atoms held by none: absent)
+        self._oov_offsets: dict[str, list[int]] | None = None
+        self._cache: dict[_Alts, list[int]] = {}
+
+    def starts(self, alts: _Alts) -> list[int]:
+        """Offsets, in order, of the tokens that one of `alts` can open."""
+        got = self._cache.get(alts)
         if got is not None:
             return got
-        ranges = [self.ranges[alt] for alt in alts]
-        if len(ranges) == 1:
-            lo, hi = ranges[0][1:]
-            positions = at[at_ids == lo] if hi - lo == 1 else at[(at_ids >= lo) & (at_ids < hi)]
-        else:
-            mask = np.zeros(len(at), dtype=bool)
-            for _, lo, hi in ranges:
-                mask |= (at_ids >= lo) & (at_ids < hi)
-            positions = at[mask]
-        if oov:
-            matched = {
-                w for a, _, _ in ranges for lo, hi in [self._outside(oov, a) or (0, 0)] for w in oov[lo:hi]
-            }
-            if matched:
-                extra = view.oov_at[[w in matched for w in view.oov]]
-                positions = np.sort(np.concatenate([positions, extra]))
-        offsets: list[int] = view.offsets[positions].tolist()
-        cache[alts] = offsets
-        return offsets
+        ids, offsets = self._ids, self._offsets
+        ranges = self._filter.ranges
+        found: list[int] = []
+        pieces = 0
+        for alt in alts:
+            _, lo, hi = ranges[alt]
+            a = bisect_left(ids, lo)
+            b = bisect_left(ids, hi, a)
+            if b > a:
+                found.extend(offsets[a:b])
+                pieces += 1 if ids[a] == ids[b - 1] else 2
+        if self._held:
+            for alt in alts:
+                span = self._held.get(ranges[alt][0])
+                if span is not None:
+                    by_word = self._by_word()
+                    for word in self._oov[span[0] : span[1]]:
+                        found.extend(by_word[word])
+                        pieces += 1
+        if pieces > 1:
+            found = sorted(set(found))
+        self._cache[alts] = found
+        return found
+
+    def _by_word(self) -> dict[str, list[int]]:
+        """The offsets of each token outside the vocabulary, in order (made when first needed)."""
+        if self._oov_offsets is None:
+            view = self._view
+            self._oov_offsets = {}
+            for word, offset in zip(view.oov, view.offsets[view.oov_at].tolist(), strict=True):
+                self._oov_offsets.setdefault(word, []).append(offset)
+        return self._oov_offsets
