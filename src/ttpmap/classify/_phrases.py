@@ -504,7 +504,7 @@ class _Openers:
         self._offsets: list[int] = view.offsets[at[order]].tolist()
         self._oov = oov  # the distinct tokens outside the vocabulary, sorted
         self._held = held  # atom -> the range of `oov` whose tokens hold it (atoms held by none: absent)
-        self._oov_offsets: dict[str, list[int]] | None = None
+        self._oov_offsets: list[int] | None = None
         self._cache: dict[_Alts, list[int]] = {}
 
     def starts(self, alts: _Alts) -> list[int]:
@@ -524,23 +524,21 @@ class _Openers:
                 found.extend(offsets[a:b])
                 pieces += 1 if ids[a] == ids[b - 1] else 2
         if self._held:
-            for alt in alts:
-                span = self._held.get(ranges[alt][0])
-                if span is not None:
-                    by_word = self._by_word()
-                    for word in self._oov[span[0] : span[1]]:
-                        found.extend(by_word[word])
-                        pieces += 1
+            spans = [span for alt in alts if (span := self._held.get(ranges[alt][0])) is not None]
+            if spans:
+                wanted = {word for lo, hi in spans for word in self._oov[lo:hi]}
+                found.extend(
+                    at for word, at in zip(self._view.oov, self._oov_at(), strict=True) if word in wanted
+                )
+                pieces += 2
         if pieces > 1:
             found = sorted(set(found))
         self._cache[alts] = found
         return found
 
-    def _by_word(self) -> dict[str, list[int]]:
-        """The offsets of each token outside the vocabulary, in order (made when first needed)."""
+    def _oov_at(self) -> list[int]:
+        """The offset of each token outside the vocabulary (made when first needed)."""
         if self._oov_offsets is None:
             view = self._view
-            self._oov_offsets = {}
-            for word, offset in zip(view.oov, view.offsets[view.oov_at].tolist(), strict=True):
-                self._oov_offsets.setdefault(word, []).append(offset)
+            self._oov_offsets = view.offsets[view.oov_at].tolist()
         return self._oov_offsets

@@ -61,6 +61,9 @@ _SCIPY_MIN_NNZ = 40_000
 #: Pool scores batch-wide while at most this share of them rise above the floor.
 _SPARSE_POOL = 0.05
 
+#: Attributes that cache what the others give: never pickled.
+_CACHES = frozenset({"_labels", "_vocab", "_tactics"})
+
 LabelInfo = Mapping[str, tuple[str, tuple[str, ...], str]]
 TacticRow = tuple[str, str, str]
 
@@ -135,18 +138,30 @@ class _Weights:
             # A large batch: SciPy's compiled products (CSR by the dense block, CSR by the sparse
             # rest) are several times faster than expanding weight rows in NumPy; its 0.3 s import
             # is paid once. One article stays NumPy-only.
-            import scipy.sparse as sp
-
-            Xs = sp.csr_matrix((X.data, X.indices, X.indptr), shape=X.shape)
-            out = np.asarray(Xs[:, :n_hot] @ self.dense).astype(np.float32, copy=False)
-            rest = Xs[:, n_hot:] @ self.sparse.to_scipy()
+            hot, rest_part = _split_columns(X, n_hot)
+            out = np.asarray(hot.to_scipy() @ self.dense).astype(np.float32, copy=False)
+            rest = rest_part.to_scipy() @ self.sparse.to_scipy()
             cells = np.repeat(np.arange(rest.shape[0]) * k, np.diff(rest.indptr)) + rest.indices
-            np.add.at(out.reshape(-1), cells, rest.data)
+            out.reshape(-1)[cells] += rest.data  # a row of a product holds each column once
         else:
             out = np.zeros((X.shape[0], k), dtype=np.float32)
             _add_dense_rows(out, X, self.dense)
             _add_product(out, X, self.sparse, n_hot, X.shape[1])
         return out
+
+
+def _split_columns(X: Csr, n: int) -> tuple[Csr, Csr]:
+    """``X[:, :n]`` and ``X[:, n:]``, each row's entries in their order in `X` (as SciPy's slices)."""
+    left = X.indices < n
+    before = np.zeros(len(left) + 1, dtype=np.int64)
+    np.cumsum(left, out=before[1:])
+    indptr = before[X.indptr]
+    right = ~left
+    n_rows, n_cols = X.shape
+    return (
+        Csr(X.data[left], X.indices[left], indptr, (n_rows, n)),
+        Csr(X.data[right], X.indices[right] - np.int32(n), X.indptr - indptr, (n_rows, n_cols - n)),
+    )
 
 
 def _add_dense_rows(out: np.ndarray, X: Csr, dense: np.ndarray) -> None:
@@ -443,7 +458,7 @@ class TechniquePredictor:
         self.short_margin = short_margin
 
     def __getstate__(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k not in ("_labels", "_vocab")}  # caches
+        return {k: v for k, v in self.__dict__.items() if k not in _CACHES}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         state.setdefault("score_floor", -math.inf)  # pickled before the floor existed: none
@@ -515,6 +530,21 @@ class TechniquePredictor:
                 p[j] = max(p[j], float(precision[k]))
             yield text, p, s, phrased
 
+    def _tactic_p(self, p: np.ndarray) -> np.ndarray:
+        """`_tactic_proba` of `p`, with the tactics' members gathered once (cached)."""
+        members = self.tactic_members_
+        cached = self.__dict__.get("_tactics")
+        if cached is None or cached[0] is not members:
+            sizes = np.array([len(idx) for idx in members], dtype=np.int64)
+            has = sizes > 0
+            flat = np.concatenate(members) if has.any() else np.zeros(0, dtype=np.int64)
+            cached = self.__dict__["_tactics"] = (members, flat, (np.cumsum(sizes) - sizes)[has], has)
+        _, flat, starts, has = cached
+        out = np.zeros(len(has))
+        if len(starts):
+            out[has] = np.maximum.reduceat(p[flat], starts)
+        return out
+
     def _vocab_filter(self, active: np.ndarray) -> VocabFilter | None:
         """The phrase table's `VocabFilter` over the vocabulary (None if it is not sorted), cached."""
         key = (self.phrases_, self.vectorizer_.tokens_, active.tobytes())
@@ -572,9 +602,7 @@ class TechniquePredictor:
         rows = []
         for _, p, _, phrased in self._scored(X):
             implied = _tactic_vector(self._decide(p, phrased), self.classes_, self.label_info_, self.tactics_)
-            rows.append(
-                (_tactic_proba(p, self.tactic_members_) >= self.tactic_threshold_) | implied.astype(bool)
-            )
+            rows.append((self._tactic_p(p) >= self.tactic_threshold_) | implied.astype(bool))
         return [t[0] for t in self.tactics_], np.vstack(rows).astype(np.int64)
 
     def explain(self, X: Iterable[str]) -> list[tuple[list[Technique], list[Tactic]]]:
@@ -602,7 +630,7 @@ class TechniquePredictor:
         chosen = decided[np.lexsort((decided, -p[decided]))]  # by confidence, then class index
         sub = S[:, chosen] + self.intercept_[chosen]
         best = _top_rows(sub, _N_EVIDENCE)
-        n_positive = (np.take_along_axis(sub, best, axis=0) > 0).sum(axis=0).tolist()
+        n_positive = (sub[best, np.arange(len(chosen))] > 0).sum(axis=0).tolist()
         labels, floor = self._labels, self.mention_floor_
         techniques = []
         implied: dict[str, float] = {}
@@ -631,7 +659,7 @@ class TechniquePredictor:
             for short in tactics:
                 if conf > implied.get(short, -1.0):
                     implied[short] = conf
-        tac_p = _tactic_proba(p, self.tactic_members_).tolist()
+        tac_p = self._tactic_p(p).tolist()
         tactics_out = []
         for k, (tid, short, name) in enumerate(self.tactics_):
             conf = max(tac_p[k], implied.get(short, 0.0))
