@@ -223,6 +223,7 @@ class _StartTable(NamedTuple):
     key_lengths: np.ndarray
     unknown_first: frozenset[str]
     unknown_second: dict[tuple[str, str], int]
+    second_heads: np.ndarray  # by token ID + 2: the first token of a phrase in `unknown_second`
 
     @classmethod
     def of(cls, vec: SentenceVectorizer, index: MentionIndex) -> _StartTable:
@@ -254,6 +255,8 @@ class _StartTable(NamedTuple):
         keys = np.array(sorted(pairs), dtype=np.int64)
         first = np.zeros(n_tok + 2, dtype=bool)
         first[keys // n_tok] = True
+        second_heads = np.zeros(n_tok + 2, dtype=bool)
+        second_heads[[tokens[head] for head, _ in unknown_second]] = True
         return cls(
             tokens,
             single,
@@ -262,6 +265,7 @@ class _StartTable(NamedTuple):
             np.array([pairs[k] for k in keys.tolist()], dtype=np.int64),
             frozenset(unknown_first),
             unknown_second,
+            second_heads,
         )
 
     def find(
@@ -277,13 +281,13 @@ class _StartTable(NamedTuple):
             hit = self.keys[pos] == keys
             np.maximum.at(lengths, pair[hit], self.key_lengths[pos[hit]])
         if self.unknown_first:
-            for p in np.flatnonzero(ids == -1).tolist():
+            unknown = self.unknown_first
+            for p in [p for p in np.flatnonzero(ids == -1).tolist() if flat[p] in unknown]:
                 w = flat[p]
-                if w in self.unknown_first:
-                    nxt = flat[p + 1] if p + 1 < len(flat) else ""
-                    lengths[p] = max(lengths[p], starts.get((w, None), 0), starts.get((w, nxt), 0))
+                nxt = flat[p + 1] if p + 1 < len(flat) else ""
+                lengths[p] = max(lengths[p], starts.get((w, None), 0), starts.get((w, nxt), 0))
         if self.unknown_second:
-            for p in np.flatnonzero((a >= 0) & (b == -1)).tolist():
+            for p in np.flatnonzero(self.second_heads[a] & (b == -1)).tolist():
                 lengths[p] = max(lengths[p], self.unknown_second.get((flat[p], flat[p + 1]), 0))
         at = np.flatnonzero(lengths)
         return at, lengths[at]

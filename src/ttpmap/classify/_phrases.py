@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from importlib import resources
+from itertools import chain
 
 import numpy as np
 
@@ -278,26 +279,38 @@ def _needs(pattern: str) -> tuple[tuple[_Alts, ...], _Alts]:
     In a text without `_CASE_FOLDS`, a pattern word starts where a `tokenize` token starts (the
     regex has a non-word character or the text's start before it) and the ASCII letters and digits
     that open it are that token's first characters, lower-cased; a word that is only letters and
-    digits (no ``*``, no ``-``) is followed by a non-word character or the end, so it is the token.
-    A word with an alternative that opens with another character constrains nothing.
+    digits (no ``*``, no ``-``) is followed by a non-word character or the end, so it is the token;
+    a hyphenated one opens one of its joins (`_opening_tokens`). A word with an alternative that opens with another character constrains nothing.
     """
     got = _NEEDS.get(pattern)
     if got is None:
         needs: list[_Alts] = []
         first: _Alts = ()
         for n, token in enumerate(t for t in pattern.lower().split() if t not in _GAPS):
-            alts = []
+            alts: list[tuple[str, bool]] = []
             for alt in token.split("|"):
-                head = _ALNUM.match(alt.rstrip("*").split("-")[0])
-                prefix = head.group() if head is not None else ""
-                if not prefix:
+                opens = _opening_tokens(alt)
+                if not opens:
                     break
-                alts.append((prefix, prefix == alt))
+                alts.extend(opens)
             else:
-                needs.append(tuple(alts))
-                first = tuple(alts) if n == 0 else first
+                needs.append(tuple(dict.fromkeys(alts)))
+                first = needs[-1] if n == 0 else first
         got = _NEEDS[pattern] = (tuple(needs), first)
     return got
+
+
+def _opening_tokens(alt: str) -> list[tuple[str, bool]]:
+    """The tokens that can open a match of one alternative of a pattern word, as ``(prefix, whole)``
+    (none known: empty). A hyphenated word of letters and digits is one of its joins: "e-mail" opens
+    "e" (a space or hyphen follows) or "email"; "drive-by*" opens "drive" or a token from "driveby"."""
+    word = alt.rstrip("*")
+    parts = word.split("-")
+    if len(parts) > 1 and all(map(_ALNUM.fullmatch, parts)):
+        return [("".join(parts[: i + 1]), i + 1 < len(parts) or word == alt) for i in range(len(parts))]
+    head = _ALNUM.match(parts[0])
+    prefix = head.group() if head is not None else ""
+    return [(prefix, prefix == alt)] if prefix else []
 
 
 class _Tokens:
@@ -380,13 +393,16 @@ class TokenView:
         each sentence's followed by `SEPARATOR`, and their `ids`, -2 for the separator); None
         unless those are the text's tokens: no token crosses a sentence edge or lies outside."""
         word = np.frombuffer(folded.encode("ascii"), dtype=np.uint8) > 32
-        edges = np.array(spans, dtype=np.int64).reshape(-1)
+        edges = np.fromiter(chain.from_iterable(spans), dtype=np.int64, count=2 * len(spans))
         if len(edges) and (np.any(edges[1:] < edges[:-1]) or edges[-1] > len(word)):
             return None
         inner = edges[(edges > 0) & (edges < len(word))]
         if np.any(word[inner - 1] & word[inner]):
             return None
-        offsets = np.flatnonzero(word & ~np.concatenate(([False], word[:-1])))
+        opens = np.empty(len(word), dtype=bool)
+        opens[:1] = word[:1]
+        np.greater(word[1:], word[:-1], out=opens[1:])  # a word character after a space
+        offsets = np.flatnonzero(opens)
         kept = np.flatnonzero(ids != -2)
         if len(kept) != len(offsets):
             return None
