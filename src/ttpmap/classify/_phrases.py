@@ -182,7 +182,8 @@ class PhraseTable:
                 continue
             # A match holds one of the anchors (as a whole word, if `whole`): tested only for an
             # anchor outside ASCII letters and digits, where case folding may differ from lower().
-            if not plain:
+            # The match's own text holding one is enough (`_holds`); else the whole text is read.
+            if not plain and not _holds(m.group().lower(), anchors, whole):
                 low = low or text.lower()
                 if not words and any(whole):
                     words = frozenset(_WORDS.findall(low)) or frozenset([""])
@@ -210,6 +211,25 @@ def related(tid: str) -> set[str]:
     """IDs whose label confirms a phrase for `tid`: itself, its parent, and (for a parent) any sub."""
     parent = tid.partition(".")[0]
     return {tid, parent} if "." in tid else {tid} | {f"{tid}.{n:03d}" for n in range(1, 40)}
+
+
+def _holds(low: str, anchors: Sequence[str], whole: Sequence[bool]) -> bool:
+    """Whether `low`, the lower case of a match, holds one of the `anchors` (as a ``\\w+`` word of
+    it, if `whole`): then so does the lower case of the whole text, since a match starts and ends at
+    word edges and `str.lower` maps each character on its own, but for a final sigma (an anchor
+    with a sigma is not tested here)."""
+    words: set[str] | None = None
+    for a, w in zip(anchors, whole, strict=True):
+        if "σ" in a or "ς" in a:
+            return False
+        if not w:
+            if a in low:
+                return True
+            continue
+        words = set(_WORDS.findall(low)) if words is None else words
+        if a in words:
+            return True
+    return False
 
 
 def _first_match(regex: re.Pattern[str], text: str, low: str, firsts: Sequence[str]) -> re.Match[str] | None:
