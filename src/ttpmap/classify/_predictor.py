@@ -16,11 +16,13 @@ import zipfile
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
+from itertools import islice
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from ttpmap._exceptions import ModelError
+from ttpmap._gc import gc_paused
 from ttpmap._results import Evidence, Tactic, Technique
 from ttpmap.classify._mentions import MentionIndex
 from ttpmap.classify._phrases import PhraseTable, TokenView, VocabFilter
@@ -615,7 +617,16 @@ class TechniquePredictor:
             offsets into the article, and its `Technique.source`.
             Tactics in matrix order, including every tactic of a predicted technique.
         """
-        return [self._explain_one(text, p, scored, phrased) for text, p, scored, phrased in self._scored(X)]
+        out: list[tuple[list[Technique], list[Tactic]]] = []
+        items = self._scored(X)
+        while True:
+            # A batch of articles at a time with the cyclic collector paused, as `Analyzer` does for
+            # one: its results are thousands of new objects that hold no cycle.
+            with gc_paused():
+                batch = [self._explain_one(*item) for item in islice(items, _BATCH)]
+            if not batch:
+                return out
+            out += batch
 
     @cached_property
     def _labels(self) -> list[tuple[str, str, tuple[str, ...], str]]:
