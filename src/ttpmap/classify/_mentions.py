@@ -180,20 +180,19 @@ class MentionIndex:
         at, _ = self.phrase_starts(flat) if starts is None else starts
         if not len(at):
             return by_id, by_name
-        ends_arr = np.asarray(ends, dtype=np.int64)
-        sent_of = np.searchsorted(ends_arr, at, side="right")
+        ends_list = [int(e) for e in ends]
+        sent_of = np.searchsorted(np.asarray(ends_list, dtype=np.int64), at, side="right").tolist()
         advice = {
-            k: not _ADVICE.isdisjoint(flat[int(ends_arr[k - 1]) + 1 if k else 0 : int(ends_arr[k])])
-            for k in dict.fromkeys(sent_of.tolist())
+            k: not _ADVICE.isdisjoint(flat[ends_list[k - 1] + 1 if k else 0 : ends_list[k]])
+            for k in dict.fromkeys(sent_of)
         }
-        keep = np.array([not advice[k] for k in sent_of.tolist()], dtype=bool)
-        at, sent_of = at[keep], sent_of[keep]
-        if not len(at):
+        kept = [(p, k) for p, k in zip(at.tolist(), sent_of, strict=True) if not advice[k]]
+        if not kept:
             return by_id, by_name
         by_head = self.by_head
         n_flat = len(flat)
-        for p, k in zip(at.tolist(), sent_of.tolist(), strict=True):
-            end = min(int(ends_arr[k]), n_flat)
+        for p, k in kept:
+            end = min(ends_list[k], n_flat)
             w = flat[p]
             heads = [by_head.get((w, None), ())]
             if p + 1 < end:
