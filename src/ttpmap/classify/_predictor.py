@@ -646,18 +646,21 @@ class TechniquePredictor:
         techniques = []
         implied: dict[str, float] = {}
         evidence_of: dict[int, Evidence | None] = {}  # one object per sentence, however many cite it
+        named = by_name.keys() | by_id.keys() | phrased.keys()
         for j, conf, top, n_pos in zip(
             chosen.tolist(), p[chosen].tolist(), best.T.tolist(), n_positive, strict=True
         ):
             cid, name, tactics, url = labels[j]
             order = top[:n_pos]
-            if j in by_name or j in by_id or j in phrased:
+            source = "model"
+            if j in named:
                 here = [phrased[j][0]] if j in phrased else []
                 order = list(
                     dict.fromkeys(
                         [*here, *order[:2], *by_name.get(j, [])[:1], *by_id.get(j, [])[:1], *order[2:]]
                     )
                 )
+                source = _source(j, conf, by_id, by_name, phrased, floor)
             evidence = []
             for k in sorted(order[:_N_EVIDENCE] or top[:1]):
                 if k not in evidence_of:
@@ -665,7 +668,6 @@ class TechniquePredictor:
                     evidence_of[k] = Evidence(text[start:end], start, end) if end > start else None
                 if (found := evidence_of[k]) is not None:
                     evidence.append(found)
-            source = _source(j, conf, by_id, by_name, phrased, floor)
             techniques.append(Technique(cid, name, tactics, conf, tuple(evidence), url, source))
             for short in tactics:
                 if conf > implied.get(short, -1.0):
