@@ -140,30 +140,18 @@ class _Weights:
             # A large batch: SciPy's compiled products (CSR by the dense block, CSR by the sparse
             # rest) are several times faster than expanding weight rows in NumPy; its 0.3 s import
             # is paid once. One article stays NumPy-only.
-            hot, rest_part = _split_columns(X, n_hot)
-            out = np.asarray(hot.to_scipy() @ self.dense).astype(np.float32, copy=False)
-            rest = rest_part.to_scipy() @ self.sparse.to_scipy()
+            import scipy.sparse as sp
+
+            Xs = sp.csr_matrix((X.data, X.indices, X.indptr), shape=X.shape)
+            out = np.asarray(Xs[:, :n_hot] @ self.dense).astype(np.float32, copy=False)
+            rest = Xs[:, n_hot:] @ self.sparse.to_scipy()
             cells = np.repeat(np.arange(rest.shape[0]) * k, np.diff(rest.indptr)) + rest.indices
-            out.reshape(-1)[cells] += rest.data  # a row of a product holds each column once
+            np.add.at(out.reshape(-1), cells, rest.data)
         else:
             out = np.zeros((X.shape[0], k), dtype=np.float32)
             _add_dense_rows(out, X, self.dense)
             _add_product(out, X, self.sparse, n_hot, X.shape[1])
         return out
-
-
-def _split_columns(X: Csr, n: int) -> tuple[Csr, Csr]:
-    """``X[:, :n]`` and ``X[:, n:]``, each row's entries in their order in `X` (as SciPy's slices)."""
-    left = X.indices < n
-    before = np.zeros(len(left) + 1, dtype=np.int64)
-    np.cumsum(left, out=before[1:])
-    indptr = before[X.indptr]
-    right = ~left
-    n_rows, n_cols = X.shape
-    return (
-        Csr(X.data[left], X.indices[left], indptr, (n_rows, n)),
-        Csr(X.data[right], X.indices[right] - np.int32(n), X.indptr - indptr, (n_rows, n_cols - n)),
-    )
 
 
 def _add_dense_rows(out: np.ndarray, X: Csr, dense: np.ndarray) -> None:
