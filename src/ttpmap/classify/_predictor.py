@@ -339,15 +339,16 @@ def _doc_features(
     return F
 
 
-def _top_rows(S: np.ndarray, m: int) -> np.ndarray:
-    """Row indices of the `m` largest values of each column (first row on ties), best first."""
-    n, k = S.shape
-    work = S.copy()
+def _top_rows(T: np.ndarray, m: int) -> np.ndarray:
+    """Of `T`, a score matrix transposed (a row per column), the row indices of the `m` largest
+    values of each column (first row on ties), best first: shape ``(m, n_columns)``."""
+    k, n = T.shape
+    work = T.copy()
     cols = np.arange(k)
     out = np.zeros((min(m, n), k), dtype=np.int64)
     for i in range(len(out)):
-        out[i] = rows = work.argmax(axis=0)
-        work[rows, cols] = -np.inf
+        out[i] = rows = work.argmax(axis=1)
+        work[cols, rows] = -np.inf
     return out
 
 
@@ -627,9 +628,9 @@ class TechniquePredictor:
         sents, S, by_id, by_name = scored.sentences, scored.scores, scored.by_id, scored.by_name
         decided = self._decide(p, phrased)
         chosen = decided[np.lexsort((decided, -p[decided]))]  # by confidence, then class index
-        sub = S[:, chosen] + self.intercept_[chosen]
-        best = _top_rows(sub, _N_EVIDENCE)
-        n_positive = (sub[best, np.arange(len(chosen))] > 0).sum(axis=0).tolist()
+        by_class = S.T[chosen] + self.intercept_[chosen, None]  # a row of sentence scores per class
+        best = _top_rows(by_class, _N_EVIDENCE)
+        n_positive = (by_class[np.arange(len(chosen)), best] > 0).sum(axis=0).tolist()
         labels, floor = self._labels, self.mention_floor_
         techniques = []
         implied: dict[str, float] = {}
