@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 
 __all__ = ["MentionIndex", "build_mention_index", "load_aliases"]
 
-_ID = re.compile(r"T1\d{3}(?:[./]\d{3})?\b")
+# An ID that no letter, digit or "_" precedes; the look-behind follows the literal "T1", so that the
+# search runs as a fast scan for it.
+_ID = re.compile(r"T1(?<!\wT1)\d{3}(?:[./]\d{3})?\b")
 # Technique names that are ordinary English, product names or too generic to count as a mention.
 _GENERIC = frozenset(
     [
@@ -164,18 +166,14 @@ class MentionIndex:
         """
         by_id: dict[int, list[int]] = {}
         first_chars: list[int] = []
-        pos = text.find("T1")
-        while pos != -1:
-            m = _ID.match(text, pos)
-            if m is not None and (pos == 0 or not (text[pos - 1].isalnum() or text[pos - 1] == "_")):
-                j = self.ids.get(m.group().replace("/", "."))
-                if j is not None:
-                    first_chars = first_chars or [s for s, _ in sentences]
-                    hits = by_id.setdefault(j, [])
-                    k = max(bisect_right(first_chars, pos) - 1, 0)
-                    if not hits or hits[-1] != k:
-                        hits.append(k)
-            pos = text.find("T1", pos + 2)
+        for m in _ID.finditer(text):
+            j = self.ids.get(m.group().replace("/", "."))
+            if j is not None:
+                first_chars = first_chars or [s for s, _ in sentences]
+                hits = by_id.setdefault(j, [])
+                k = max(bisect_right(first_chars, m.start()) - 1, 0)
+                if not hits or hits[-1] != k:
+                    hits.append(k)
         by_name: dict[int, list[int]] = {}
         at, _ = self.phrase_starts(flat) if starts is None else starts
         if not len(at):
