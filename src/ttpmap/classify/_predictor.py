@@ -498,7 +498,8 @@ class TechniquePredictor:
             self.score_floor,
         )
         table = self.phrases_
-        active, precision = table.active, table.precision
+        active = table.active
+        class_of, precision = table.classes.tolist(), table.precision.tolist()
         vocab = self._vocab_filter(active)
         for text, s in zip(texts, scored, strict=True):
             p = self._calibrated(s.features)
@@ -513,12 +514,12 @@ class TechniquePredictor:
                 table.find(text, active) if vocab is None or s.tokens is None else vocab.find(text, s.tokens)
             )
             for k, start, _ in found:
-                j = int(table.classes[k])
+                j = class_of[k]
                 if j not in phrased:
                     starts = starts or [a for a, _ in s.sentences]
                     at = max(0, bisect_right(starts, start) - 1)
                     phrased[j] = (at, bool(p[j] < self.thresholds_[j]))
-                p[j] = max(p[j], float(precision[k]))
+                p[j] = max(p[j], precision[k])
             yield text, p, s, phrased
 
     def _tactic_p(self, p: np.ndarray) -> np.ndarray:
