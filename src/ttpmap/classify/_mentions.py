@@ -30,7 +30,9 @@ if TYPE_CHECKING:
 
 __all__ = ["MentionIndex", "build_mention_index", "load_aliases"]
 
-_ID = re.compile(r"T1\d{3}(?:[./]\d{3})?\b")
+# An ID that no letter, digit or "_" precedes; the look-behind follows the literal "T1", so that the
+# search runs as a fast scan for it.
+_ID = re.compile(r"T1(?<!\wT1)\d{3}(?:[./]\d{3})?\b")
 # Technique names that are ordinary English, product names or too generic to count as a mention.
 _GENERIC = frozenset(
     [
@@ -164,36 +166,31 @@ class MentionIndex:
         """
         by_id: dict[int, list[int]] = {}
         first_chars: list[int] = []
-        pos = text.find("T1")
-        while pos != -1:
-            m = _ID.match(text, pos)
-            if m is not None and (pos == 0 or not (text[pos - 1].isalnum() or text[pos - 1] == "_")):
-                j = self.ids.get(m.group().replace("/", "."))
-                if j is not None:
-                    first_chars = first_chars or [s for s, _ in sentences]
-                    hits = by_id.setdefault(j, [])
-                    k = max(bisect_right(first_chars, pos) - 1, 0)
-                    if not hits or hits[-1] != k:
-                        hits.append(k)
-            pos = text.find("T1", pos + 2)
+        for m in _ID.finditer(text):
+            j = self.ids.get(m.group().replace("/", "."))
+            if j is not None:
+                first_chars = first_chars or [s for s, _ in sentences]
+                hits = by_id.setdefault(j, [])
+                k = max(bisect_right(first_chars, m.start()) - 1, 0)
+                if not hits or hits[-1] != k:
+                    hits.append(k)
         by_name: dict[int, list[int]] = {}
         at, _ = self.phrase_starts(flat) if starts is None else starts
         if not len(at):
             return by_id, by_name
-        ends_arr = np.asarray(ends, dtype=np.int64)
-        sent_of = np.searchsorted(ends_arr, at, side="right")
+        ends_list = [int(e) for e in ends]
+        sent_of = np.searchsorted(np.asarray(ends_list, dtype=np.int64), at, side="right").tolist()
         advice = {
-            k: not _ADVICE.isdisjoint(flat[int(ends_arr[k - 1]) + 1 if k else 0 : int(ends_arr[k])])
-            for k in dict.fromkeys(sent_of.tolist())
+            k: not _ADVICE.isdisjoint(flat[ends_list[k - 1] + 1 if k else 0 : ends_list[k]])
+            for k in dict.fromkeys(sent_of)
         }
-        keep = np.array([not advice[k] for k in sent_of.tolist()], dtype=bool)
-        at, sent_of = at[keep], sent_of[keep]
-        if not len(at):
+        kept = [(p, k) for p, k in zip(at.tolist(), sent_of, strict=True) if not advice[k]]
+        if not kept:
             return by_id, by_name
         by_head = self.by_head
         n_flat = len(flat)
-        for p, k in zip(at.tolist(), sent_of.tolist(), strict=True):
-            end = min(int(ends_arr[k]), n_flat)
+        for p, k in kept:
+            end = min(ends_list[k], n_flat)
             w = flat[p]
             heads = [by_head.get((w, None), ())]
             if p + 1 < end:
@@ -223,6 +220,7 @@ class _StartTable(NamedTuple):
     key_lengths: np.ndarray
     unknown_first: frozenset[str]
     unknown_second: dict[tuple[str, str], int]
+    second_heads: np.ndarray  # by token ID + 2: the first token of a phrase in `unknown_second`
 
     @classmethod
     def of(cls, vec: SentenceVectorizer, index: MentionIndex) -> _StartTable:
@@ -254,6 +252,8 @@ class _StartTable(NamedTuple):
         keys = np.array(sorted(pairs), dtype=np.int64)
         first = np.zeros(n_tok + 2, dtype=bool)
         first[keys // n_tok] = True
+        second_heads = np.zeros(n_tok + 2, dtype=bool)
+        second_heads[[tokens[head] for head, _ in unknown_second]] = True
         return cls(
             tokens,
             single,
@@ -262,6 +262,7 @@ class _StartTable(NamedTuple):
             np.array([pairs[k] for k in keys.tolist()], dtype=np.int64),
             frozenset(unknown_first),
             unknown_second,
+            second_heads,
         )
 
     def find(
@@ -277,13 +278,13 @@ class _StartTable(NamedTuple):
             hit = self.keys[pos] == keys
             np.maximum.at(lengths, pair[hit], self.key_lengths[pos[hit]])
         if self.unknown_first:
-            for p in np.flatnonzero(ids == -1).tolist():
+            unknown = self.unknown_first
+            for p in [p for p in np.flatnonzero(ids == -1).tolist() if flat[p] in unknown]:
                 w = flat[p]
-                if w in self.unknown_first:
-                    nxt = flat[p + 1] if p + 1 < len(flat) else ""
-                    lengths[p] = max(lengths[p], starts.get((w, None), 0), starts.get((w, nxt), 0))
+                nxt = flat[p + 1] if p + 1 < len(flat) else ""
+                lengths[p] = max(lengths[p], starts.get((w, None), 0), starts.get((w, nxt), 0))
         if self.unknown_second:
-            for p in np.flatnonzero((a >= 0) & (b == -1)).tolist():
+            for p in np.flatnonzero(self.second_heads[a] & (b == -1)).tolist():
                 lengths[p] = max(lengths[p], self.unknown_second.get((flat[p], flat[p + 1]), 0))
         at = np.flatnonzero(lengths)
         return at, lengths[at]

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from importlib import resources
+from itertools import chain
 
 import numpy as np
 
@@ -169,10 +170,9 @@ class PhraseTable:
         low = ""
         words: frozenset[str] = frozenset()
         out = []
+        patterns = self.patterns
         for k in candidates:
-            pattern = self.patterns[k]
-            regex, anchors, firsts, whole = _compiled(pattern)
-            first = _needs(pattern)[1]
+            regex, anchors, firsts, whole, first, plain = _prepared(patterns[k])
             if first:
                 m = next(filter(None, map(partial(regex.match, text), starts(first))), None)
             else:
@@ -182,7 +182,8 @@ class PhraseTable:
                 continue
             # A match holds one of the anchors (as a whole word, if `whole`): tested only for an
             # anchor outside ASCII letters and digits, where case folding may differ from lower().
-            if not all(map(_ALNUM.fullmatch, anchors)):
+            # The match's own text holding one is enough (`_holds`); else the whole text is read.
+            if not plain and not _holds(m.group().lower(), anchors, whole):
                 low = low or text.lower()
                 if not words and any(whole):
                     words = frozenset(_WORDS.findall(low)) or frozenset([""])
@@ -210,6 +211,25 @@ def related(tid: str) -> set[str]:
     """IDs whose label confirms a phrase for `tid`: itself, its parent, and (for a parent) any sub."""
     parent = tid.partition(".")[0]
     return {tid, parent} if "." in tid else {tid} | {f"{tid}.{n:03d}" for n in range(1, 40)}
+
+
+def _holds(low: str, anchors: Sequence[str], whole: Sequence[bool]) -> bool:
+    """Whether `low`, the lower case of a match, holds one of the `anchors` (as a ``\\w+`` word of
+    it, if `whole`): then so does the lower case of the whole text, since a match starts and ends at
+    word edges and `str.lower` maps each character on its own, but for a final sigma (an anchor
+    with a sigma is not tested here)."""
+    words: set[str] | None = None
+    for a, w in zip(anchors, whole, strict=True):
+        if "σ" in a or "ς" in a:
+            return False
+        if not w:
+            if a in low:
+                return True
+            continue
+        words = set(_WORDS.findall(low)) if words is None else words
+        if a in words:
+            return True
+    return False
 
 
 def _first_match(regex: re.Pattern[str], text: str, low: str, firsts: Sequence[str]) -> re.Match[str] | None:
@@ -252,6 +272,19 @@ _CASE_FOLDS = frozenset("\u0130\u0131\u017f\u212a")
 _ALNUM = re.compile(r"[a-z0-9]+")
 _Alts = tuple[tuple[str, bool], ...]
 _NEEDS: dict[str, tuple[tuple[_Alts, ...], _Alts]] = {}
+_Prepared = tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...], tuple[bool, ...], _Alts, bool]
+_PREPARED: dict[str, _Prepared] = {}
+
+
+def _prepared(pattern: str) -> _Prepared:
+    """`_compiled`'s parts, the alternatives of the pattern's first word (`_needs`), and whether
+    every anchor is ASCII letters and digits only."""
+    got = _PREPARED.get(pattern)
+    if got is None:
+        regex, anchors, firsts, whole = _compiled(pattern)
+        plain = all(_ALNUM.fullmatch(a) is not None for a in anchors)
+        got = _PREPARED[pattern] = (regex, anchors, firsts, whole, _needs(pattern)[1], plain)
+    return got
 
 
 def _indices(n: int, only: np.ndarray | None) -> list[int]:
@@ -266,26 +299,38 @@ def _needs(pattern: str) -> tuple[tuple[_Alts, ...], _Alts]:
     In a text without `_CASE_FOLDS`, a pattern word starts where a `tokenize` token starts (the
     regex has a non-word character or the text's start before it) and the ASCII letters and digits
     that open it are that token's first characters, lower-cased; a word that is only letters and
-    digits (no ``*``, no ``-``) is followed by a non-word character or the end, so it is the token.
-    A word with an alternative that opens with another character constrains nothing.
+    digits (no ``*``, no ``-``) is followed by a non-word character or the end, so it is the token;
+    a hyphenated one opens one of its joins (`_opening_tokens`). A word with an alternative that opens with another character constrains nothing.
     """
     got = _NEEDS.get(pattern)
     if got is None:
         needs: list[_Alts] = []
         first: _Alts = ()
         for n, token in enumerate(t for t in pattern.lower().split() if t not in _GAPS):
-            alts = []
+            alts: list[tuple[str, bool]] = []
             for alt in token.split("|"):
-                head = _ALNUM.match(alt.rstrip("*").split("-")[0])
-                prefix = head.group() if head is not None else ""
-                if not prefix:
+                opens = _opening_tokens(alt)
+                if not opens:
                     break
-                alts.append((prefix, prefix == alt))
+                alts.extend(opens)
             else:
-                needs.append(tuple(alts))
-                first = tuple(alts) if n == 0 else first
+                needs.append(tuple(dict.fromkeys(alts)))
+                first = needs[-1] if n == 0 else first
         got = _NEEDS[pattern] = (tuple(needs), first)
     return got
+
+
+def _opening_tokens(alt: str) -> list[tuple[str, bool]]:
+    """The tokens that can open a match of one alternative of a pattern word, as ``(prefix, whole)``
+    (none known: empty). A hyphenated word of letters and digits is one of its joins: "e-mail" opens
+    "e" (a space or hyphen follows) or "email"; "drive-by*" opens "drive" or a token from "driveby"."""
+    word = alt.rstrip("*")
+    parts = word.split("-")
+    if len(parts) > 1 and all(map(_ALNUM.fullmatch, parts)):
+        return [("".join(parts[: i + 1]), i + 1 < len(parts) or word == alt) for i in range(len(parts))]
+    head = _ALNUM.match(parts[0])
+    prefix = head.group() if head is not None else ""
+    return [(prefix, prefix == alt)] if prefix else []
 
 
 class _Tokens:
@@ -368,13 +413,16 @@ class TokenView:
         each sentence's followed by `SEPARATOR`, and their `ids`, -2 for the separator); None
         unless those are the text's tokens: no token crosses a sentence edge or lies outside."""
         word = np.frombuffer(folded.encode("ascii"), dtype=np.uint8) > 32
-        edges = np.array(spans, dtype=np.int64).reshape(-1)
+        edges = np.fromiter(chain.from_iterable(spans), dtype=np.int64, count=2 * len(spans))
         if len(edges) and (np.any(edges[1:] < edges[:-1]) or edges[-1] > len(word)):
             return None
         inner = edges[(edges > 0) & (edges < len(word))]
         if np.any(word[inner - 1] & word[inner]):
             return None
-        offsets = np.flatnonzero(word & ~np.concatenate(([False], word[:-1])))
+        opens = np.empty(len(word), dtype=bool)
+        opens[:1] = word[:1]
+        np.greater(word[1:], word[:-1], out=opens[1:])  # a word character after a space
+        offsets = np.flatnonzero(opens)
         kept = np.flatnonzero(ids != -2)
         if len(kept) != len(offsets):
             return None
@@ -419,6 +467,13 @@ class VocabFilter:
         self.ranges = {alt: (a, int(self.lo[a]), int(self.hi[a])) for alt, a in self.atoms.items()}
         # Atoms that a token outside the vocabulary can hold: prefixes, and words not in it.
         self.outside = [a for a, (_, whole) in enumerate(self.alts) if not whole or hi[a] == lo[a]]
+        # Their bounds in sorted strings: from `prefix` up to `prefix` itself (a whole word) or to
+        # `prefix` + "{" (a prefix), both included (no token holds "{").
+        self.outside_atoms = np.array(self.outside, dtype=np.int64)
+        self.outside_lo = np.array([self.alts[a][0] for a in self.outside], dtype=str)
+        self.outside_hi = np.array(
+            [p if whole else p + "{" for p, whole in (self.alts[a] for a in self.outside)], dtype=str
+        )
         # IDs that a pattern's first word can open, and which: tokens are tested only there
         opens = np.zeros(len(words) + 1, dtype=bool)
         for k in self.indices:
@@ -447,10 +502,15 @@ class VocabFilter:
         present = np.sort(ids)
         ok = np.searchsorted(present, self.hi) > np.searchsorted(present, self.lo)
         oov = sorted(set(view.oov))
-        if oov:
-            for a in self.outside:  # whole words outside the vocabulary, and prefixes
-                if not ok[a]:
-                    ok[a] = self._outside(oov, a) is not None
+        held: dict[int, tuple[int, int]] = {}  # atom -> the range of `oov` that holds it
+        if oov and self.outside:  # whole words outside the vocabulary, and prefixes
+            sorted_oov = np.array(oov, dtype=str)
+            lo = np.searchsorted(sorted_oov, self.outside_lo)
+            hi = np.searchsorted(sorted_oov, self.outside_hi, side="right")
+            some = np.flatnonzero(hi > lo)
+            ok[self.outside_atoms[some]] = True
+            spans = zip(lo[some].tolist(), hi[some].tolist(), strict=True)
+            held = dict(zip(self.outside_atoms[some].tolist(), spans, strict=True))
         keep = np.ones(len(self.indices), dtype=bool)
         if len(self.pattern_starts):
             has = np.logical_or.reduceat(ok[self.alt_atoms], self.word_starts)
@@ -458,51 +518,63 @@ class VocabFilter:
         candidates = [self.indices[i] for i in np.flatnonzero(keep).tolist()]
         if not candidates:
             return []
-        at = np.flatnonzero(self.opens[ids])
-        cache: dict[_Alts, list[int]] = {}
-        return self.table._matches(text, candidates, partial(self._starts, view, at, ids[at], oov, cache))
+        return self.table._matches(text, candidates, _Openers(self, view, oov, held).starts)
 
-    def _outside(self, oov: list[str], a: int) -> tuple[int, int] | None:
-        """The range of the sorted tokens `oov` that hold atom `a`, None if none does."""
-        prefix, whole = self.alts[a]
-        i = bisect_left(oov, prefix)
-        if i == len(oov) or not oov[i].startswith(prefix):
-            return None
-        if whole:
-            return (i, i + 1) if oov[i] == prefix else None
-        return i, bisect_left(oov, prefix + "{", i)
 
-    def _starts(
-        self,
-        view: TokenView,
-        at: np.ndarray,
-        at_ids: np.ndarray,
-        oov: list[str],
-        cache: dict[_Alts, list[int]],
-        alts: _Alts,
-    ) -> list[int]:
-        """Offsets, in order, of the tokens that one of `alts` can open; `at` holds the positions
-        of the tokens in `opens` (`at_ids` their IDs), `oov` the sorted distinct tokens outside
-        the vocabulary."""
-        got = cache.get(alts)
+class _Openers:
+    """Where the tokens of one text that can open a pattern start: the offsets of the tokens in the
+    vocabulary (IDs in `VocabFilter.opens`) sorted by ID, then by offset, so that an ID range is a
+    slice; tokens outside it by word."""
+
+    __slots__ = ("_cache", "_filter", "_held", "_ids", "_offsets", "_oov", "_oov_offsets", "_view")
+
+    def __init__(
+        self, vocab: VocabFilter, view: TokenView, oov: list[str], held: dict[int, tuple[int, int]]
+    ) -> None:
+        at = np.flatnonzero(vocab.opens[view.ids])
+        at_ids = view.ids[at]
+        order = np.argsort(at_ids, kind="stable")
+        self._filter = vocab
+        self._view = view
+        self._ids: list[int] = at_ids[order].tolist()
+        self._offsets: list[int] = view.offsets[at[order]].tolist()
+        self._oov = oov  # the distinct tokens outside the vocabulary, sorted
+        self._held = held  # atom -> the range of `oov` whose tokens hold it (atoms held by none: absent)
+        self._oov_offsets: list[int] | None = None
+        self._cache: dict[_Alts, list[int]] = {}
+
+    def starts(self, alts: _Alts) -> list[int]:
+        """Offsets, in order, of the tokens that one of `alts` can open."""
+        got = self._cache.get(alts)
         if got is not None:
             return got
-        ranges = [self.ranges[alt] for alt in alts]
-        if len(ranges) == 1:
-            lo, hi = ranges[0][1:]
-            positions = at[at_ids == lo] if hi - lo == 1 else at[(at_ids >= lo) & (at_ids < hi)]
-        else:
-            mask = np.zeros(len(at), dtype=bool)
-            for _, lo, hi in ranges:
-                mask |= (at_ids >= lo) & (at_ids < hi)
-            positions = at[mask]
-        if oov:
-            matched = {
-                w for a, _, _ in ranges for lo, hi in [self._outside(oov, a) or (0, 0)] for w in oov[lo:hi]
-            }
-            if matched:
-                extra = view.oov_at[[w in matched for w in view.oov]]
-                positions = np.sort(np.concatenate([positions, extra]))
-        offsets: list[int] = view.offsets[positions].tolist()
-        cache[alts] = offsets
-        return offsets
+        ids, offsets = self._ids, self._offsets
+        ranges = self._filter.ranges
+        found: list[int] = []
+        pieces = 0
+        for alt in alts:
+            _, lo, hi = ranges[alt]
+            a = bisect_left(ids, lo)
+            b = bisect_left(ids, hi, a)
+            if b > a:
+                found.extend(offsets[a:b])
+                pieces += 1 if ids[a] == ids[b - 1] else 2
+        if self._held:
+            spans = [span for alt in alts if (span := self._held.get(ranges[alt][0])) is not None]
+            if spans:
+                wanted = {word for lo, hi in spans for word in self._oov[lo:hi]}
+                found.extend(
+                    at for word, at in zip(self._view.oov, self._oov_at(), strict=True) if word in wanted
+                )
+                pieces += 2
+        if pieces > 1:
+            found = sorted(set(found))
+        self._cache[alts] = found
+        return found
+
+    def _oov_at(self) -> list[int]:
+        """The offset of each token outside the vocabulary (made when first needed)."""
+        if self._oov_offsets is None:
+            view = self._view
+            self._oov_offsets = view.offsets[view.oov_at].tolist()
+        return self._oov_offsets

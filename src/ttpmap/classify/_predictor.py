@@ -16,11 +16,13 @@ import zipfile
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
+from itertools import islice
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from ttpmap._exceptions import ModelError
+from ttpmap._gc import gc_paused
 from ttpmap._results import Evidence, Tactic, Technique
 from ttpmap.classify._mentions import MentionIndex
 from ttpmap.classify._phrases import PhraseTable, TokenView, VocabFilter
@@ -60,6 +62,9 @@ _DENSE_ROWS = 2048
 _SCIPY_MIN_NNZ = 40_000
 #: Pool scores batch-wide while at most this share of them rise above the floor.
 _SPARSE_POOL = 0.05
+
+#: Attributes that cache what the others give: never pickled.
+_CACHES = frozenset({"_labels", "_vocab", "_tactics"})
 
 LabelInfo = Mapping[str, tuple[str, tuple[str, ...], str]]
 TacticRow = tuple[str, str, str]
@@ -334,15 +339,16 @@ def _doc_features(
     return F
 
 
-def _top_rows(S: np.ndarray, m: int) -> np.ndarray:
-    """Row indices of the `m` largest values of each column (first row on ties), best first."""
-    n, k = S.shape
-    work = S.copy()
+def _top_rows(T: np.ndarray, m: int) -> np.ndarray:
+    """Of `T`, a score matrix transposed (a row per column), the row indices of the `m` largest
+    values of each column (first row on ties), best first: shape ``(m, n_columns)``."""
+    k, n = T.shape
+    work = T.copy()
     cols = np.arange(k)
     out = np.zeros((min(m, n), k), dtype=np.int64)
     for i in range(len(out)):
-        out[i] = rows = work.argmax(axis=0)
-        work[rows, cols] = -np.inf
+        out[i] = rows = work.argmax(axis=1)
+        work[cols, rows] = -np.inf
     return out
 
 
@@ -443,7 +449,7 @@ class TechniquePredictor:
         self.short_margin = short_margin
 
     def __getstate__(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k not in ("_labels", "_vocab")}  # caches
+        return {k: v for k, v in self.__dict__.items() if k not in _CACHES}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         state.setdefault("score_floor", -math.inf)  # pickled before the floor existed: none
@@ -492,7 +498,8 @@ class TechniquePredictor:
             self.score_floor,
         )
         table = self.phrases_
-        active, precision = table.active, table.precision
+        active = table.active
+        class_of, precision = table.classes.tolist(), table.precision.tolist()
         vocab = self._vocab_filter(active)
         for text, s in zip(texts, scored, strict=True):
             p = self._calibrated(s.features)
@@ -507,13 +514,28 @@ class TechniquePredictor:
                 table.find(text, active) if vocab is None or s.tokens is None else vocab.find(text, s.tokens)
             )
             for k, start, _ in found:
-                j = int(table.classes[k])
+                j = class_of[k]
                 if j not in phrased:
                     starts = starts or [a for a, _ in s.sentences]
                     at = max(0, bisect_right(starts, start) - 1)
                     phrased[j] = (at, bool(p[j] < self.thresholds_[j]))
-                p[j] = max(p[j], float(precision[k]))
+                p[j] = max(p[j], precision[k])
             yield text, p, s, phrased
+
+    def _tactic_p(self, p: np.ndarray) -> np.ndarray:
+        """`_tactic_proba` of `p`, with the tactics' members gathered once (cached)."""
+        members = self.tactic_members_
+        cached = self.__dict__.get("_tactics")
+        if cached is None or cached[0] is not members:
+            sizes = np.array([len(idx) for idx in members], dtype=np.int64)
+            has = sizes > 0
+            flat = np.concatenate(members) if has.any() else np.zeros(0, dtype=np.int64)
+            cached = self.__dict__["_tactics"] = (members, flat, (np.cumsum(sizes) - sizes)[has], has)
+        _, flat, starts, has = cached
+        out = np.zeros(len(has))
+        if len(starts):
+            out[has] = np.maximum.reduceat(p[flat], starts)
+        return out
 
     def _vocab_filter(self, active: np.ndarray) -> VocabFilter | None:
         """The phrase table's `VocabFilter` over the vocabulary (None if it is not sorted), cached."""
@@ -572,9 +594,7 @@ class TechniquePredictor:
         rows = []
         for _, p, _, phrased in self._scored(X):
             implied = _tactic_vector(self._decide(p, phrased), self.classes_, self.label_info_, self.tactics_)
-            rows.append(
-                (_tactic_proba(p, self.tactic_members_) >= self.tactic_threshold_) | implied.astype(bool)
-            )
+            rows.append((self._tactic_p(p) >= self.tactic_threshold_) | implied.astype(bool))
         return [t[0] for t in self.tactics_], np.vstack(rows).astype(np.int64)
 
     def explain(self, X: Iterable[str]) -> list[tuple[list[Technique], list[Tactic]]]:
@@ -587,7 +607,16 @@ class TechniquePredictor:
             offsets into the article, and its `Technique.source`.
             Tactics in matrix order, including every tactic of a predicted technique.
         """
-        return [self._explain_one(text, p, scored, phrased) for text, p, scored, phrased in self._scored(X)]
+        out: list[tuple[list[Technique], list[Tactic]]] = []
+        items = self._scored(X)
+        while True:
+            # A batch of articles at a time with the cyclic collector paused, as `Analyzer` does for
+            # one: its results are thousands of new objects that hold no cycle.
+            with gc_paused():
+                batch = [self._explain_one(*item) for item in islice(items, _BATCH)]
+            if not batch:
+                return out
+            out += batch
 
     @cached_property
     def _labels(self) -> list[tuple[str, str, tuple[str, ...], str]]:
@@ -600,25 +629,28 @@ class TechniquePredictor:
         sents, S, by_id, by_name = scored.sentences, scored.scores, scored.by_id, scored.by_name
         decided = self._decide(p, phrased)
         chosen = decided[np.lexsort((decided, -p[decided]))]  # by confidence, then class index
-        sub = S[:, chosen] + self.intercept_[chosen]
-        best = _top_rows(sub, _N_EVIDENCE)
-        n_positive = (np.take_along_axis(sub, best, axis=0) > 0).sum(axis=0).tolist()
+        by_class = S.T[chosen] + self.intercept_[chosen, None]  # a row of sentence scores per class
+        best = _top_rows(by_class, _N_EVIDENCE)
+        n_positive = (by_class[np.arange(len(chosen)), best] > 0).sum(axis=0).tolist()
         labels, floor = self._labels, self.mention_floor_
         techniques = []
         implied: dict[str, float] = {}
         evidence_of: dict[int, Evidence | None] = {}  # one object per sentence, however many cite it
+        named = by_name.keys() | by_id.keys() | phrased.keys()
         for j, conf, top, n_pos in zip(
             chosen.tolist(), p[chosen].tolist(), best.T.tolist(), n_positive, strict=True
         ):
             cid, name, tactics, url = labels[j]
             order = top[:n_pos]
-            if j in by_name or j in by_id or j in phrased:
+            source = "model"
+            if j in named:
                 here = [phrased[j][0]] if j in phrased else []
                 order = list(
                     dict.fromkeys(
                         [*here, *order[:2], *by_name.get(j, [])[:1], *by_id.get(j, [])[:1], *order[2:]]
                     )
                 )
+                source = _source(j, conf, by_id, by_name, phrased, floor)
             evidence = []
             for k in sorted(order[:_N_EVIDENCE] or top[:1]):
                 if k not in evidence_of:
@@ -626,12 +658,11 @@ class TechniquePredictor:
                     evidence_of[k] = Evidence(text[start:end], start, end) if end > start else None
                 if (found := evidence_of[k]) is not None:
                     evidence.append(found)
-            source = _source(j, conf, by_id, by_name, phrased, floor)
             techniques.append(Technique(cid, name, tactics, conf, tuple(evidence), url, source))
             for short in tactics:
                 if conf > implied.get(short, -1.0):
                     implied[short] = conf
-        tac_p = _tactic_proba(p, self.tactic_members_).tolist()
+        tac_p = self._tactic_p(p).tolist()
         tactics_out = []
         for k, (tid, short, name) in enumerate(self.tactics_):
             conf = max(tac_p[k], implied.get(short, 0.0))

@@ -83,7 +83,7 @@ def split_span_tokens(
         else:
             whole = folded[n] if folded is not None else None
             whole = _fold(text) if whole is None else whole
-            pieces.extend(whole[s:e] for s, e in bounds)
+            pieces += [whole[s:e] for s, e in bounds]
     return (_JOIN.join(pieces) + _JOIN).split()
 
 
