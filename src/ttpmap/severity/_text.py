@@ -271,7 +271,11 @@ class TextView:
         tokens = self.tokens
         start_char = tokens.idx[start]
         end_char = tokens.idx[end - 1] + len(tokens.orth[end - 1])
-        sent = self._token_sentence[start]
+        # a match whose leading context token lies in the previous sentence ("shares. Ransomware
+        # operators usually ...") belongs to the sentence its last token is in
+        sent = self._token_sentence[end - 1]
+        if sent < 0:
+            sent = self._token_sentence[start]
         sentence = (
             self.sentences[sent]
             if sent >= 0
