@@ -509,23 +509,26 @@ def _strip(text: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
-#: A line that only names an ATT&CK tactic ("Initial Access", "TA0001: Initial Access", "Tactic: Execution
-#: [TA0002]"): a section heading in reports that map their story to ATT&CK, whatever its spacing.
-_TACTIC_LINE = re.compile(
-    r"\s*(?:tactics?\s*:\s*)?(?:\d{1,2}[.)]\s*)?(?:TA\d{4}\s*[:\-–]?\s*)?"
-    r"(?:reconnaissance|resource development|initial access|execution|persistence|privilege escalation|"
-    r"defense evasion|credential access|discovery|lateral movement|collection|command and control|"
-    r"exfiltration|impact)"
-    r"(?:\s*[\[(]TA\d{4}[\])])?\s*:?",
-    re.IGNORECASE,
-)
+@lru_cache(maxsize=1)
+def _tactic_line() -> re.Pattern[str]:
+    """A line that only names an ATT&CK tactic ("Initial Access", "TA0001: Initial Access", "Tactic:
+    Execution [TA0002]"): a section heading in reports that map their story to ATT&CK, whatever its
+    spacing. The names are those of ``attack/data/kill-chain.tsv``."""
+    from ttpmap.attack._killchain import tactic_names
+
+    names = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in tactic_names())
+    return re.compile(
+        r"\s*(?:tactics?\s*:\s*)?(?:\d{1,2}[.)]\s*)?(?:TA\d{4}\s*[:\-–]?\s*)?"
+        rf"(?:{names})(?:\s*[\[(]TA\d{{4}}[\])])?\s*:?",
+        re.IGNORECASE,
+    )
 
 
 def _is_heading(text: str, lines: list[tuple[int, int]], k: int, s: int, e: int) -> bool:
     line = text[s:e]
     if len(line) > 80 or line[-1] in ".,;?!\"'”)" or len(line.split()) > 10:
         return False
-    if _TACTIC_LINE.fullmatch(line):
+    if _tactic_line().fullmatch(line):
         return True
     nxt = lines[k + 1] if k + 1 < len(lines) else None
     blank_after = nxt is None or "\n\n" in text[e : nxt[0] + 1] or bool(_RULE_LINE.fullmatch(text, *nxt))

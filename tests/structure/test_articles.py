@@ -278,6 +278,7 @@ def test_a_line_that_only_names_a_tactic_is_a_heading_in_plain_text() -> None:
         "Initial Access\xa0\n"
         "The actor sent spearphishing emails with links.\n"
         "TA0002: Execution\n"
+        "Defense Impairment\n"
         "Initial access was gained through a VPN appliance\n"
         "The macro ran PowerShell."
     )
@@ -285,6 +286,7 @@ def test_a_line_that_only_names_a_tactic_is_a_heading_in_plain_text() -> None:
     kinds = {text[b.start : b.end].strip(): b.kind for b in structure.blocks}
     assert kinds["Initial Access"] == "heading"
     assert kinds["TA0002: Execution"] == "heading"
+    assert kinds["Defense Impairment"] == "heading"  # a tactic of ATT&CK v19
     assert kinds["Initial access was gained through a VPN appliance"] == "paragraph"
     assert "Initial Access" not in structure.prose
     assert "spearphishing emails" in structure.prose

@@ -25,10 +25,20 @@ KILL_CHAIN_PHASES: Final[tuple[str, ...]] = (
 
 
 @cache
-def _table() -> dict[str, str]:
+def _rows() -> tuple[tuple[str, ...], ...]:
     text = resources.files("ttpmap.attack").joinpath("data/kill-chain.tsv").read_text("utf-8")
     rows = [line.split("\t") for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    table = {shortname: phase for shortname, _, phase, _ in rows[1:]}
+    return tuple(tuple(row) for row in rows[1:])
+
+
+def tactic_names() -> tuple[str, ...]:
+    """The names of ATT&CK Enterprise's tactics (v18 and v19), as ``data/kill-chain.tsv`` lists them."""
+    return tuple(name for _, name, _, _ in _rows())
+
+
+@cache
+def _table() -> dict[str, str]:
+    table = {shortname: phase for shortname, _, phase, _ in _rows()}
     unknown = set(table.values()) - set(KILL_CHAIN_PHASES)
     if unknown:  # pragma: no cover - guards the shipped data file
         raise RuntimeError(f"kill-chain.tsv names unknown phases: {sorted(unknown)}")

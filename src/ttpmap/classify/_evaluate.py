@@ -15,13 +15,7 @@ from sklearn.base import clone
 from ttpmap.classify._baseline import TfidfSvcBaseline
 from ttpmap.classify._estimator import TechniqueClassifier
 from ttpmap.classify._metrics import set_scores, to_parent
-from ttpmap.classify._train import (
-    SOURCES,
-    default_corpus,
-    fit_inputs,
-    label_spaces,
-    read_user_records,
-)
+from ttpmap.classify._train import SOURCES, default_corpus, fit_inputs, label_spaces, read_user_records
 from ttpmap.datasets import LabeledArticle, tram50_label
 
 if TYPE_CHECKING:

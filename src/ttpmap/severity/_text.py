@@ -68,7 +68,7 @@ _BAND = (
 
 def rule_text(doc: WorkDoc) -> str:
     """The text the rules read, as long as ``doc.text``: the article's prose view
-    (`Structure.prose`: tables, code, HTML, images, captions and link targets blanked) with its
+    (`Structure.prose`: tables, code, HTML, images and link targets blanked) with its
     headings kept, since a title tells much of a report's severity, and its reference sections
     blanked, since their entries are other articles' titles."""
     structure = doc.structure
