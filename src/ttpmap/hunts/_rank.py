@@ -138,6 +138,12 @@ _CUES: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
         ("M365", "O365", "OWA", "SSO", "OAuth", "Entra"),
     ),
 }  # fmt: skip
+# Linux cues that macOS shares (its shell, Unix folders, cron, ssh): on their own they point to Linux
+# only when the article names no macOS (a macOS stealer's "curl ... | bash" into /tmp).
+_UNIX_SHARED: Final = frozenset(
+    ["bash", "cron", "crontab*", "cron job*", "cronjob*", "sshd", "authorized_keys", "/etc/", "/tmp/",
+     "/root/", "/bin/", "chmod", "nohup"]
+)  # fmt: skip
 _NOT_CUES: Final[dict[str, tuple[str, ...]]] = {"azure": ("azure ad",)}  # "Azure AD" is identity (SaaS)
 _WINDOWS_FILE: Final = re.compile(r"\.(?:exe|dll|lnk|hta|vbs|bat|ps1|msi)\b", re.IGNORECASE)
 
@@ -336,7 +342,17 @@ def infer_platforms(
         if hits:
             start, end = min(hits)
             found[platform] = _sentence_at(start, end, text, sentences)
+    if "macos" in found and "linux" in found and not _names_linux(text, lower, words):
+        del found["linux"]
     return found
+
+
+def _names_linux(text: str, lower: str, words: frozenset[str]) -> bool:
+    """Whether the article has a Linux cue that macOS does not share."""
+    anycase, written = _CUES["linux"]
+    return any(
+        c not in _UNIX_SHARED and _may_hold(c, words) and _find(lower, c)[0] >= 0 for c in anycase
+    ) or any(_may_hold(c, words) and _find(text, c)[0] >= 0 for c in written)
 
 
 def _find(haystack: str, cue: str) -> tuple[int, int]:
