@@ -62,9 +62,22 @@ def test_rule_platform(logsource, platform):
 
 def test_tools_in_skips_generic_shells_and_long_lists():
     assert tools_in({"kql": 'FolderPath endswith "\\\\certutil.exe"'}) == {"certutil"}
-    assert tools_in({"kql": 'FolderPath endswith "\\\\powershell.exe"'}) == frozenset()
+    both = 'FolderPath endswith "\\\\powershell.exe" or FolderPath endswith "\\\\certutil.exe"'
+    assert tools_in({"kql": both}) == {"certutil"}
+    assert tools_in({"kql": 'FolderPath endswith "\\\\powershell.exe"'}) == {"powershell"}
     many = " ".join(f'"\\\\tool{i}.exe"' for i in range(12))
     assert tools_in({"kql": many}) == frozenset()
+
+
+def test_a_hunt_for_powershell_alone_fits_less_where_powershell_is_not_named():
+    from ttpmap.hunts._rank import article_words, fit
+
+    tech = Technique("T1105", "", (), 0.7, (Evidence("The second script downloads the payload.", 0, 40),))
+    shells = frozenset({"powershell", "pwsh"})
+    silent = fit([(tech, 1.0)], "windows", shells, {}, article_words("wscript.exe downloads it"))
+    named = fit([(tech, 1.0)], "windows", shells, {}, article_words("powershell.exe downloads it"))
+    assert silent.score == pytest.approx(0.8 * named.score)
+    assert named.tools == ()  # a named shell adds nothing
 
 
 def test_prose_evidence_beats_a_list_line():

@@ -20,9 +20,11 @@ A hunt's fit is the product of
   4625, paths, file names, cloud and identity API operations, addresses such as 169.254.169.254),
   not those of its ``filter`` selections. Shells and script hosts every hunt lists count nothing.
   A hunt for one to three programs (`tools_in`) when the article names nothing it looks for counts
-  0.8 (a certutil hunt fits an article about certutil better than one that never names it). An
-  emerging-threat rule (SigmaHQ's ``detection.emerging-threats``) is for the threat its folder
-  names (Pikabot, CVE-2023-36874): that name stands for what it looks for.
+  0.8 (a certutil hunt fits an article about certutil better than one that never names it; so does
+  a hunt for PowerShell alone in an article that never names PowerShell, though a shell the
+  article names adds nothing). An emerging-threat rule (SigmaHQ's ``detection.emerging-threats``)
+  is for the threat its folder names (Pikabot, CVE-2023-36874): that name stands for what it
+  looks for.
 
 Hunts whose fit is under `FLOOR` are left out and counted. The article's platforms are inferred
 from its text with `infer_platforms`, each with the sentence that shows it.
@@ -400,13 +402,16 @@ def rule_platform(logsource: tuple[str, str, str]) -> str | None:
 def tools_in(queries: Mapping[str, str]) -> frozenset[str]:
     """The programs a hunt's queries look for that make it specific (``certutil``, ``osascript``).
 
-    Shells and script hosts are left out, and a hunt that lists more than eight programs (a parent
-    spawning any of many children) names none.
+    Shells and script hosts are left out, unless the hunt looks for nothing else and for at most
+    three of them (a PowerShell download cradle); a hunt that lists more than eight programs (a
+    parent spawning any of many children) names none.
     """
     text = " ".join(queries.values())
     tools = frozenset(t for t in (m.lower() for m in _TOOL.findall(text)) if t not in _NOT_TOOLS)
     if len(tools) > _MAX_TOOL_LIST:
         return frozenset()
+    if tools <= _GENERIC_TOOLS and len(tools) <= _TOOL_SPECIFIC:
+        return tools
     return tools - _GENERIC_TOOLS
 
 
@@ -539,10 +544,10 @@ def fit(
         plat, match, plat_ev = _MATCH, "match", platforms[platform]
     else:
         plat, match, plat_ev = _MISMATCH, "mismatch", None
-    named_tools = tuple(sorted(t for t in tools if t in words))
+    named_tools = tuple(sorted(t for t in tools if t in words and t not in _GENERIC_TOOLS))
     all_named = _outermost({*named, *named_tools})
     spec = 1.0 + _NAMED_BONUS * min(len(all_named), _MAX_NAMED)
-    if not all_named and 0 < len(tools) <= _TOOL_SPECIFIC:
+    if not all_named and 0 < len(tools) <= _TOOL_SPECIFIC and not (tools & words):
         spec = _TOOL_NOT_NAMED
     best: Fit | None = None
     family = main.split(".", 1)[0] if main else None
