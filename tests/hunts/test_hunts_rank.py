@@ -80,6 +80,24 @@ def test_a_hunt_for_powershell_alone_fits_less_where_powershell_is_not_named():
     assert named.tools == ()  # a named shell adds nothing
 
 
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        (
+            "- Using that session the actor enrolled a new device for the user, so that it kept access.",
+            "prose",
+        ),
+        ("2. The DLL copies both files to the user's folder and adds a Run key value.", "prose"),
+        ("- T1105 Ingress Tool Transfer: the loader downloads the payload over HTTPS.", "list"),
+        ("- Ingress Tool Transfer", "list"),
+        ("| T1105 | the loader downloads the payload over HTTPS from a server. |", "list"),
+    ],
+)
+def test_a_bullet_that_tells_what_happened_is_prose(line, kind):
+    tech = Technique("T1105", "", (), 0.7, (Evidence(line, 0, len(line)),))
+    assert evidence_strength(tech)[2] == kind
+
+
 def test_prose_evidence_beats_a_list_line():
     prose = Technique("T1105", "", (), 0.7, (Evidence("The script downloads the payload with curl.", 0, 43),))
     listed = Technique("T1105", "", (), 0.7, (Evidence("- T1105 Ingress Tool Transfer", 0, 29),))

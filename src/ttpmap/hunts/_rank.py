@@ -296,6 +296,7 @@ _COMMON_VALUES: Final = frozenset(
     ]
 )  # fmt: skip
 _WORD: Final = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_BULLET: Final = re.compile(r"^\s*(?:[-*\u2022\u00b7]|\d{1,3}[.)])\s+")
 _LIST_LINE: Final = re.compile(r"^\s*(?:[-*\u2022\u00b7>|#]|\d{1,3}[.)]\s|T\d{4})")
 _ATTACK_ID: Final = re.compile(r"\bT\d{4}(?:[./]\d{3})?\b")
 
@@ -436,7 +437,8 @@ def evidence_strength(technique: Technique) -> tuple[float, Evidence | None, str
     """How strongly the article shows `technique`: the factor, the sentence to quote and its kind.
 
     Kinds: ``'prose'`` (a sentence of at least six words that is not a list or table line and not
-    only an ATT&CK ID), ``'list'`` (anything else the technique rests on) and ``'none'``. A
+    only an ATT&CK ID, or a bullet that tells what happened in a sentence of at least eight words),
+    ``'list'`` (anything else the technique rests on) and ``'none'``. A
     technique whose only evidence is one phrase of the phrase table (`Technique.source`
     ``'phrase'``) gets half the factor of its kind: one generic phrase ("deploying ransomware")
     shows less than a sentence the classifier reads as the technique, its name, or several
@@ -583,10 +585,22 @@ def article_words(text: str) -> frozenset[str]:
 
 def _is_prose(text: str) -> bool:
     line = text.strip()
-    if _LIST_LINE.match(line) or "|" in line:
+    if "|" in line:
+        return False
+    bullet = _BULLET.match(line)
+    if bullet is not None:
+        return _is_told(line[bullet.end() :])
+    if _LIST_LINE.match(line):
         return False
     words = _ATTACK_ID.sub(" ", line).split()
     return len(words) >= 6
+
+
+def _is_told(item: str) -> bool:
+    """Whether a list item is a sentence that tells what happened (a timeline's bullet), not a
+    technique's name or ID in a list."""
+    words = _ATTACK_ID.sub(" ", item).split()
+    return not _LIST_LINE.match(item) and item.rstrip().endswith((".", "!", "?")) and len(words) >= 8
 
 
 def _sentence_at(start: int, end: int, text: str, sentences: Sequence[Evidence]) -> Evidence:
