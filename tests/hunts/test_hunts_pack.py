@@ -10,7 +10,7 @@ import pytest
 
 from ttpmap._exceptions import RuleError
 from ttpmap.hunts._convert import convert_rule
-from ttpmap.hunts._pack import build_pack, cache_path, read_pack_rule, rules_dir
+from ttpmap.hunts._pack import build_pack, cache_path, load_pack, read_pack_rule, rules_dir
 
 RULE_FILES = sorted(rules_dir().glob("*.yml"))
 
@@ -140,3 +140,26 @@ def test_pack_covers_the_40_most_frequent_techniques(pack, catalog):
         "T1486",
     ):
         assert required in index
+
+
+@pytest.mark.parametrize(
+    ("technique", "expected", "platform"),
+    [
+        ("T1558.003", {"UC_KERBEROAST_RC4_TICKET", "UC_KERBEROAST_TOOL"}, "windows"),
+        ("T1621", {"UC_OKTA_MFA_PUSH_FATIGUE"}, "saas"),
+        ("T1528", {"UC_ENTRA_OAUTH_CONSENT"}, "saas"),
+        ("T1611", {"UC_CONTAINER_ESCAPE"}, "linux"),
+    ],
+)
+def test_pack_hunts_for_what_batch_2_articles_hunt_first(pack, tech, technique, expected, platform):
+    """Kerberoasting, MFA push fatigue, OAuth consent and container escape each have a pack hunt
+    (issue 20's batch 2 of test articles found none), with an SPL query and the platform of its logs."""
+    from ttpmap.hunts._rank import rule_platform
+
+    hunts = pack.hunts_for([tech(technique, 0.9)], max_per_technique=5)
+    assert expected <= {h.id for h in hunts}
+    infos = {info.label: info for info, _ in load_pack()}
+    for hunt in hunts:
+        if hunt.id in expected:
+            assert hunt.spl
+            assert rule_platform(infos[hunt.id].logsource) == platform
