@@ -108,3 +108,44 @@ def test_a_curated_pattern_reports_until_the_data_shows_it_imprecise():
     hit_then_miss = table.measured(texts, [["T1199"], []], ["T1199"])
     np.testing.assert_allclose(hit_then_miss.precision[0], 3 / 5)
     assert hit_then_miss.active.tolist() == [True, False]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("The attackers did not encrypt any systems.", False),
+        ("No files were encrypted, the company said.", False),
+        ("The intruders were evicted before any ransomware was deployed.", False),
+        ("The actor never deployed ransomware and didn't encrypt files.", False),
+        ("The group not only encrypted the servers but also wiped the backups.", True),
+        ("Not long after, the attackers encrypted the file servers.", True),
+        ("No backups survived. The attackers encrypted the file servers.", True),  # another sentence
+        ("Nothing was encrypted at first; days later they encrypted the servers.", True),  # a later match
+    ],
+)
+def test_a_negated_statement_does_not_report_its_technique(text, found):
+    table = PhraseTable.build(
+        [
+            ("encrypt* ~ files|systems|servers", "T1486"),
+            ("files|systems ~ were|was encrypted", "T1486"),
+            ("deploy* ~ ransomware", "T1486"),
+            ("ransomware ~ was|were deployed", "T1486"),
+        ],
+        ["T1486"],
+    )
+    assert bool(table.find(text)) is found
+
+
+def test_a_negation_inside_the_pattern_is_its_own_word():
+    table = PhraseTable.build([("no ransom ~~ demand*|note", "T1485")], ["T1485"])
+    assert table.find("The wiper left no ransom note behind.")
+
+
+def test_a_negated_technique_name_is_not_a_mention():
+    from ttpmap import Analyzer
+
+    analyzer = Analyzer()
+    named = {t.id: t.source for t in analyzer.analyze("The operators left a ransom note.").techniques}
+    denied = {t.id: t.source for t in analyzer.analyze("The wiper left no ransom note.").techniques}
+    assert "T1486" in named
+    assert "T1486" not in denied

@@ -66,6 +66,7 @@ _GENERIC = frozenset(
 )
 # A sentence with one of these words gives advice ("train staff to recognise phishing", "we recommend
 # blocking PsExec"): a technique it names is not one the article says happened.
+_NEGATORS = frozenset(["no", "not", "never", "without", "nor", "neither", "none", "nothing", "cannot"])
 _ADVICE = frozenset(
     [
         "should",
@@ -184,7 +185,11 @@ class MentionIndex:
             k: not _ADVICE.isdisjoint(flat[ends_list[k - 1] + 1 if k else 0 : ends_list[k]])
             for k in dict.fromkeys(sent_of)
         }
-        kept = [(p, k) for p, k in zip(at.tolist(), sent_of, strict=True) if not advice[k]]
+        kept = [
+            (p, k)
+            for p, k in zip(at.tolist(), sent_of, strict=True)
+            if not advice[k] and not _denied(flat, ends_list[k - 1] + 1 if k else 0, p)
+        ]
         if not kept:
             return by_id, by_name
         by_head = self.by_head
@@ -207,6 +212,18 @@ class MentionIndex:
         for hits in by_name.values():
             hits.sort()
         return by_id, by_name
+
+
+def _denied(flat: Sequence[str], sentence_start: int, p: int) -> bool:
+    """Whether a negation among the four tokens before token `p` of its sentence denies the name
+    there ("no ransom note", "did not use process injection"; "didn't" is two tokens)."""
+    before = flat[max(sentence_start, p - 4) : p]
+    for i, token in enumerate(before):
+        if token in _NEGATORS and not (token == "not" and before[i + 1 : i + 2] == ["only"]):
+            return True
+        if token == "t" and i and before[i - 1].endswith("n"):
+            return True
+    return list(before[-2:]) == ["before", "any"]
 
 
 class _StartTable(NamedTuple):

@@ -20,7 +20,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from importlib import resources
 from itertools import chain
 
@@ -178,6 +178,7 @@ class PhraseTable:
             else:
                 low = low or text.lower()
                 m = _first_match(regex, text, low, firsts)
+            m = _affirmed(regex, text, m, patterns[k])
             if m is None:
                 continue
             # A match holds one of the anchors (as a whole word, if `whole`): tested only for an
@@ -202,6 +203,7 @@ class PhraseTable:
             if not any(a in words if w else a in low for a, w in zip(anchors, whole, strict=True)):
                 continue
             m = _first_match(regex, text, low, firsts) if same else regex.search(text)
+            m = _affirmed(regex, text, m, self.patterns[k])
             if m is not None:
                 out.append((int(k), m.start(), m.end()))
         return out
@@ -248,6 +250,42 @@ def _first_match(regex: re.Pattern[str], text: str, low: str, firsts: Sequence[s
     return None
 
 
+def _affirmed(
+    regex: re.Pattern[str], text: str, m: re.Match[str] | None, pattern: str
+) -> re.Match[str] | None:
+    """`m`, or the next match of `regex`, that no negation holds: "did not encrypt any systems",
+    "no files were encrypted", "before any ransomware was deployed" state that it did not happen."""
+    own = _pattern_words(pattern)
+    while m is not None and _negated(text, m.start(), m.end(), own):
+        m = regex.search(text, m.end())
+    return m
+
+
+def _negated(text: str, start: int, end: int, own: frozenset[str]) -> bool:
+    """Whether a negation among the three words before `start` (in its sentence) or inside the
+    match denies it; a word of the pattern itself (``no ransom note``) and "not only" do not."""
+    head = text[max(0, start - _NEGATION_REACH) : start]
+    head = head[max(head.rfind(c) for c in _SENTENCE_ENDS) + 1 :]
+    before = _NEGATION_WORDS.findall(head.lower())[-3:]
+    words = before + _NEGATION_WORDS.findall(text[start:end].lower())
+    for i, word in enumerate(words):
+        if word in own or word.replace("’", "'") in own:
+            continue
+        negator = word in _NEGATORS or word.endswith(("n't", "n’t"))
+        if negator and not (word == "not" and words[i + 1 : i + 2] == ["only"]):
+            return True
+    return before[-2:] == ["before", "any"]
+
+
+@cache
+def _pattern_words(pattern: str) -> frozenset[str]:
+    return frozenset(w.rstrip("*") for token in pattern.lower().split() for w in token.split("|"))
+
+
+_NEGATORS = frozenset(["no", "not", "never", "without", "nor", "neither", "none", "nothing", "cannot"])
+_NEGATION_WORDS = re.compile(r"\w+(?:['’]\w+)?")
+_NEGATION_REACH = 60
+_SENTENCE_ENDS = ".!?;\n"
 _WORDS = re.compile(r"\w+")
 _Compiled = tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...], tuple[bool, ...]]
 _CACHE: dict[str, _Compiled] = {}
