@@ -30,7 +30,7 @@ def test_why_it_matters_from_rules(rules):
     assert "CVE-2024-9999 is rated high (CVSS 8.8)." in sentences
     assert (
         sentences[-1]
-        == "The most serious finding sets the level; 2 further findings raised the score to 59/100."
+        == "The most serious finding sets the level; 3 further findings raised the score to 59/100."
     )
     assert all(s.endswith(".") and s[0].isupper() for s in sentences)
 
