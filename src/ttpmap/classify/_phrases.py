@@ -264,7 +264,10 @@ def _affirmed(
 def _negated(text: str, start: int, end: int, own: frozenset[str]) -> bool:
     """Whether a negation among the three words before `start` (in its sentence) or inside the
     match denies it; a word of the pattern itself (``no ransom note``) and "not only" do not."""
-    head = text[max(0, start - _NEGATION_REACH) : start]
+    lo = max(0, start - _NEGATION_REACH)
+    if _NEGATION_HINT.search(text, lo, end) is None:
+        return False
+    head = text[lo:start]
     head = head[max(head.rfind(c) for c in _SENTENCE_ENDS) + 1 :]
     before = _NEGATION_WORDS.findall(head.lower())[-3:]
     words = before + _NEGATION_WORDS.findall(text[start:end].lower())
@@ -283,6 +286,10 @@ def _pattern_words(pattern: str) -> frozenset[str]:
 
 
 _NEGATORS = frozenset(["no", "not", "never", "without", "nor", "neither", "none", "nothing", "cannot"])
+# Any of the words `_negated` looks for (a cheap first test: most matches have none near them).
+_NEGATION_HINT = re.compile(
+    r"\b(?:no|not|never|without|nor|neither|none|nothing|cannot|any)\b|n['’]t\b", re.I
+)
 _NEGATION_WORDS = re.compile(r"\w+(?:['’]\w+)?")
 _NEGATION_REACH = 60
 _SENTENCE_ENDS = ".!?;\n"
