@@ -1,5 +1,5 @@
 """`PhraseTable.find` searches a pattern only at the tokens that can open it: the same matches as a
-brute-force search of every pattern's regex over the whole text."""
+brute-force search of every pattern's regex over the whole text (less those a negation denies)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ttpmap.classify._phrases import PhraseTable, compile_pattern, load_phrases
+from ttpmap.classify._phrases import PhraseTable, _negated, _pattern_words, compile_pattern, load_phrases
 
 # The shipped lexicon, and patterns with the rarer syntax: a gap first, words opening with a
 # non-letter, holding "_", "." or a non-ASCII letter, hyphens, stars, one-word patterns.
@@ -26,18 +26,40 @@ _PATTERNS = (
 )
 _WORDS = sorted(
     {w.rstrip("*") for p in _PATTERNS for t in p.split() for w in t.split("|") if w != "~"}
-    | {"encrypted", "files", "the", "of", "data", "ransom", "Ransomware", "SUPPLY", "x", "é", "a_b", "café"}
+    | {
+        "encrypted",
+        "files",
+        "the",
+        "of",
+        "data",
+        "ransom",
+        "Ransomware",
+        "SUPPLY",
+        "x",
+        "é",
+        "a_b",
+        "café",
+        "no",
+        "not",
+        "didn't",
+        "before",
+        "any",
+    }
 )
 # Separators: inside a pattern's reach, at its edge (sentence ends, "-", "_") and non-ASCII ones.
 _SEPS = [" ", "  ", " - ", "-", ", ", ". ", "\n", "_", "’", "\u00a0", " (", "—", "", "/", "é", ";", "  \t "]
 
 
 def _brute_force(table: PhraseTable, text: str) -> list[tuple[int, int, int]]:
+    """Each pattern's first match over the whole text that no negation denies (the negation rule
+    itself is tested in test_phrases.py)."""
     out = []
     for k, pattern in enumerate(table.patterns):
-        m = compile_pattern(pattern)[0].search(text)
-        if m is not None:
-            out.append((k, m.start(), m.end()))
+        own = _pattern_words(pattern)
+        for m in compile_pattern(pattern)[0].finditer(text):
+            if not _negated(text, m.start(), m.end(), own):
+                out.append((k, m.start(), m.end()))
+                break
     return out
 
 
