@@ -59,6 +59,8 @@ def test_one_sentence_that_states_a_technique_is_reported(model):
     for text, expected in [
         ("Threat actors used Rubeus to kerberoast service accounts.", "T1558"),
         ("LockBit affiliates encrypted VMware ESXi hosts.", "T1486"),
+        # a ransomware family named is the impact told (issue 17: "REvil, DarkSide ... get no T1486")
+        ("The Colonial Pipeline attack by DarkSide forced the company to shut down its pipeline.", "T1486"),
     ]:
         techniques, _ = model.classifier.explain([text])[0]
         assert expected in {t.id.partition(".")[0] for t in techniques}, (text, techniques)
