@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from ttpmap._exceptions import UnknownTechniqueError
+from ttpmap.classify._phrases import denies
 from ttpmap.classify._vectorizer import tokenize
 
 if TYPE_CHECKING:
@@ -66,7 +67,6 @@ _GENERIC = frozenset(
 )
 # A sentence with one of these words gives advice ("train staff to recognise phishing", "we recommend
 # blocking PsExec"): a technique it names is not one the article says happened.
-_NEGATORS = frozenset(["no", "not", "never", "without", "nor", "neither", "none", "nothing", "cannot"])
 _ADVICE = frozenset(
     [
         "should",
@@ -188,7 +188,8 @@ class MentionIndex:
         kept = [
             (p, k)
             for p, k in zip(at.tolist(), sent_of, strict=True)
-            if not advice[k] and not _denied(flat, ends_list[k - 1] + 1 if k else 0, p)
+            # four tokens before the name: "didn't" is two ("didn", "t")
+            if not advice[k] and not denies(flat[max(ends_list[k - 1] + 1 if k else 0, p - 4) : p])
         ]
         if not kept:
             return by_id, by_name
@@ -212,18 +213,6 @@ class MentionIndex:
         for hits in by_name.values():
             hits.sort()
         return by_id, by_name
-
-
-def _denied(flat: Sequence[str], sentence_start: int, p: int) -> bool:
-    """Whether a negation among the four tokens before token `p` of its sentence denies the name
-    there ("no ransom note", "did not use process injection"; "didn't" is two tokens)."""
-    before = flat[max(sentence_start, p - 4) : p]
-    for i, token in enumerate(before):
-        if token in _NEGATORS and not (token == "not" and before[i + 1 : i + 2] == ["only"]):
-            return True
-        if token == "t" and i and before[i - 1].endswith("n"):
-            return True
-    return list(before[-2:]) == ["before", "any"]
 
 
 class _StartTable(NamedTuple):

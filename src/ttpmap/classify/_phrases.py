@@ -28,7 +28,15 @@ import numpy as np
 
 from ttpmap.classify._vectorizer import SEPARATOR, _fold
 
-__all__ = ["MIN_MATCHES", "MIN_PRECISION", "PhraseTable", "compile_pattern", "load_phrases", "related"]
+__all__ = [
+    "MIN_MATCHES",
+    "MIN_PRECISION",
+    "PhraseTable",
+    "compile_pattern",
+    "denies",
+    "load_phrases",
+    "related",
+]
 
 #: Smoothed precision a phrase needs on the labeled texts to report its technique.
 MIN_PRECISION = 0.6
@@ -255,8 +263,7 @@ def _affirmed(
 ) -> re.Match[str] | None:
     """`m`, or the next match of `regex`, that no negation holds: "did not encrypt any systems",
     "no files were encrypted", "before any ransomware was deployed" state that it did not happen."""
-    own = _pattern_words(pattern)
-    while m is not None and _negated(text, m.start(), m.end(), own):
+    while m is not None and _negated(text, m.start(), m.end(), _pattern_words(pattern)):
         m = regex.search(text, m.end())
     return m
 
@@ -269,20 +276,31 @@ def _negated(text: str, start: int, end: int, own: frozenset[str]) -> bool:
         return False
     head = text[lo:start]
     head = head[max(head.rfind(c) for c in _SENTENCE_ENDS) + 1 :]
-    before = _NEGATION_WORDS.findall(head.lower())[-3:]
-    words = before + _NEGATION_WORDS.findall(text[start:end].lower())
+    before = _NEGATION_WORDS.findall(head.lower().replace("’", "'"))[-3:]
+    return denies(before, _NEGATION_WORDS.findall(text[start:end].lower().replace("’", "'")), own)
+
+
+def denies(before: Sequence[str], inside: Sequence[str] = (), own: frozenset[str] = frozenset()) -> bool:
+    """Whether a negation among the lower-case words `before` a phrase or `inside` it denies the
+    phrase: "no", "not", "never" ..., a word ending in "n't" (or "didn" then "t", as `tokenize`
+    splits it), or "before any" just before it; a word of the phrase itself (`own`: ``no ransom
+    note``) and "not only" do not."""
+    words = [*before, *inside]
     for i, word in enumerate(words):
-        if word in own or word.replace("’", "'") in own:
+        if word in own:
             continue
-        negator = word in _NEGATORS or word.endswith(("n't", "n’t"))
+        negator = (
+            word in _NEGATORS or word.endswith("n't") or (word == "t" and i and words[i - 1].endswith("n"))
+        )
         if negator and not (word == "not" and words[i + 1 : i + 2] == ["only"]):
             return True
-    return before[-2:] == ["before", "any"]
+    return list(before[-2:]) == ["before", "any"]
 
 
 @cache
 def _pattern_words(pattern: str) -> frozenset[str]:
-    return frozenset(w.rstrip("*") for token in pattern.lower().split() for w in token.split("|"))
+    words = pattern.lower().replace("’", "'").split()
+    return frozenset(w.rstrip("*") for token in words for w in token.split("|"))
 
 
 _NEGATORS = frozenset(["no", "not", "never", "without", "nor", "neither", "none", "nothing", "cannot"])

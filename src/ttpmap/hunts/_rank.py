@@ -336,26 +336,22 @@ def infer_platforms(
     if words is None:
         words = article_words(text)
     found: dict[str, Evidence] = {}
+    unix_only = False  # every Linux cue found is one macOS shares
     for platform in PLATFORMS:
         anycase, written = _CUES[platform]
-        hits = [h for cue in anycase if _may_hold(cue, words) and (h := _find(lower, cue))[0] >= 0]
-        hits += [h for cue in written if _may_hold(cue, words) and (h := _find(text, cue))[0] >= 0]
+        cued = [(h, c) for c in anycase if _may_hold(c, words) and (h := _find(lower, c))[0] >= 0]
+        cued += [(h, c) for c in written if _may_hold(c, words) and (h := _find(text, c))[0] >= 0]
+        hits = [h for h, _ in cued]
         if platform == "windows" and (m := _WINDOWS_FILE.search(text)) is not None:
             hits.append((m.start(), m.end()))
+        if platform == "linux":
+            unix_only = all(c in _UNIX_SHARED for _, c in cued)
         if hits:
             start, end = min(hits)
             found[platform] = _sentence_at(start, end, text, sentences)
-    if "macos" in found and "linux" in found and not _names_linux(text, lower, words):
+    if "macos" in found and "linux" in found and unix_only:
         del found["linux"]
     return found
-
-
-def _names_linux(text: str, lower: str, words: frozenset[str]) -> bool:
-    """Whether the article has a Linux cue that macOS does not share."""
-    anycase, written = _CUES["linux"]
-    return any(
-        c not in _UNIX_SHARED and _may_hold(c, words) and _find(lower, c)[0] >= 0 for c in anycase
-    ) or any(_may_hold(c, words) and _find(text, c)[0] >= 0 for c in written)
 
 
 def _find(haystack: str, cue: str) -> tuple[int, int]:
