@@ -2,6 +2,7 @@
 
     PYTHONPATH=src python benchmarks/hunts_fit_table.py            # this checkout
     PYTHONPATH=/path/to/other/src python benchmarks/hunts_fit_table.py   # another version, same set
+    PYTHONPATH=src python benchmarks/hunts_fit_table.py --model DIR      # another model
 
 For each article of ``datasets/labeled/hunts.jsonl``: whether one of its expected hunts is in the top
 3, the top-5 hunts whose rule is for a platform the article does not involve, the number of hunts in
@@ -31,13 +32,17 @@ def _rule_platform():  # type: ignore[no-untyped-def]
     return module.rule_platform
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
     from ttpmap import Analyzer
     from ttpmap.hunts._pack import load_pack
 
     rule_platform = _rule_platform()
     platform_of = {info.label: rule_platform(info.logsource) for info, _ in load_pack()}
-    analyzer = Analyzer()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="model directory (default: the shipped model)")
+    analyzer = Analyzer(model=parser.parse_args(argv).model)
     rows = [
         json.loads(line)
         for line in (ROOT / "datasets/labeled/hunts.jsonl").read_text("utf-8").split("\n")

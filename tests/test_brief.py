@@ -87,7 +87,10 @@ def test_compromised_build_dependency_yields_the_supply_chain_hunt(briefs):
     brief = briefs["supply-chain-build-dependency"]
     supply = [t for t in brief.techniques if t.id.startswith("T1195")]
     assert supply, [t.id for t in brief.techniques]
-    assert any("supply chain compromise" in e.text for e in supply[0].evidence)
+    # a compromised npm build dependency: Compromise Software Dependencies, shown by the sentence that says so
+    assert "T1195.001" in {t.id for t in supply}
+    told = ("compromised build dependency", "supply chain compromise")
+    assert any(phrase in e.text for t in supply for e in t.evidence for phrase in told)
     assert supply[0].source in ("model", "name", "phrase")
     # an npm build dependency on Linux CI runners: the package-install-script hunt, not the Windows one
     hunt = next(h for h in brief.hunts if h.id == "UC_SUPPLY_CHAIN_PACKAGE_SCRIPT")
