@@ -39,8 +39,8 @@ __all__ = ["BACKENDS", "FIELDS", "Conversion", "backend_versions", "convert_rule
 FIELDS: Final[tuple[str, ...]] = ("spl", "kql", "kql_sentinel")
 BACKENDS: Final[dict[str, str]] = {
     "spl": "splunk_cim.v2",
-    "kql": "defender_kql.v1",
-    "kql_sentinel": "sentinel_asim_kql.v1",
+    "kql": "defender_kql.v2",
+    "kql_sentinel": "sentinel_kql.v2",
 }
 
 _SYSMON_EVENTS: Final[dict[str, int | list[int]]] = {
@@ -117,8 +117,8 @@ def backend_versions() -> dict[str, str]:
 def _converters() -> dict[str, Callable[[Mapping[str, Any]], str]]:
     return {
         "splunk_cim.v2": _to_splunk,
-        "defender_kql.v1": _to_defender,
-        "sentinel_asim_kql.v1": _to_sentinel,
+        "defender_kql.v2": _to_defender,
+        "sentinel_kql.v2": _to_sentinel,
     }
 
 
@@ -177,17 +177,44 @@ def _fix_drop_dm_object_name(query: str) -> str:
 
 
 def _to_defender(doc: Mapping[str, Any]) -> str:
-    from sigma.backends.kusto.kusto import KustoBackend
     from sigma.pipelines.microsoftxdr.microsoftxdr import microsoft_xdr_pipeline
 
-    return _convert(doc, KustoBackend(microsoft_xdr_pipeline()), "default")
+    return _convert(
+        doc, _kusto_backend_class()(_defender_tables_pipeline() + microsoft_xdr_pipeline()), "default"
+    )
 
 
 def _to_sentinel(doc: Mapping[str, Any]) -> str:
-    from sigma.backends.kusto.kusto import KustoBackend
+    from sigma.pipelines.azuremonitor.azuremonitor import azure_monitor_pipeline
     from sigma.pipelines.sentinelasim.sentinelasim import sentinel_asim_pipeline
 
-    return _convert(doc, KustoBackend(_asim_fixes_pipeline() + sentinel_asim_pipeline()), "default")
+    backend = _kusto_backend_class()
+    try:
+        return _convert(doc, backend(_asim_fixes_pipeline() + sentinel_asim_pipeline()), "default")
+    except ConversionError as asim_error:
+        category = (doc.get("logsource") or {}).get("category")
+        if category in _SENTINEL_DEFENDER_CATEGORIES:
+            return _to_defender(doc)
+        try:
+            return _convert(doc, backend(_sentinel_tables_pipeline() + azure_monitor_pipeline()), "default")
+        except ConversionError as table_error:
+            raise ConversionError(f"Sentinel tables: {table_error}; ASIM: {asim_error}") from table_error
+
+
+@cache
+def _kusto_backend_class() -> type:
+    from sigma.backends.kusto.kusto import KustoBackend
+    from sigma.types import SigmaNumber
+
+    class _KustoBackend(KustoBackend):
+        """KustoBackend that compares numbers one by one: it quotes them in ``in~ ("3", "10")``, a string operator."""
+
+        def decide_convert_condition_as_in_expression(self, cond: Any, state: Any) -> bool:
+            if any(isinstance(getattr(arg, "value", None), SigmaNumber) for arg in cond.args):
+                return False
+            return bool(super().decide_convert_condition_as_in_expression(cond, state))
+
+    return _KustoBackend
 
 
 @cache
@@ -270,4 +297,310 @@ def _asim_fixes_pipeline() -> Any:
                 rule_conditions=[LogsourceCondition(category="process_creation", product="windows")],
             )
         ],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    """Rules of one log source (and event ID) read from `table`, with renamed fields and added conditions."""
+
+    name: str
+    logsource: dict[str, str]
+    table: str
+    fields: dict[str, str] = field(default_factory=dict)
+    where: dict[str, Any] = field(default_factory=dict)
+    event_id: int | None = None
+
+
+# Defender XDR advanced hunting: DeviceEvents ActionTypes for the Sysmon categories the stock pipeline
+# lacks, DeviceLogonEvents for Windows logons, CloudAppEvents for Exchange Online and Entra ID audit.
+_DEFENDER_ROUTES: Final[tuple[_Route, ...]] = (
+    _Route(
+        "remote_thread",
+        {"category": "create_remote_thread", "product": "windows"},
+        "DeviceEvents",
+        {"TargetImage": "FolderPath"},
+        {"ActionType": "CreateRemoteThreadApiCall"},
+    ),
+    _Route(
+        "process_access",
+        {"category": "process_access", "product": "windows"},
+        "DeviceEvents",
+        {"TargetImage": "FolderPath"},
+        {"ActionType": "OpenProcessApiCall"},
+    ),
+    _Route(
+        "logon_failed",
+        {"product": "windows", "service": "security"},
+        "DeviceLogonEvents",
+        {"IpAddress": "RemoteIP"},
+        {"ActionType": "LogonFailed"},
+        event_id=4625,
+    ),
+    _Route(
+        "logon_success",
+        {"product": "windows", "service": "security"},
+        "DeviceLogonEvents",
+        {"IpAddress": "RemoteIP"},
+        {"ActionType": "LogonSuccess"},
+        event_id=4624,
+    ),
+    _Route(
+        "exchange",
+        {"product": "m365", "service": "exchange"},
+        "CloudAppEvents",
+        {"Operation": "ActionType"},
+        {"Application": "Microsoft Exchange Online"},
+    ),
+    _Route(
+        "entra_audit",
+        {"product": "azure", "service": "auditlogs"},
+        "CloudAppEvents",
+        {"OperationName": "ActionType"},
+    ),
+)
+
+# Log sources Defender XDR advanced hunting has no table for: the reason replaces a query.
+_DEFENDER_NO_TABLE: Final[tuple[tuple[dict[str, str], str], ...]] = (
+    ({"product": "aws"}, "Defender XDR advanced hunting has no AWS CloudTrail table; use the Sentinel query"),
+    ({"product": "okta"}, "Defender XDR advanced hunting has no Okta System Log table"),
+    (
+        {"category": "webserver"},
+        "Defender XDR advanced hunting has no web server access log table; use the Sentinel query",
+    ),
+    (
+        {"category": "proxy"},
+        "Defender XDR advanced hunting has no web proxy log with HTTP method and user agent; use the Sentinel query",
+    ),
+    (
+        {"category": "ps_script", "product": "windows"},
+        "Defender XDR records PowerShell command names (DeviceEvents PowerShellCommand), not script block text; "
+        "use the Sentinel query (event 4104)",
+    ),
+    (
+        {"product": "windows", "service": "system"},
+        "Defender XDR's ServiceInstalled event has no documented column for the service command line; "
+        "use the Sentinel query (event 7045)",
+    ),
+)
+
+# Identity (MDI) tables do not record a Kerberos ticket's encryption type.
+_DEFENDER_NO_EVENT: Final[dict[int, str]] = {
+    4769: "Defender XDR advanced hunting has no table with the encryption type of Kerberos service tickets "
+    "(event 4769); use the Sentinel query",
+}
+
+# Windows LogonType numbers as DeviceLogonEvents names them.
+_LOGON_TYPES: Final[dict[str, str]] = {
+    "2": "Interactive",
+    "3": "Network",
+    "4": "Batch",
+    "5": "Service",
+    "10": "RemoteInteractive",
+}
+
+# Sentinel tables (Log Analytics) for log sources that ASIM does not normalise.
+_SENTINEL_ROUTES: Final[tuple[_Route, ...]] = (
+    _Route(
+        "cloudtrail",
+        {"product": "aws", "service": "cloudtrail"},
+        "AWSCloudTrail",
+        {
+            "eventSource": "EventSource",
+            "eventName": "EventName",
+            "eventType": "EventTypeName",
+            "errorCode": "ErrorCode",
+            "errorMessage": "ErrorMessage",
+            "sourceIPAddress": "SourceIpAddress",
+            "userAgent": "UserAgent",
+            "awsRegion": "AWSRegion",
+            "userIdentity.type": "UserIdentityType",
+            "userIdentity.arn": "UserIdentityArn",
+            "userIdentity.userName": "UserIdentityUserName",
+            "userIdentity.accountId": "UserIdentityAccountId",
+        },
+    ),
+    _Route("entra_audit", {"product": "azure", "service": "auditlogs"}, "AuditLogs"),
+    _Route(
+        "exchange",
+        {"product": "m365", "service": "exchange"},
+        "OfficeActivity",
+        where={"OfficeWorkload": "Exchange"},
+    ),
+    _Route(
+        "security",
+        {"product": "windows", "service": "security"},
+        "SecurityEvent",
+        {"TicketEncryptionType": "EventData"},
+    ),
+    _Route(
+        "system",
+        {"product": "windows", "service": "system"},
+        "Event",
+        {"Provider_Name": "Source", "ImagePath": "EventData"},
+        {"EventLog": "System"},
+    ),
+    _Route(
+        "ps_script",
+        {"category": "ps_script", "product": "windows"},
+        "Event",
+        {"ScriptBlockText": "EventData"},
+        {"EventLog": "Microsoft-Windows-PowerShell/Operational", "EventID": 4104},
+    ),
+    _Route(
+        "webserver",
+        {"category": "webserver"},
+        "W3CIISLog",
+        {
+            "cs-uri-query": "csUriQuery",
+            "cs-uri-stem": "csUriStem",
+            "cs-method": "csMethod",
+            "cs-host": "csHost",
+            "cs-referer": "csReferer",
+            "c-useragent": "csUserAgent",
+            "c-ip": "cIP",
+            "sc-status": "scStatus",
+        },
+    ),
+)
+
+# Endpoint categories without an ASIM schema: Sentinel reads Defender's Device* tables (Defender XDR connector).
+_SENTINEL_DEFENDER_CATEGORIES: Final = frozenset({"image_load", "process_access", "create_remote_thread"})
+
+
+def _route_items(prefix: str, route: _Route) -> list[Any]:
+    from sigma.processing.conditions import LogsourceCondition, RuleContainsDetectionItemCondition
+    from sigma.processing.pipeline import ProcessingItem
+    from sigma.processing.transformations import (
+        AddConditionTransformation,
+        FieldMappingTransformation,
+        SetStateTransformation,
+    )
+
+    def item(suffix: str, transformation: Any) -> Any:
+        conditions: list[Any] = [LogsourceCondition(**route.logsource)]
+        if route.event_id is not None:
+            conditions.append(RuleContainsDetectionItemCondition(field="EventID", value=route.event_id))
+        return ProcessingItem(
+            identifier=f"{prefix}_{route.name}_{suffix}",
+            transformation=transformation,
+            rule_conditions=conditions,
+            rule_condition_linking=all,
+        )
+
+    items = [item("table", SetStateTransformation("query_table", route.table))]
+    if route.where:
+        items.append(item("where", AddConditionTransformation(dict(route.where))))
+    if route.fields:
+        items.append(item("fields", FieldMappingTransformation(dict(route.fields))))
+    return items
+
+
+def _defender_tables_pipeline() -> Any:
+    from sigma.processing.conditions import (
+        IncludeFieldCondition,
+        LogsourceCondition,
+        MatchStringCondition,
+        RuleContainsDetectionItemCondition,
+    )
+    from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
+    from sigma.processing.transformations import (
+        ConvertTypeTransformation,
+        DetectionItemFailureTransformation,
+        DropDetectionItemTransformation,
+        MapStringTransformation,
+        ReplaceStringTransformation,
+        RuleFailureTransformation,
+    )
+
+    failures = [
+        ProcessingItem(RuleFailureTransformation(reason), rule_conditions=[LogsourceCondition(**logsource)])
+        for logsource, reason in _DEFENDER_NO_TABLE
+    ]
+    failures += [
+        ProcessingItem(
+            RuleFailureTransformation(reason),
+            rule_conditions=[RuleContainsDetectionItemCondition(field="EventID", value=event_id)],
+        )
+        for event_id, reason in _DEFENDER_NO_EVENT.items()
+    ]
+
+    def logon() -> list[Any]:
+        return [RuleContainsDetectionItemCondition(field="EventID", value=e) for e in (4624, 4625)]
+
+    values = [
+        ProcessingItem(  # the ActionType is the audit record's Operation with its final period
+            ReplaceStringTransformation(regex=r"(?<!\.)$", replacement="."),
+            identifier="ttpmap_defender_entra_operation_period",
+            rule_conditions=[LogsourceCondition(product="azure", service="auditlogs")],
+            field_name_conditions=[IncludeFieldCondition(["OperationName"])],
+        ),
+        ProcessingItem(  # OpenProcessApiCall records no access mask in a column
+            DropDetectionItemTransformation(),
+            identifier="ttpmap_defender_drop_granted_access",
+            rule_conditions=[LogsourceCondition(category="process_access", product="windows")],
+            field_name_conditions=[IncludeFieldCondition(["GrantedAccess"])],
+        ),
+        ProcessingItem(
+            ConvertTypeTransformation("str"),
+            identifier="ttpmap_defender_logon_type_str",
+            rule_conditions=logon(),
+            rule_condition_linking=any,
+            field_name_conditions=[IncludeFieldCondition(["LogonType"])],
+        ),
+        ProcessingItem(
+            MapStringTransformation(dict(_LOGON_TYPES)),
+            identifier="ttpmap_defender_logon_type_name",
+            rule_conditions=logon(),
+            rule_condition_linking=any,
+            field_name_conditions=[IncludeFieldCondition(["LogonType"])],
+        ),
+        ProcessingItem(
+            DetectionItemFailureTransformation(
+                f"DeviceLogonEvents names the logon types {', '.join(_LOGON_TYPES)} only; this rule checks another"
+            ),
+            identifier="ttpmap_defender_logon_type_unknown",
+            rule_conditions=logon(),
+            rule_condition_linking=any,
+            field_name_conditions=[IncludeFieldCondition(["LogonType"])],
+            detection_item_conditions=[MatchStringCondition(cond="any", pattern=r"[0-9]+$")],
+        ),
+    ]
+    routes = [item for route in _DEFENDER_ROUTES for item in _route_items("ttpmap_defender", route)]
+    return ProcessingPipeline(
+        name="ttpmap: Defender XDR tables", priority=5, items=failures + values + routes
+    )
+
+
+def _sentinel_tables_pipeline() -> Any:
+    from sigma.processing.conditions import IncludeFieldCondition, LogsourceCondition
+    from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
+    from sigma.processing.transformations import ReplaceStringTransformation, RuleFailureTransformation
+
+    okta = ProcessingItem(
+        RuleFailureTransformation(
+            "Okta System Log reaches Sentinel in a custom table whose columns depend on the connector "
+            "(Okta_CL, OktaV2_CL); no query is given"
+        ),
+        identifier="ttpmap_sentinel_okta",
+        rule_conditions=[LogsourceCondition(product="okta")],
+    )
+    unrouted = ProcessingItem(
+        RuleFailureTransformation("no Sentinel table is mapped for this log source"),
+        identifier="ttpmap_sentinel_unrouted",
+        rule_conditions=[LogsourceCondition(**route.logsource) for route in _SENTINEL_ROUTES],
+        rule_condition_linking=any,
+        rule_condition_negation=True,
+    )
+    ticket = ProcessingItem(  # SecurityEvent keeps event fields without a column in its EventData XML
+        ReplaceStringTransformation(
+            regex=r"^(.*)$", replacement=r'*<Data Name="TicketEncryptionType">\1</Data>*'
+        ),
+        identifier="ttpmap_sentinel_ticket_encryption_type",
+        rule_conditions=[LogsourceCondition(product="windows", service="security")],
+        field_name_conditions=[IncludeFieldCondition(["TicketEncryptionType"])],
+    )
+    routes = [item for route in _SENTINEL_ROUTES for item in _route_items("ttpmap_sentinel", route)]
+    return ProcessingPipeline(
+        name="ttpmap: Sentinel tables", priority=5, items=[okta, unrouted, ticket, *routes]
     )
