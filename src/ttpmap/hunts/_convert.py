@@ -1,8 +1,8 @@
-"""Sigma -> Splunk SPL, Defender XDR KQL and Sentinel ASIM KQL with pySigma (imported on first use).
+"""Sigma -> Splunk SPL, Defender XDR KQL and Sentinel KQL with pySigma (imported on first use).
 
-Each target is a registered, versioned converter (``"splunk_cim.v2"``, ``"defender_kql.v1"``,
-``"sentinel_asim_kql.v1"``) filling one field of `ttpmap.Hunt`. A changed conversion gets a new
-``.v2`` name; the pack cache records the names it was built with.
+Each target is a registered, versioned converter (``"splunk_cim.v2"``, ``"defender_kql.v2"``,
+``"sentinel_kql.v2"``) filling one field of `ttpmap.Hunt`. A changed conversion gets a new
+``.vN`` name; the pack cache records the names it was built with.
 
 Fixes over stock pySigma 1.5.1 and its backends:
 
@@ -14,7 +14,26 @@ Fixes over stock pySigma 1.5.1 and its backends:
   ``datamodel=Web.Proxy``) where the fields carry the data model's root prefix (``Web.*``), so the
   macro does nothing: `_fix_drop_dm_object_name` names the prefix the fields use (``splunk_cim.v2``);
 * the Sentinel ASIM pipeline maps ``OriginalFileName`` to a field that ``imProcessCreate`` does not
-  have, failing every rule that checks it: it is mapped to ``TargetProcessFileOriginalName``.
+  have, failing every rule that checks it: it is mapped to ``TargetProcessFileOriginalName``;
+* the Kusto backend quotes numbers in a string ``in~`` list (``RemotePort in~ ("80", "443")``):
+  `_KustoBackend` compares numbers one by one with ``==``.
+
+Log sources the vendor pipelines cannot map get our own processing items, placed before the vendor
+pipeline and conditioned on the log source (and event ID), that set the query table and map fields
+(`_Route`); the vendor pipeline then checks every field against the table's schema, so a field the
+table lacks fails the conversion instead of giving a query that never matches.
+
+* Defender XDR: ``process_access`` and ``create_remote_thread`` read ``DeviceEvents``
+  (``OpenProcessApiCall``, ``CreateRemoteThreadApiCall``; the access mask has no column, so
+  ``GrantedAccess`` is dropped), logons 4624/4625 ``DeviceLogonEvents`` (``LogonSuccess``/``LogonFailed``,
+  ``RemoteIP``, logon types by name), Exchange Online and Entra ID audit ``CloudAppEvents``. Where
+  Defender has no table (AWS CloudTrail, Okta, web server and proxy logs, PowerShell script blocks,
+  the System log's 7045, the ticket encryption type of 4769) the failure says so.
+* Sentinel: ASIM first; for what ASIM does not cover, the Log Analytics tables checked against the
+  Azure Monitor pipeline's schema (``AWSCloudTrail``, ``AuditLogs``, ``OfficeActivity``,
+  ``SecurityEvent``, ``Event`` for 7045 and 4104, ``W3CIISLog``), and for endpoint categories without
+  an ASIM schema (image loads, process access, remote threads) the Defender query, which runs on the
+  ``Device*`` tables that the Defender XDR connector streams to Sentinel.
 
 A parsed `SigmaCollection` is changed in place by ``convert()``, so every conversion parses the
 rule again from its (deep-copied) dict.
@@ -492,41 +511,16 @@ def _route_items(prefix: str, route: _Route) -> list[Any]:
     if route.where:
         items.append(item("where", AddConditionTransformation(dict(route.where))))
     if route.fields:
-        items.append(item("fields", FieldMappingTransformation(dict(route.fields))))
+        mapping: dict[str | None, str | list[str]] = {}
+        mapping.update(route.fields)
+        items.append(item("fields", FieldMappingTransformation(mapping)))
     return items
 
 
 def _defender_tables_pipeline() -> Any:
-    from sigma.processing.conditions import (
-        IncludeFieldCondition,
-        LogsourceCondition,
-        MatchStringCondition,
-        RuleContainsDetectionItemCondition,
-    )
+    from sigma.processing.conditions import IncludeFieldCondition, LogsourceCondition
     from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
-    from sigma.processing.transformations import (
-        ConvertTypeTransformation,
-        DetectionItemFailureTransformation,
-        DropDetectionItemTransformation,
-        MapStringTransformation,
-        ReplaceStringTransformation,
-        RuleFailureTransformation,
-    )
-
-    failures = [
-        ProcessingItem(RuleFailureTransformation(reason), rule_conditions=[LogsourceCondition(**logsource)])
-        for logsource, reason in _DEFENDER_NO_TABLE
-    ]
-    failures += [
-        ProcessingItem(
-            RuleFailureTransformation(reason),
-            rule_conditions=[RuleContainsDetectionItemCondition(field="EventID", value=event_id)],
-        )
-        for event_id, reason in _DEFENDER_NO_EVENT.items()
-    ]
-
-    def logon() -> list[Any]:
-        return [RuleContainsDetectionItemCondition(field="EventID", value=e) for e in (4624, 4625)]
+    from sigma.processing.transformations import DropDetectionItemTransformation, ReplaceStringTransformation
 
     values = [
         ProcessingItem(  # the ActionType is the audit record's Operation with its final period
@@ -541,35 +535,69 @@ def _defender_tables_pipeline() -> Any:
             rule_conditions=[LogsourceCondition(category="process_access", product="windows")],
             field_name_conditions=[IncludeFieldCondition(["GrantedAccess"])],
         ),
+    ]
+    routes = [item for route in _DEFENDER_ROUTES for item in _route_items("ttpmap_defender", route)]
+    items = _defender_failure_items() + values + _defender_logon_type_items() + routes
+    return ProcessingPipeline(name="ttpmap: Defender XDR tables", priority=5, items=items)
+
+
+def _defender_failure_items() -> list[Any]:
+    from sigma.processing.conditions import LogsourceCondition, RuleContainsDetectionItemCondition
+    from sigma.processing.pipeline import ProcessingItem
+    from sigma.processing.transformations import RuleFailureTransformation
+
+    failures = [
+        ProcessingItem(RuleFailureTransformation(reason), rule_conditions=[LogsourceCondition(**logsource)])
+        for logsource, reason in _DEFENDER_NO_TABLE
+    ]
+    failures += [
         ProcessingItem(
-            ConvertTypeTransformation("str"),
-            identifier="ttpmap_defender_logon_type_str",
-            rule_conditions=logon(),
+            RuleFailureTransformation(reason),
+            rule_conditions=[RuleContainsDetectionItemCondition(field="EventID", value=event_id)],
+        )
+        for event_id, reason in _DEFENDER_NO_EVENT.items()
+    ]
+    return failures
+
+
+def _defender_logon_type_items() -> list[Any]:
+    """Windows logon type numbers as the names DeviceLogonEvents uses; a type it does not name fails."""
+    from sigma.processing.conditions import (
+        IncludeFieldCondition,
+        MatchStringCondition,
+        RuleContainsDetectionItemCondition,
+    )
+    from sigma.processing.pipeline import ProcessingItem
+    from sigma.processing.transformations import (
+        ConvertTypeTransformation,
+        DetectionItemFailureTransformation,
+        MapStringTransformation,
+    )
+
+    def item(suffix: str, transformation: Any, **kwargs: Any) -> Any:
+        return ProcessingItem(
+            transformation,
+            identifier=f"ttpmap_defender_logon_type_{suffix}",
+            rule_conditions=[
+                RuleContainsDetectionItemCondition(field="EventID", value=e) for e in (4624, 4625)
+            ],
             rule_condition_linking=any,
             field_name_conditions=[IncludeFieldCondition(["LogonType"])],
-        ),
-        ProcessingItem(
-            MapStringTransformation(dict(_LOGON_TYPES)),
-            identifier="ttpmap_defender_logon_type_name",
-            rule_conditions=logon(),
-            rule_condition_linking=any,
-            field_name_conditions=[IncludeFieldCondition(["LogonType"])],
-        ),
-        ProcessingItem(
-            DetectionItemFailureTransformation(
-                f"DeviceLogonEvents names the logon types {', '.join(_LOGON_TYPES)} only; this rule checks another"
-            ),
-            identifier="ttpmap_defender_logon_type_unknown",
-            rule_conditions=logon(),
-            rule_condition_linking=any,
-            field_name_conditions=[IncludeFieldCondition(["LogonType"])],
+            **kwargs,
+        )
+
+    unknown = (
+        f"DeviceLogonEvents names the logon types {', '.join(_LOGON_TYPES)} only; this rule checks another"
+    )
+    return [
+        item("str", ConvertTypeTransformation("str")),
+        item("name", MapStringTransformation(dict(_LOGON_TYPES))),
+        item(
+            "unknown",
+            DetectionItemFailureTransformation(unknown),
             detection_item_conditions=[MatchStringCondition(cond="any", pattern=r"[0-9]+$")],
         ),
     ]
-    routes = [item for route in _DEFENDER_ROUTES for item in _route_items("ttpmap_defender", route)]
-    return ProcessingPipeline(
-        name="ttpmap: Defender XDR tables", priority=5, items=failures + values + routes
-    )
 
 
 def _sentinel_tables_pipeline() -> Any:
