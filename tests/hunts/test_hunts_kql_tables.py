@@ -225,3 +225,34 @@ def test_numbers_are_compared_as_numbers():
     query = convert_rule(rule, ("kql",)).queries["kql"]
     assert "RemotePort == 80 or RemotePort == 443" in query
     assert 'in~ ("80"' not in query
+
+
+def test_query_table_does_not_leak_from_one_rule_to_the_next():
+    """A table set for one rule is not kept for the next."""
+    assert (
+        _convert_pack_rule("UC_RDP_BRUTE_FORCE_FAILED_LOGON").queries["kql"].startswith("DeviceLogonEvents\n")
+    )
+    unmapped = _rule({"category": "raw_access_thread", "product": "windows"}, {"Device|contains": "Harddisk"})
+    assert "Unable to determine table name" in convert_rule(unmapped, ("kql",)).failures["kql"]
+    cloud = convert_rule(_rule({"product": "m365", "service": "exchange"}, {"Operation": "New-InboxRule"}))
+    assert cloud.queries["kql"].startswith("CloudAppEvents\n")
+    assert cloud.queries["kql_sentinel"].startswith("OfficeActivity\n")
+
+
+@pytest.mark.parametrize(
+    ("logsource", "selection"),
+    [
+        ({"product": "windows", "service": "system"}, {"EventID": 7045, "ImagePath|endswith": ".sys"}),
+        ({"product": "windows", "service": "system"}, {"EventID": 7045, "ImagePath": "C:\\x.exe"}),
+        ({"category": "ps_script", "product": "windows"}, {"ScriptBlockText|re": "Invoke-.*"}),
+        (
+            {"product": "windows", "service": "security"},
+            {"EventID": 4769, "TicketEncryptionType|contains": "17"},
+        ),
+    ],
+)
+def test_event_data_xml_fields_take_only_checks_that_hold_inside_the_xml(logsource, selection):
+    """`EventData contains "x.exe"` is right for a contains check; endswith or equality on the XML never match."""
+    conversion = convert_rule(_rule(logsource, selection), ("kql_sentinel",))
+    assert "kql_sentinel" not in conversion.queries, conversion.queries
+    assert "EventData XML" in conversion.failures["kql_sentinel"]
