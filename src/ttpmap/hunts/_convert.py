@@ -558,7 +558,9 @@ def _route_items(prefix: str, route: _Route) -> list[Any]:
     return items
 
 
+@cache
 def _defender_tables_pipeline() -> Any:
+    """Our Defender items, built once: they keep no state of their own between rules."""
     from sigma.processing.conditions import IncludeFieldCondition, LogsourceCondition
     from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
     from sigma.processing.transformations import DropDetectionItemTransformation, ReplaceStringTransformation
