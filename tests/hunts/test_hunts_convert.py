@@ -113,8 +113,10 @@ def test_plain_spl_fallback_scopes_sysmon_events():
     assert conversion.queries["spl"] == (
         'source="WinEventLog:Microsoft-Windows-Sysmon/Operational" EventCode=10 TargetImage="*\\\\lsass.exe"'
     )
-    assert set(conversion.failures) == {"kql", "kql_sentinel"}
-    assert "Unable to determine table name" in conversion.failures["kql"]
+
+    unmapped = {**rule, "logsource": {"category": "raw_access_thread", "product": "windows"}}
+    assert set(convert_rule(unmapped).failures) == {"kql", "kql_sentinel"}
+    assert "Unable to determine table name" in convert_rule(unmapped).failures["kql"]
 
 
 def test_powershell_script_block_rules_get_event_4104():
