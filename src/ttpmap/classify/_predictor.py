@@ -485,7 +485,7 @@ class TechniquePredictor:
 
     def _scored(
         self, X: Iterable[str]
-    ) -> Iterator[tuple[str, np.ndarray, _Scored, dict[int, tuple[int, bool]]]]:
+    ) -> Iterator[tuple[str, np.ndarray, _Scored, dict[int, tuple[tuple[int, ...], bool]]]]:
         texts = check_texts(X)
         scored = _score(
             texts,
@@ -507,18 +507,21 @@ class TechniquePredictor:
                 best = (s.scores + self.intercept_).max(axis=0) if len(s.sentences) else p * 0 - np.inf
                 sure = best >= self.short_margin
                 p[sure] = np.maximum(p[sure], self.thresholds_[sure])
-            # class -> (sentence of its first precise phrase, whether the phrase decides it)
-            phrased: dict[int, tuple[int, bool]] = {}
+            # class -> (the sentences of its precise phrases, up to three, the first phrase's first;
+            # whether the phrases decide it)
+            phrased: dict[int, tuple[tuple[int, ...], bool]] = {}
             starts: list[int] = []
             found = (
                 table.find(text, active) if vocab is None or s.tokens is None else vocab.find(text, s.tokens)
             )
             for k, start, _ in found:
                 j = class_of[k]
+                starts = starts or [a for a, _ in s.sentences]
+                at = max(0, bisect_right(starts, start) - 1)
                 if j not in phrased:
-                    starts = starts or [a for a, _ in s.sentences]
-                    at = max(0, bisect_right(starts, start) - 1)
-                    phrased[j] = (at, bool(p[j] < self.thresholds_[j]))
+                    phrased[j] = ((at,), bool(p[j] < self.thresholds_[j]))
+                elif at not in phrased[j][0] and len(phrased[j][0]) < _N_EVIDENCE:
+                    phrased[j] = ((*phrased[j][0], at), phrased[j][1])
                 p[j] = max(p[j], precision[k])
             yield text, p, s, phrased
 
@@ -570,7 +573,7 @@ class TechniquePredictor:
                 f"the catalog lacks {len(missing)} of the classifier's techniques, e.g. {missing[0]}"
             )
 
-    def _decide(self, p: np.ndarray, phrased: Mapping[int, tuple[int, bool]]) -> np.ndarray:
+    def _decide(self, p: np.ndarray, phrased: Mapping[int, tuple[tuple[int, ...], bool]]) -> np.ndarray:
         """Indices of the classes to report for an article with probabilities `p` (and a precise
         phrase for each class in `phrased`)."""
         chosen = p >= self.thresholds_
@@ -624,7 +627,7 @@ class TechniquePredictor:
         return [(str(c), *self.label_info_[str(c)]) for c in self.classes_]
 
     def _explain_one(
-        self, text: str, p: np.ndarray, scored: _Scored, phrased: Mapping[int, tuple[int, bool]]
+        self, text: str, p: np.ndarray, scored: _Scored, phrased: Mapping[int, tuple[tuple[int, ...], bool]]
     ) -> tuple[list[Technique], list[Tactic]]:
         sents, S, by_id, by_name = scored.sentences, scored.scores, scored.by_id, scored.by_name
         decided = self._decide(p, phrased)
@@ -644,7 +647,7 @@ class TechniquePredictor:
             order = top[:n_pos]
             source = "model"
             if j in named:
-                here = [phrased[j][0]] if j in phrased else []
+                here = list(phrased[j][0]) if j in phrased else []
                 order = list(
                     dict.fromkeys(
                         [*here, *order[:2], *by_name.get(j, [])[:1], *by_id.get(j, [])[:1], *order[2:]]
@@ -841,7 +844,7 @@ def _source(
     conf: float,
     by_id: Mapping[int, Any],
     by_name: Mapping[int, Any],
-    phrased: Mapping[int, tuple[int, bool]],
+    phrased: Mapping[int, tuple[tuple[int, ...], bool]],
     floor: float,
 ) -> str:
     """What carried a reported technique: its ID, its name, a precise phrase or the model."""
