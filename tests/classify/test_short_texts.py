@@ -75,6 +75,10 @@ def test_one_sentence_that_states_a_technique_is_reported(model):
         ("LockBit affiliates encrypted VMware ESXi hosts.", "T1486"),
         # a ransomware family named is the impact told (issue 17: "REvil, DarkSide ... get no T1486")
         ("The Colonial Pipeline attack by DarkSide forced the company to shut down its pipeline.", "T1486"),
+        # the vendors' word in every spelling: spear-phishing, spearphishing, spear phishing
+        ("The group spearphished finance staff at two regional banks.", "T1566"),
+        ("Alert: kubectl exec into pod payments-api by service account ci-runner.", "T1609"),
+        ("The backdoor registers itself as a login item so that it starts at every logon.", "T1547"),
     ]:
         techniques, _ = model.classifier.explain([text])[0]
         assert expected in {t.id.partition(".")[0] for t in techniques}, (text, techniques)
