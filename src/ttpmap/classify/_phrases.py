@@ -504,25 +504,26 @@ class VocabFilter:
     found by string. A match holds a token of each of its pattern's words (`_needs`) and none of the
     characters that it cannot cross (`_BREAKERS`: a sentence end, and a line break unless a word of
     the pattern is hyphenated), so a pattern is searched for only if one stretch of the text between
-    two such characters holds a token of each of its words, and only at the tokens of its first word
-    in such a stretch.
+    two such characters holds a token of its first word and of its rarest other word (`_tested`),
+    and only at the tokens of its first word in such a stretch.
     """
 
     def __init__(self, table: PhraseTable, only: np.ndarray | None, words: Sequence[str]) -> None:
         self.table = table
         self.indices = _indices(len(table.patterns), only)
-        atoms: dict[tuple[str, bool], list[int]] = {}  # alternative -> the needed words it opens
-        word_pattern: list[int] = []  # needed word -> position of its pattern in `indices`
+        atoms: dict[tuple[str, bool], list[int]] = {}  # alternative -> the tested words it opens
+        word_pattern: list[int] = []  # tested word -> position of its pattern in `indices`
         n_words = np.zeros(len(self.indices), dtype=np.int64)
         self.unconstrained = np.zeros(len(self.indices), dtype=bool)
         first_word, kind = [], np.zeros(len(self.indices), dtype=np.int64)
         for i, k in enumerate(self.indices):
             needs, first = _needs(table.patterns[k])
-            self.unconstrained[i] = not needs
-            n_words[i] = len(needs)
+            tested = _tested(needs, bool(first))
+            self.unconstrained[i] = not tested
+            n_words[i] = len(tested)
             kind[i] = _breaker_kind(table.patterns[k])
-            for n, alts in enumerate(needs):
-                for alt in dict.fromkeys(alts):
+            for n in tested:
+                for alt in dict.fromkeys(needs[n]):
                     atoms.setdefault(alt, []).append(len(word_pattern))
                 first_word.append(n == 0 and bool(first))
                 word_pattern.append(i)
@@ -533,7 +534,7 @@ class VocabFilter:
         self._index_words(atoms, words)
 
     def _index_words(self, atoms: dict[tuple[str, bool], list[int]], words: Sequence[str]) -> None:
-        """The needed words of each vocabulary ID (`id_words` from `id_ptr`, ID -1 last, holding
+        """The tested words of each vocabulary ID (`id_words` from `id_ptr`, ID -1 last, holding
         none), and of the alternatives that a token outside the vocabulary can hold, by string."""
         pairs: set[tuple[int, int]] = set()
         self.outside_whole: dict[str, list[int]] = {}
@@ -583,7 +584,7 @@ class VocabFilter:
     def _places(self, text: str, view: TokenView) -> tuple[np.ndarray, dict[int, list[int]]]:
         """Which patterns (by position in `indices`) to search for, and for each pattern index
         with a first word, the offsets (in order) of the tokens of that word in a stretch of the
-        text that holds a token of each of the pattern's words."""
+        text that holds a token of each of the pattern's `_tested` words."""
         keep = self.unconstrained.copy()
         starts: dict[int, list[int]] = {}
         token, word = self._held(view)
@@ -592,7 +593,7 @@ class VocabFilter:
         offsets = view.offsets[token]
         stretch = _stretches(text, offsets, self.word_kind[word])
         width = len(text) + 1
-        held = _distinct(word * width + stretch)  # each needed word once per stretch
+        held = _distinct(word * width + stretch)  # each tested word once per stretch
         pattern_stretch = np.sort(self.word_pattern[held // width] * width + held % width)
         edges = np.flatnonzero(np.diff(pattern_stretch, prepend=-1, append=-1))
         found, n = pattern_stretch[edges[:-1]], np.diff(edges)
@@ -610,7 +611,7 @@ class VocabFilter:
         return keep, starts
 
     def _held(self, view: TokenView) -> tuple[np.ndarray, np.ndarray]:
-        """Pairs of a token (its position in `view`) and a needed word that it holds."""
+        """Pairs of a token (its position in `view`) and a tested word that it holds."""
         ids = view.ids
         count = self.id_count[ids]  # ID -1 indexes the last cell, which counts none
         token = np.repeat(np.arange(len(ids)), count)
@@ -634,7 +635,7 @@ class VocabFilter:
         )
 
     def _outside(self, token: str) -> list[int]:
-        """The needed words that `token`, outside the vocabulary, holds: those of the prefixes it
+        """The tested words that `token`, outside the vocabulary, holds: those of the prefixes it
         starts with, which are the prefix sorted last before it and the prefixes of that one."""
         held = list(self.outside_whole.get(token, ()))
         at = bisect_right(self.prefixes, token) - 1
@@ -649,6 +650,14 @@ class VocabFilter:
 # end (`_SEP`, `\w` and a word's letters exclude ".!?;" and a line break), but a hyphenated word's
 # join (``[\s-]?``) may be a line break, and a word may hold a "." ("mega.nz").
 _BREAKERS = (".!?;\n", ".!?;", "")
+
+
+def _tested(needs: Sequence[_Alts], first: bool) -> list[int]:
+    """The words of `needs` that `VocabFilter` looks for: the first (if `first`: where matches
+    start) and of the others the one whose shortest alternative is longest (the rarest, as a rule)."""
+    rest = range(1 if first else 0, len(needs))
+    best = max(rest, key=lambda n: min(len(prefix) for prefix, _ in needs[n]), default=None)
+    return ([0] if first else []) + ([best] if best is not None else [])
 
 
 def _breaker_kind(pattern: str) -> int:
