@@ -530,7 +530,7 @@ class VocabFilter:
         self.word_pattern = np.array(word_pattern, dtype=np.int64)
         self.first_word = np.array(first_word, dtype=bool)
         self.word_kind = kind[self.word_pattern]
-        self.n_words = n_words
+        self.alone = n_words == 1  # patterns with one tested word
         self._index_words(atoms, words)
 
     def _index_words(self, atoms: dict[tuple[str, bool], list[int]], words: Sequence[str]) -> None:
@@ -590,23 +590,23 @@ class VocabFilter:
         token, word = self._held(view)
         if not len(word):
             return keep, starts
+        pattern = self.word_pattern[word]
         offsets = view.offsets[token]
-        stretch = _stretches(text, offsets, self.word_kind[word])
         width = len(text) + 1
-        held = _distinct(word * width + stretch)  # each tested word once per stretch
-        pattern_stretch = np.sort(self.word_pattern[held // width] * width + held % width)
-        edges = np.flatnonzero(np.diff(pattern_stretch, prepend=-1, append=-1))
-        found, n = pattern_stretch[edges[:-1]], np.diff(edges)
-        full = found[n == self.n_words[found // width]]  # a stretch with each word of its pattern
-        if not len(full):
-            return keep, starts
-        keep[full // width] = True
-        opens = np.flatnonzero(self.first_word[word])
-        at = self.word_pattern[word[opens]] * width + stretch[opens]
-        opens = opens[full[np.minimum(np.searchsorted(full, at), len(full) - 1)] == at]
-        places = _distinct(self.word_pattern[word[opens]] * width + offsets[opens])
+        key = pattern * width + _stretches(text, offsets, self.word_kind[word])  # pattern, stretch
+        first = self.first_word[word]
+        others = np.sort(key[~first])  # stretches with a pattern's other word
+        keep[pattern[~first & self.alone[pattern]]] = True  # the tested word of a pattern that has one
+        opens = np.flatnonzero(first)
+        ok = self.alone[pattern[opens]]
+        if len(others):
+            at = key[opens]
+            ok |= others[np.minimum(np.searchsorted(others, at), len(others) - 1)] == at
+        opens = opens[ok]
+        places = _distinct(pattern[opens] * width + offsets[opens])
         indices = self.indices
         for i, offset in zip((places // width).tolist(), (places % width).tolist(), strict=True):
+            keep[i] = True
             starts.setdefault(indices[i], []).append(offset)
         return keep, starts
 
@@ -683,12 +683,11 @@ def _stretches(text: str, offsets: np.ndarray, kinds: np.ndarray) -> np.ndarray:
     ends |= raw == ord(";")
     if "?" in text:  # rare: found by string, as other characters are "?" in `raw`
         ends[[m.start() for m in _QUESTION.finditer(text)]] = True
-    out = np.zeros(len(offsets), dtype=np.int64)
-    for kind in (0, 1):
-        where = np.flatnonzero(kinds == kind)
-        if len(where):
-            marks = np.flatnonzero(ends | (raw == ord("\n")) if kind == 0 else ends)
-            out[where] = np.searchsorted(marks, offsets[where])
+    out = np.searchsorted(np.flatnonzero(ends | (raw == ord("\n"))), offsets)  # kind 0, the commonest
+    if kinds.any():
+        out[kinds == 2] = 0
+        where = np.flatnonzero(kinds == 1)
+        out[where] = np.searchsorted(np.flatnonzero(ends), offsets[where])
     return out
 
 
