@@ -603,11 +603,16 @@ class VocabFilter:
             at = key[opens]
             ok |= others[np.minimum(np.searchsorted(others, at), len(others) - 1)] == at
         opens = opens[ok]
-        places = _distinct(pattern[opens] * width + offsets[opens])
+        places = _distinct(pattern[opens] * width + offsets[opens])  # by pattern, then offset
+        if not len(places):
+            return keep, starts
+        of = places // width
+        keep[of] = True
+        edges = [0, *(np.flatnonzero(of[1:] != of[:-1]) + 1).tolist(), len(places)]
+        at = (places % width).tolist()
         indices = self.indices
-        for i, offset in zip((places // width).tolist(), (places % width).tolist(), strict=True):
-            keep[i] = True
-            starts.setdefault(indices[i], []).append(offset)
+        for i, a, b in zip(of[edges[:-1]].tolist(), edges[:-1], edges[1:], strict=True):
+            starts[indices[i]] = at[a:b]
         return keep, starts
 
     def _held(self, view: TokenView) -> tuple[np.ndarray, np.ndarray]:

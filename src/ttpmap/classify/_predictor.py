@@ -145,8 +145,9 @@ class _Weights:
             Xs = sp.csr_matrix((X.data, X.indices, X.indptr), shape=X.shape)
             out = np.asarray(Xs[:, :n_hot] @ self.dense).astype(np.float32, copy=False)
             rest = Xs[:, n_hot:] @ self.sparse.to_scipy()
-            cells = np.repeat(np.arange(rest.shape[0]) * k, np.diff(rest.indptr)) + rest.indices
-            np.add.at(out.reshape(-1), cells, rest.data)
+            # Each entry of `rest` added once, as a scatter would; the other cells add 0.0, which
+            # changes nothing (a product that starts from zeros never holds -0.0).
+            out += rest.toarray()
         else:
             out = np.zeros((X.shape[0], k), dtype=np.float32)
             _add_dense_rows(out, X, self.dense)
