@@ -558,11 +558,15 @@ class VocabFilter:
         self.id_words = np.array([w for _, w in ordered], dtype=np.int64)
         self.prefixes = sorted(self.outside_prefix)
         self.prefix_words = [self.outside_prefix[p] for p in self.prefixes]
-        # the longest other prefix that each prefix starts with (-1: none)
-        self.prefix_parent = [
-            max((j for j in range(n) if p.startswith(self.prefixes[j])), default=-1)
-            for n, p in enumerate(self.prefixes)
-        ]
+        # the longest other prefix that each prefix starts with (-1: none): in sorted order, the
+        # prefixes of one are a chain of those before it, kept on a stack
+        self.prefix_parent = []
+        chain: list[int] = []
+        for n, prefix in enumerate(self.prefixes):
+            while chain and not prefix.startswith(self.prefixes[chain[-1]]):
+                chain.pop()
+            self.prefix_parent.append(chain[-1] if chain else -1)
+            chain.append(n)
 
     @staticmethod
     def usable(words: Sequence[str]) -> bool:
