@@ -44,10 +44,17 @@ _WORDS = sorted(
         "didn't",
         "before",
         "any",
+        "e",
+        "mail",
+        "file",
+        "encrypting",
+        "drive",
+        "by",
     }
 )
 # Separators: inside a pattern's reach, at its edge (sentence ends, "-", "_") and non-ASCII ones.
 _SEPS = [" ", "  ", " - ", "-", ", ", ". ", "\n", "_", "’", "\u00a0", " (", "—", "", "/", "é", ";", "  \t "]
+_SEPS += ["! ", "?", "? ", ".", "\n\n", "\r\n", " \n "]
 
 
 def _brute_force(table: PhraseTable, text: str) -> list[tuple[int, int, int]]:
@@ -171,3 +178,31 @@ def test_a_match_opened_by_a_word_outside_the_vocabulary_comes_first():
     assert view is not None
     assert view.oov == ["it", "encrypts", "first", "then", "the", "and", "the", "encryption"]
     assert VocabFilter(table, None, vec.words).find(text, view) == table.find(text) == [(0, 3, 17)]
+
+
+def test_a_hyphenated_word_matches_across_a_line_break_and_no_pattern_across_a_sentence_end():
+    """A match is searched for only in a stretch of text that no match can cross: a sentence end
+    ends every stretch, a line break only for patterns without a hyphenated word ("file-encrypting
+    tool" matches "file" and "encrypting tool" on two lines)."""
+    from ttpmap.classify._phrases import TokenView, VocabFilter
+    from ttpmap.classify._text import sentences_of
+    from ttpmap.classify._vectorizer import SentenceVectorizer, _fold, split_span_tokens
+
+    table = PhraseTable.build(
+        [
+            ("file-encrypting tool*", "T1486"),
+            ("files ~ were encrypted", "T1486"),
+            ("mega.nz upload*", "T1567"),
+        ],
+        ["T1486", "T1567"],
+    )
+    vec = SentenceVectorizer(min_df=1)
+    vec.fit_transform(["file encrypting tool files were encrypted", "mega nz uploads"])
+    text = "The files? Were encrypted by a file\nencrypting tool — files were\nencrypted; mega.nz uploads."
+    spans = sentences_of(text)
+    flat = split_span_tokens([text], [spans])
+    view = TokenView.of(_fold(text), spans, vec.token_ids(flat), flat)
+    assert view is not None
+    found = VocabFilter(table, None, vec.words).find(text, view)
+    assert found == table.find(text) == _brute_force(table, text)
+    assert [(k, text[a:b]) for k, a, b in found] == [(0, "file\nencrypting tool"), (2, "mega.nz uploads")]

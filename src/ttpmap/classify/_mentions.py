@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from ttpmap._exceptions import UnknownTechniqueError
-from ttpmap.classify._phrases import denies
+from ttpmap.classify._phrases import _DENIAL_TOKENS, denies
 from ttpmap.classify._vectorizer import tokenize
 
 if TYPE_CHECKING:
@@ -179,18 +179,18 @@ class MentionIndex:
         at, _ = self.phrase_starts(flat) if starts is None else starts
         if not len(at):
             return by_id, by_name
-        ends_list = [int(e) for e in ends]
+        ends_list = ends if isinstance(ends, list) else [int(e) for e in ends]
         sent_of = np.searchsorted(np.asarray(ends_list, dtype=np.int64), at, side="right").tolist()
         advice = {
             k: not _ADVICE.isdisjoint(flat[ends_list[k - 1] + 1 if k else 0 : ends_list[k]])
             for k in dict.fromkeys(sent_of)
         }
-        kept = [
-            (p, k)
-            for p, k in zip(at.tolist(), sent_of, strict=True)
+        kept = []
+        for p, k in zip(at.tolist(), sent_of, strict=True):
             # four tokens before the name: "didn't" is two ("didn", "t")
-            if not advice[k] and not denies(flat[max(ends_list[k - 1] + 1 if k else 0, p - 4) : p])
-        ]
+            before = flat[max(ends_list[k - 1] + 1 if k else 0, p - 4) : p]
+            if not advice[k] and (_DENIAL_TOKENS.isdisjoint(before) or not denies(before)):
+                kept.append((p, k))
         if not kept:
             return by_id, by_name
         by_head = self.by_head

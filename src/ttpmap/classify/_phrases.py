@@ -17,7 +17,7 @@ imprecise (a first miss, with no hit, is enough), where a pattern learned from t
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, partial
@@ -168,13 +168,15 @@ class PhraseTable:
             return self._search(text, indices)
         tokens = _Tokens(text)
         candidates = [k for k in indices if tokens.have(_needs(self.patterns[k])[0])]
-        return self._matches(text, candidates, tokens.starts)
+        patterns = self.patterns
+        return self._matches(text, candidates, lambda k: tokens.starts(_needs(patterns[k])[1]))
 
     def _matches(
-        self, text: str, candidates: Iterable[int], starts: Callable[[_Alts], list[int]]
+        self, text: str, candidates: Iterable[int], starts: Callable[[int], list[int]]
     ) -> list[tuple[int, int, int]]:
         """`find` over the `candidates` (pattern indices, in order) whose words the text has;
-        `starts` gives the offsets of the tokens that one of a word's alternatives can open."""
+        `starts` gives, for a pattern whose first word constrains the tokens, the offsets (in order)
+        of the tokens where a match of it may start."""
         low = ""
         words: frozenset[str] = frozenset()
         out = []
@@ -182,7 +184,7 @@ class PhraseTable:
         for k in candidates:
             regex, anchors, firsts, whole, first, plain = _prepared(patterns[k])
             if first:
-                m = next(filter(None, map(partial(regex.match, text), starts(first))), None)
+                m = next(filter(None, map(partial(regex.match, text), starts(k))), None)
             else:
                 low = low or text.lower()
                 m = _first_match(regex, text, low, firsts)
@@ -304,6 +306,8 @@ def _pattern_words(pattern: str) -> frozenset[str]:
 
 
 _NEGATORS = frozenset(["no", "not", "never", "without", "nor", "neither", "none", "nothing", "cannot"])
+#: Tokens (letters and digits only) of which `denies` needs one to deny: a quick first test.
+_DENIAL_TOKENS = _NEGATORS | {"t", "any"}
 # Any of the words `_negated` looks for (a cheap first test: most matches have none near them).
 _NEGATION_HINT = re.compile(
     r"\b(?:no|not|never|without|nor|neither|none|nothing|cannot|any)\b|n['’]t\b", re.I
@@ -497,56 +501,72 @@ class TokenView:
 class VocabFilter:
     """`PhraseTable.find` for the patterns `only`, with its word tests run on a `TokenView` in NumPy.
 
-    A pattern word's alternative ``(prefix, whole)`` holds when a token is `prefix` (if `whole`) or
-    starts with it: the tokens of an ID range of the sorted vocabulary `words`, or the text's tokens
-    outside it in the range of sorted strings from `prefix` to `prefix` + "{" (tokens hold only a-z
-    and 0-9, which sort before "{"), or equal to `prefix`.
+    A pattern word's alternative ``(prefix, whole)`` holds at a token that is `prefix` (if `whole`) or
+    starts with it: the tokens of an ID range of the sorted vocabulary `words`, or a token outside it
+    found by string. A match holds a token of each of its pattern's words (`_needs`) and none of the
+    characters that it cannot cross (`_BREAKERS`: a sentence end, and a line break unless a word of
+    the pattern is hyphenated), so a pattern is searched for only if one stretch of the text between
+    two such characters holds a token of its first word and of its rarest other word (`_tested`),
+    and only at the tokens of its first word in such a stretch.
     """
 
     def __init__(self, table: PhraseTable, only: np.ndarray | None, words: Sequence[str]) -> None:
         self.table = table
         self.indices = _indices(len(table.patterns), only)
-        self.atoms: dict[tuple[str, bool], int] = {}
-        alt_atoms: list[int] = []
-        word_starts: list[int] = []
-        pattern_starts: list[int] = []
-        self.constrained: list[int] = []  # positions in `indices` of the patterns with a needed word
+        atoms: dict[tuple[str, bool], list[int]] = {}  # alternative -> the tested words it opens
+        word_pattern: list[int] = []  # tested word -> position of its pattern in `indices`
+        n_words = np.zeros(len(self.indices), dtype=np.int64)
+        self.unconstrained = np.zeros(len(self.indices), dtype=bool)
+        first_word, kind = [], np.zeros(len(self.indices), dtype=np.int64)
         for i, k in enumerate(self.indices):
-            needs = _needs(table.patterns[k])[0]
-            if not needs:
-                continue
-            self.constrained.append(i)
-            pattern_starts.append(len(word_starts))
-            for alts in needs:
-                word_starts.append(len(alt_atoms))
-                alt_atoms.extend(self.atoms.setdefault(alt, len(self.atoms)) for alt in alts)
-        self.alts = list(self.atoms)
-        lo = [bisect_left(words, prefix) for prefix, _ in self.alts]
-        hi = [
-            a + (a < len(words) and words[a] == prefix) if whole else bisect_left(words, prefix + "{", a)
-            for a, (prefix, whole) in zip(lo, self.atoms, strict=True)
-        ]
-        self.lo, self.hi = np.array(lo, dtype=np.int64), np.array(hi, dtype=np.int64)
-        self.ranges = {alt: (a, int(self.lo[a]), int(self.hi[a])) for alt, a in self.atoms.items()}
-        # Atoms that a token outside the vocabulary can hold: prefixes, and words not in it.
-        self.outside = [a for a, (_, whole) in enumerate(self.alts) if not whole or hi[a] == lo[a]]
-        # Their bounds in sorted strings: from `prefix` up to `prefix` itself (a whole word) or to
-        # `prefix` + "{" (a prefix), both included (no token holds "{").
-        self.outside_atoms = np.array(self.outside, dtype=np.int64)
-        self.outside_lo = np.array([self.alts[a][0] for a in self.outside], dtype=str)
-        self.outside_hi = np.array(
-            [p if whole else p + "{" for p, whole in (self.alts[a] for a in self.outside)], dtype=str
-        )
-        # IDs that a pattern's first word can open, and which: tokens are tested only there
-        opens = np.zeros(len(words) + 1, dtype=bool)
-        for k in self.indices:
-            for alt in _needs(table.patterns[k])[1]:
-                a = self.atoms[alt]
-                opens[self.lo[a] : self.hi[a]] = True
-        self.opens = opens  # the last cell, for ID -1, stays False
-        self.alt_atoms = np.array(alt_atoms, dtype=np.int64)
-        self.word_starts = np.array(word_starts, dtype=np.int64)
-        self.pattern_starts = np.array(pattern_starts, dtype=np.int64)
+            needs, first = _needs(table.patterns[k])
+            tested = _tested(needs, bool(first))
+            self.unconstrained[i] = not tested
+            n_words[i] = len(tested)
+            kind[i] = _breaker_kind(table.patterns[k])
+            for n in tested:
+                for alt in dict.fromkeys(needs[n]):
+                    atoms.setdefault(alt, []).append(len(word_pattern))
+                first_word.append(n == 0 and bool(first))
+                word_pattern.append(i)
+        self.word_pattern = np.array(word_pattern, dtype=np.int64)
+        self.first_word = np.array(first_word, dtype=bool)
+        self.word_kind = kind[self.word_pattern]
+        self.alone = n_words == 1  # patterns with one tested word
+        self._index_words(atoms, words)
+
+    def _index_words(self, atoms: dict[tuple[str, bool], list[int]], words: Sequence[str]) -> None:
+        """The tested words of each vocabulary ID (`id_words` from `id_ptr`, ID -1 last, holding
+        none), and of the alternatives that a token outside the vocabulary can hold, by string."""
+        pairs: set[tuple[int, int]] = set()
+        self.outside_whole: dict[str, list[int]] = {}
+        self.outside_prefix: dict[str, list[int]] = {}
+        for (prefix, whole), held in atoms.items():
+            lo = bisect_left(words, prefix)
+            if whole:
+                hi = lo + (lo < len(words) and words[lo] == prefix)
+                if hi == lo:
+                    self.outside_whole.setdefault(prefix, []).extend(held)
+            else:  # tokens hold only a-z and 0-9, which sort before "{"
+                hi = bisect_left(words, prefix + "{", lo)
+                self.outside_prefix.setdefault(prefix, []).extend(held)
+            pairs.update((token, w) for token in range(lo, hi) for w in held)
+        ordered = sorted(pairs)
+        counts = np.bincount([t for t, _ in ordered], minlength=len(words) + 1)[: len(words) + 1]
+        self.id_count = counts.astype(np.int64)
+        self.id_ptr = np.concatenate(([0], np.cumsum(self.id_count)))
+        self.id_words = np.array([w for _, w in ordered], dtype=np.int64)
+        self.prefixes = sorted(self.outside_prefix)
+        self.prefix_words = [self.outside_prefix[p] for p in self.prefixes]
+        # the longest other prefix that each prefix starts with (-1: none): in sorted order, the
+        # prefixes of one are a chain of those before it, kept on a stack
+        self.prefix_parent = []
+        chain: list[int] = []
+        for n, prefix in enumerate(self.prefixes):
+            while chain and not prefix.startswith(self.prefixes[chain[-1]]):
+                chain.pop()
+            self.prefix_parent.append(chain[-1] if chain else -1)
+            chain.append(n)
 
     @staticmethod
     def usable(words: Sequence[str]) -> bool:
@@ -561,83 +581,125 @@ class VocabFilter:
         """``table.find(text, only)``, for the text whose tokens `view` holds."""
         if not text.isascii() and any(c in text for c in _CASE_FOLDS):
             return self.table._search(text, self.indices)
-        ids = view.ids
-        present = np.sort(ids)
-        ok = np.searchsorted(present, self.hi) > np.searchsorted(present, self.lo)
-        oov = sorted(set(view.oov))
-        held: dict[int, tuple[int, int]] = {}  # atom -> the range of `oov` that holds it
-        if oov and self.outside:  # whole words outside the vocabulary, and prefixes
-            sorted_oov = np.array(oov, dtype=str)
-            lo = np.searchsorted(sorted_oov, self.outside_lo)
-            hi = np.searchsorted(sorted_oov, self.outside_hi, side="right")
-            some = np.flatnonzero(hi > lo)
-            ok[self.outside_atoms[some]] = True
-            spans = zip(lo[some].tolist(), hi[some].tolist(), strict=True)
-            held = dict(zip(self.outside_atoms[some].tolist(), spans, strict=True))
-        keep = np.ones(len(self.indices), dtype=bool)
-        if len(self.pattern_starts):
-            has = np.logical_or.reduceat(ok[self.alt_atoms], self.word_starts)
-            keep[self.constrained] = np.logical_and.reduceat(has, self.pattern_starts)
+        keep, starts = self._places(text, view)
         candidates = [self.indices[i] for i in np.flatnonzero(keep).tolist()]
         if not candidates:
             return []
-        return self.table._matches(text, candidates, _Openers(self, view, oov, held).starts)
+        return self.table._matches(text, candidates, lambda k: starts.get(k, []))
+
+    def _places(self, text: str, view: TokenView) -> tuple[np.ndarray, dict[int, list[int]]]:
+        """Which patterns (by position in `indices`) to search for, and for each pattern index
+        with a first word, the offsets (in order) of the tokens of that word in a stretch of the
+        text that holds a token of each of the pattern's `_tested` words."""
+        keep = self.unconstrained.copy()
+        starts: dict[int, list[int]] = {}
+        token, word = self._held(view)
+        if not len(word):
+            return keep, starts
+        pattern = self.word_pattern[word]
+        offsets = view.offsets[token]
+        width = len(text) + 1
+        key = pattern * width + _stretches(text, offsets, self.word_kind[word])  # pattern, stretch
+        first = self.first_word[word]
+        others = np.sort(key[~first])  # stretches with a pattern's other word
+        keep[pattern[~first & self.alone[pattern]]] = True  # the tested word of a pattern that has one
+        opens = np.flatnonzero(first)
+        ok = self.alone[pattern[opens]]
+        if len(others):
+            at = key[opens]
+            ok |= others[np.minimum(np.searchsorted(others, at), len(others) - 1)] == at
+        opens = opens[ok]
+        places = _distinct(pattern[opens] * width + offsets[opens])  # by pattern, then offset
+        if not len(places):
+            return keep, starts
+        of = places // width
+        keep[of] = True
+        edges = [0, *(np.flatnonzero(of[1:] != of[:-1]) + 1).tolist(), len(places)]
+        at = (places % width).tolist()
+        indices = self.indices
+        for i, a, b in zip(of[edges[:-1]].tolist(), edges[:-1], edges[1:], strict=True):
+            starts[indices[i]] = at[a:b]
+        return keep, starts
+
+    def _held(self, view: TokenView) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs of a token (its position in `view`) and a tested word that it holds."""
+        ids = view.ids
+        count = self.id_count[ids]  # ID -1 indexes the last cell, which counts none
+        token = np.repeat(np.arange(len(ids)), count)
+        first = np.repeat(self.id_ptr[ids] - (np.cumsum(count) - count), count)
+        word = self.id_words[first + np.arange(len(token))]
+        if not view.oov or not (self.outside_prefix or self.outside_whole):
+            return token, word
+        known = {t: held for t in set(view.oov) if (held := self._outside(t))}
+        extra_token: list[int] = []
+        extra_word: list[int] = []
+        if known:
+            for q, t in zip(view.oov_at.tolist(), view.oov, strict=True):
+                if t in known:
+                    extra_token += [q] * len(known[t])
+                    extra_word += known[t]
+        if not extra_word:
+            return token, word
+        return (
+            np.concatenate([token, np.array(extra_token, dtype=np.int64)]),
+            np.concatenate([word, np.array(extra_word, dtype=np.int64)]),
+        )
+
+    def _outside(self, token: str) -> list[int]:
+        """The tested words that `token`, outside the vocabulary, holds: those of the prefixes it
+        starts with, which are the prefix sorted last before it and the prefixes of that one."""
+        held = list(self.outside_whole.get(token, ()))
+        at = bisect_right(self.prefixes, token) - 1
+        while at >= 0:
+            if token.startswith(self.prefixes[at]):
+                held += self.prefix_words[at]
+            at = self.prefix_parent[at]
+        return held
 
 
-class _Openers:
-    """Where the tokens of one text that can open a pattern start: the offsets of the tokens in the
-    vocabulary (IDs in `VocabFilter.opens`) sorted by ID, then by offset, so that an ID range is a
-    slice; tokens outside it by word."""
+# Characters that a match of a pattern cannot hold, by `_breaker_kind`: a match holds no sentence
+# end (`_SEP`, `\w` and a word's letters exclude ".!?;" and a line break), but a hyphenated word's
+# join (``[\s-]?``) may be a line break, and a word may hold a "." ("mega.nz").
+_BREAKERS = (".!?;\n", ".!?;", "")
 
-    __slots__ = ("_cache", "_filter", "_held", "_ids", "_offsets", "_oov", "_oov_offsets", "_view")
 
-    def __init__(
-        self, vocab: VocabFilter, view: TokenView, oov: list[str], held: dict[int, tuple[int, int]]
-    ) -> None:
-        at = np.flatnonzero(vocab.opens[view.ids])
-        at_ids = view.ids[at]
-        order = np.argsort(at_ids, kind="stable")
-        self._filter = vocab
-        self._view = view
-        self._ids: list[int] = at_ids[order].tolist()
-        self._offsets: list[int] = view.offsets[at[order]].tolist()
-        self._oov = oov  # the distinct tokens outside the vocabulary, sorted
-        self._held = held  # atom -> the range of `oov` whose tokens hold it (atoms held by none: absent)
-        self._oov_offsets: list[int] | None = None
-        self._cache: dict[_Alts, list[int]] = {}
+def _tested(needs: Sequence[_Alts], first: bool) -> list[int]:
+    """The words of `needs` that `VocabFilter` looks for: the first (if `first`: where matches
+    start) and of the others the one whose shortest alternative is longest (the rarest, as a rule)."""
+    rest = range(1 if first else 0, len(needs))
+    best = max(rest, key=lambda n: min(len(prefix) for prefix, _ in needs[n]), default=None)
+    return ([0] if first else []) + ([best] if best is not None else [])
 
-    def starts(self, alts: _Alts) -> list[int]:
-        """Offsets, in order, of the tokens that one of `alts` can open."""
-        got = self._cache.get(alts)
-        if got is not None:
-            return got
-        ids, offsets = self._ids, self._offsets
-        ranges = self._filter.ranges
-        found: list[int] = []
-        pieces = 0
-        for alt in alts:
-            _, lo, hi = ranges[alt]
-            a = bisect_left(ids, lo)
-            b = bisect_left(ids, hi, a)
-            if b > a:
-                found.extend(offsets[a:b])
-                pieces += 1 if ids[a] == ids[b - 1] else 2
-        if self._held:
-            spans = [span for alt in alts if (span := self._held.get(ranges[alt][0])) is not None]
-            if spans:
-                wanted = {word for lo, hi in spans for word in self._oov[lo:hi]}
-                found.extend(
-                    at for word, at in zip(self._view.oov, self._oov_at(), strict=True) if word in wanted
-                )
-                pieces += 2
-        if pieces > 1:
-            found = sorted(set(found))
-        self._cache[alts] = found
-        return found
 
-    def _oov_at(self) -> list[int]:
-        """The offset of each token outside the vocabulary (made when first needed)."""
-        if self._oov_offsets is None:
-            view = self._view
-            self._oov_offsets = view.offsets[view.oov_at].tolist()
-        return self._oov_offsets
+def _breaker_kind(pattern: str) -> int:
+    """Which `_BREAKERS` a match of `pattern` cannot hold."""
+    words = [alt.rstrip("*") for t in pattern.split() if t not in _GAPS for alt in t.split("|")]
+    if any("." in w for w in words):
+        return 2
+    return 1 if any("-" in w for w in words) else 0
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct `values`, sorted (`np.unique` hashes them in NumPy 2: slower on short arrays)."""
+    values = np.sort(values)
+    return values[np.diff(values, prepend=-1) != 0] if len(values) else values
+
+
+def _stretches(text: str, offsets: np.ndarray, kinds: np.ndarray) -> np.ndarray:
+    """For each offset, how many characters of `_BREAKERS[kind]` come before it in `text` (0 for
+    the last kind): offsets in different stretches are never in one match."""
+    raw = np.frombuffer(text.encode("ascii", "replace"), dtype=np.uint8)  # "?" for other characters
+    ends = raw == ord(".")
+    ends |= raw == ord("!")
+    ends |= raw == ord(";")
+    if "?" in text:  # rare: found by string, as other characters are "?" in `raw`
+        ends[[m.start() for m in _QUESTION.finditer(text)]] = True
+    out = np.searchsorted(np.flatnonzero(ends | (raw == ord("\n"))), offsets)  # kind 0, the commonest
+    if kinds.any():
+        out[kinds == 2] = 0
+        where = np.flatnonzero(kinds == 1)
+        out[where] = np.searchsorted(np.flatnonzero(ends), offsets[where])
+    return out
+
+
+_QUESTION = re.compile(r"\?")

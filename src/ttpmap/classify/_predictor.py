@@ -145,8 +145,9 @@ class _Weights:
             Xs = sp.csr_matrix((X.data, X.indices, X.indptr), shape=X.shape)
             out = np.asarray(Xs[:, :n_hot] @ self.dense).astype(np.float32, copy=False)
             rest = Xs[:, n_hot:] @ self.sparse.to_scipy()
-            cells = np.repeat(np.arange(rest.shape[0]) * k, np.diff(rest.indptr)) + rest.indices
-            np.add.at(out.reshape(-1), cells, rest.data)
+            # Each entry of `rest` added once, as a scatter would; the other cells add 0.0, which
+            # changes nothing (a product that starts from zeros never holds -0.0).
+            out += rest.toarray()
         else:
             out = np.zeros((X.shape[0], k), dtype=np.float32)
             _add_dense_rows(out, X, self.dense)
@@ -212,34 +213,51 @@ def _score(
 ) -> Iterator[_Scored]:
     """Sentence scores, mentions and article features of each text, in batches of `_BATCH`."""
     for lo in range(0, len(texts), _BATCH):
-        chunk = texts[lo : lo + _BATCH]
-        sents_list = [sentences_of(t) for t in chunk]
-        folded = [None if "\u0130" in t else _fold(t) for t in chunk]
-        flat = split_span_tokens(chunk, sents_list, folded)
-        ids = vec.token_ids(flat)
-        X, ends = vec.transform_ids(ids, sum(map(len, sents_list)))
-        at, lengths = mentions.phrase_starts(flat, ids, vec)
-        S_all = W.scores(X)  # without the intercept: adding it would be one more pass over them all
-        bounds = np.zeros(len(chunk) + 1, dtype=np.int64)
-        np.cumsum([len(s) for s in sents_list], out=bounds[1:])
-        pooled = _pooled(S_all, bounds, b, floor)
-        for i, (text, sents) in enumerate(zip(chunk, sents_list, strict=True)):
-            row, end = int(bounds[i]), int(bounds[i + 1])
-            tok_lo = int(ends[row - 1]) + 1 if row else 0
-            tok_hi = int(ends[end - 1]) + 1
-            first, last = np.searchsorted(at, [tok_lo, tok_hi]).tolist()
-            text_flat = flat[tok_lo:tok_hi]
-            by_id, by_name = mentions.find(
-                text,
-                sents,
-                text_flat,
-                (ends[row:end] - tok_lo).tolist(),
-                (at[first:last] - tok_lo, lengths[first:last]),
-            )
-            features = _doc_features(pooled[i], end - row, by_id, by_name, family, train_examples)
-            fold = folded[i]
-            view = None if fold is None else TokenView.of(fold, sents, ids[tok_lo:tok_hi], text_flat)
-            yield _Scored(features, sents, S_all[row:end], by_id, by_name, view)
+        # A whole batch is scored before the first of it is yielded: its tokens (a list of
+        # ~100,000 strings) are then freed, not held while the caller works, which a garbage
+        # collection in between would otherwise walk through.
+        yield from _score_batch(texts[lo : lo + _BATCH], vec, W, b, mentions, family, train_examples, floor)
+
+
+def _score_batch(
+    chunk: Sequence[str],
+    vec: SentenceVectorizer,
+    W: _Weights,
+    b: np.ndarray,
+    mentions: MentionIndex,
+    family: tuple[np.ndarray, np.ndarray],
+    train_examples: np.ndarray,
+    floor: float,
+) -> list[_Scored]:
+    sents_list = [sentences_of(t) for t in chunk]
+    folded = [None if "\u0130" in t else _fold(t) for t in chunk]
+    flat = split_span_tokens(chunk, sents_list, folded)
+    ids = vec.token_ids(flat)
+    X, ends = vec.transform_ids(ids, sum(map(len, sents_list)))
+    at, lengths = mentions.phrase_starts(flat, ids, vec)
+    S_all = W.scores(X)  # without the intercept: adding it would be one more pass over them all
+    bounds = np.zeros(len(chunk) + 1, dtype=np.int64)
+    np.cumsum([len(s) for s in sents_list], out=bounds[1:])
+    pooled = _pooled(S_all, bounds, b, floor)
+    out = []
+    for i, (text, sents) in enumerate(zip(chunk, sents_list, strict=True)):
+        row, end = int(bounds[i]), int(bounds[i + 1])
+        tok_lo = int(ends[row - 1]) + 1 if row else 0
+        tok_hi = int(ends[end - 1]) + 1
+        first, last = np.searchsorted(at, [tok_lo, tok_hi]).tolist()
+        text_flat = flat[tok_lo:tok_hi]
+        by_id, by_name = mentions.find(
+            text,
+            sents,
+            text_flat,
+            (ends[row:end] - tok_lo).tolist(),
+            (at[first:last] - tok_lo, lengths[first:last]),
+        )
+        features = _doc_features(pooled[i], end - row, by_id, by_name, family, train_examples)
+        fold = folded[i]
+        view = None if fold is None else TokenView.of(fold, sents, ids[tok_lo:tok_hi], text_flat)
+        out.append(_Scored(features, sents, S_all[row:end], by_id, by_name, view))
+    return out
 
 
 def _pooled(
@@ -632,7 +650,8 @@ class TechniquePredictor:
         sents, S, by_id, by_name = scored.sentences, scored.scores, scored.by_id, scored.by_name
         decided = self._decide(p, phrased)
         chosen = decided[np.lexsort((decided, -p[decided]))]  # by confidence, then class index
-        by_class = S.T[chosen] + self.intercept_[chosen, None]  # a row of sentence scores per class
+        # a row of sentence scores per class (gathered row by row of S: a column of S is strided)
+        by_class = np.ascontiguousarray(S[:, chosen].T) + self.intercept_[chosen, None]
         best = _top_rows(by_class, _N_EVIDENCE)
         n_positive = (by_class[np.arange(len(chosen)), best] > 0).sum(axis=0).tolist()
         labels, floor = self._labels, self.mention_floor_
