@@ -66,6 +66,9 @@ TRICKY = st.text(alphabet=list("[](){}<>.:/\\@ atdoATDhxpsHXPS*_-1e\uff0e\u3002"
 @example("[\\/>")
 @example("x\\/]y")
 @example("[ \\/ ]")
+# and a scheme before a two-bracket colon was left for the next pass to refang
+@example("H00P[[:]")
+@example("HTXP[[:]")
 def test_refang_is_idempotent(text: str) -> None:
     once = refang(text)
     assert refang(once) == once

@@ -26,9 +26,10 @@ def _bracketed(inner: str) -> str:
 _TOKEN_RE = re.compile(
     "|".join(
         (
-            # ``hxxp``/``hXXps``/``h**p``/``hxtp``/``fxp`` before a colon or a bracketed colon, not
+            # ``hxxp``/``hXXps``/``h**p``/``hxtp``/``fxp`` before a colon or a bracketed colon (any
+            # bracket run that `sep` turns into one, so a second pass finds no scheme left), not
             # inside a host name (``0.fxp:``, ``0[.]fxp:``, ``0[dot]fxp:`` are a label followed by a colon)
-            r"(?P<scheme>\b(?<![-.\uff0e\u3002\uff61])(?<![.\uff0e\u3002\uff61]\])(?<!(?i:dot)\])(?i:h(?:xx|xt|tx|00|\*\*|__|\[tt\]|\[xx\])p(?P<s>s?)|f[x\*]{1,2}p)(?=[\[({]?:))",
+            r"(?P<scheme>\b(?<![-.\uff0e\u3002\uff61])(?<![.\uff0e\u3002\uff61]\])(?<!(?i:dot)\])(?i:h(?:xx|xt|tx|00|\*\*|__|\[tt\]|\[xx\])p(?P<s>s?)|f[x\*]{1,2}p)(?=(?:[\[({<]{1,3} ?)?:))",
             # separators that stand for ``://`` (``[:]//``, ``[://]``, ``[:/]/``, ``:\/\/``...)
             r"(?P<sep>" + _bracketed(r"://|:/|:") + r"(?:" + _bracketed(r"//|/") + r"|//|/|\\/\\/)?)",
             r"(?P<escsep>(?<!\\):\\/\\/)",
