@@ -112,20 +112,21 @@ def test_find_on_the_shipped_samples_matches_a_brute_force_search():
         assert _TABLE.find(text) == _brute_force(_TABLE, text), path.name
 
 
-def _vocab_filter_and_view(text: str, only: np.ndarray | None = None):  # type: ignore[no-untyped-def]
+def _vocab_filter_and_view(text: str, only: np.ndarray | None = None, table=None, vec=None):  # type: ignore[no-untyped-def]
     """What the predictor passes: its vocabulary's `VocabFilter` and the text's `TokenView`, built
-    from the scorer's tokens of the text's sentences."""
+    from the scorer's tokens of the text's sentences (default: this module's table and vocabulary)."""
     from ttpmap.classify._phrases import TokenView, VocabFilter
     from ttpmap.classify._text import sentences_of
     from ttpmap.classify._vectorizer import SentenceVectorizer, _fold, split_span_tokens
 
-    vec = _VEC
+    table = _TABLE if table is None else table
+    vec = _VEC if vec is None else vec
     spans = sentences_of(text)
     folded = None if "\u0130" in text else _fold(text)
     flat = split_span_tokens([text], [spans], [folded])
     view = None if folded is None else TokenView.of(folded, spans, vec.token_ids(flat), flat)
     assert isinstance(vec, SentenceVectorizer)
-    return VocabFilter(_TABLE, only, vec.words), view
+    return VocabFilter(table, only, vec.words), view
 
 
 def _fit_vocabulary():  # type: ignore[no-untyped-def]
@@ -164,29 +165,23 @@ def test_find_on_the_scorers_tokens_of_the_shipped_samples():
 
 
 def test_a_match_opened_by_a_word_outside_the_vocabulary_comes_first():
-    from ttpmap.classify._phrases import TokenView, VocabFilter
-    from ttpmap.classify._text import sentences_of
-    from ttpmap.classify._vectorizer import SentenceVectorizer, _fold, split_span_tokens
+    from ttpmap.classify._vectorizer import SentenceVectorizer
 
     table = PhraseTable.build([("encrypt* files|data", "T1486")], ["T1486"])
     vec = SentenceVectorizer(min_df=1)
     vec.fit_transform(["encrypted files", "encrypted data"])
     text = "It encrypts files first. Then the encrypted data and the encryption files."
-    spans = sentences_of(text)
-    flat = split_span_tokens([text], [spans])
-    view = TokenView.of(_fold(text), spans, vec.token_ids(flat), flat)
+    vocab, view = _vocab_filter_and_view(text, table=table, vec=vec)
     assert view is not None
     assert view.oov == ["it", "encrypts", "first", "then", "the", "and", "the", "encryption"]
-    assert VocabFilter(table, None, vec.words).find(text, view) == table.find(text) == [(0, 3, 17)]
+    assert vocab.find(text, view) == table.find(text) == [(0, 3, 17)]
 
 
 def test_a_hyphenated_word_matches_across_a_line_break_and_no_pattern_across_a_sentence_end():
     """A match is searched for only in a stretch of text that no match can cross: a sentence end
     ends every stretch, a line break only for patterns without a hyphenated word ("file-encrypting
     tool" matches "file" and "encrypting tool" on two lines)."""
-    from ttpmap.classify._phrases import TokenView, VocabFilter
-    from ttpmap.classify._text import sentences_of
-    from ttpmap.classify._vectorizer import SentenceVectorizer, _fold, split_span_tokens
+    from ttpmap.classify._vectorizer import SentenceVectorizer
 
     table = PhraseTable.build(
         [
@@ -199,10 +194,8 @@ def test_a_hyphenated_word_matches_across_a_line_break_and_no_pattern_across_a_s
     vec = SentenceVectorizer(min_df=1)
     vec.fit_transform(["file encrypting tool files were encrypted", "mega nz uploads"])
     text = "The files? Were encrypted by a file\nencrypting tool — files were\nencrypted; mega.nz uploads."
-    spans = sentences_of(text)
-    flat = split_span_tokens([text], [spans])
-    view = TokenView.of(_fold(text), spans, vec.token_ids(flat), flat)
+    vocab, view = _vocab_filter_and_view(text, table=table, vec=vec)
     assert view is not None
-    found = VocabFilter(table, None, vec.words).find(text, view)
+    found = vocab.find(text, view)
     assert found == table.find(text) == _brute_force(table, text)
     assert [(k, text[a:b]) for k, a, b in found] == [(0, "file\nencrypting tool"), (2, "mega.nz uploads")]
