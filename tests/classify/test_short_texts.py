@@ -73,8 +73,12 @@ def test_one_sentence_that_states_a_technique_is_reported(model):
         ("The Colonial Pipeline attack by DarkSide forced the company to shut down its pipeline.", "T1486"),
         # the vendors' word in every spelling: spear-phishing, spearphishing, spear phishing
         ("The group spearphished finance staff at two regional banks.", "T1566"),
-        ("Alert: kubectl exec into pod payments-api by service account ci-runner.", "T1609"),
-        ("The backdoor registers itself as a login item so that it starts at every logon.", "T1547"),
+        # wordings unlike the labeled records the patterns were written from
+        (
+            "The operator opened an interactive shell inside the billing container with kubectl exec -it.",
+            "T1609",
+        ),
+        ("On every Mac it infects, the backdoor adds itself to the user's login items.", "T1547"),
     ]:
         techniques, _ = model.classifier.explain([text])[0]
         assert expected in {t.id.partition(".")[0] for t in techniques}, (text, techniques)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from ttpmap._exceptions import UnknownTechniqueError
-from ttpmap.classify._phrases import _DENIAL_TOKENS, denies
+from ttpmap.classify._phrases import DENIAL_TOKENS, denies
 from ttpmap.classify._vectorizer import tokenize
 
 if TYPE_CHECKING:
@@ -189,7 +189,7 @@ class MentionIndex:
         for p, k in zip(at.tolist(), sent_of, strict=True):
             # four tokens before the name: "didn't" is two ("didn", "t")
             before = flat[max(ends_list[k - 1] + 1 if k else 0, p - 4) : p]
-            if not advice[k] and (_DENIAL_TOKENS.isdisjoint(before) or not denies(before)):
+            if not advice[k] and (DENIAL_TOKENS.isdisjoint(before) or not denies(before)):
                 kept.append((p, k))
         if not kept:
             return by_id, by_name

@@ -29,6 +29,7 @@ import numpy as np
 from ttpmap.classify._vectorizer import SEPARATOR, _fold
 
 __all__ = [
+    "DENIAL_TOKENS",
     "MIN_MATCHES",
     "MIN_PRECISION",
     "PhraseTable",
@@ -307,7 +308,7 @@ def _pattern_words(pattern: str) -> frozenset[str]:
 
 _NEGATORS = frozenset(["no", "not", "never", "without", "nor", "neither", "none", "nothing", "cannot"])
 #: Tokens (letters and digits only) of which `denies` needs one to deny: a quick first test.
-_DENIAL_TOKENS = _NEGATORS | {"t", "any"}
+DENIAL_TOKENS = _NEGATORS | {"t", "any"}
 # Any of the words `_negated` looks for (a cheap first test: most matches have none near them).
 _NEGATION_HINT = re.compile(
     r"\b(?:no|not|never|without|nor|neither|none|nothing|cannot|any)\b|n['’]t\b", re.I
