@@ -283,3 +283,21 @@ def test_detection_observables_take_odd_values_without_error(value):
     from ttpmap.hunts._rank import detection_observables
 
     assert detection_observables({"selection": {"EventID": value}, "condition": "selection"}) == ()
+
+
+def test_a_hunt_for_tunnelling_tools_the_article_never_names_ranks_below_the_rdp_hunts(pack):
+    # UC_RDP_TUNNEL looks for four programs (plink, ssh, chisel, ngrok) forwarding port 3389: an RDP
+    # article that names none of them is not about a tunnel
+    sentence = "Once a password worked, the operators logged on over RDP and disabled the antivirus"
+    start = RDP_ARTICLE.index(sentence)
+    rdp = Technique(
+        "T1021.001", "", (), 0.75, (Evidence(sentence, start, start + len(sentence)),), source="model"
+    )
+    guess = "Our honeypots recorded password guessing against Windows"
+    g = RDP_ARTICLE.index(guess)
+    brute = Technique("T1110.001", "", (), 0.67, (Evidence(guess, g, g + len(guess)),), source="model")
+    ids = [h.id for h in pack.recommend([rdp, brute], RDP_ARTICLE).hunts]
+    assert ids.index("UC_RDP_BRUTE_FORCE_FAILED_LOGON") < ids.index("UC_RDP_TUNNEL"), ids
+    tunnel = RDP_ARTICLE.replace("logged on over RDP", "tunnelled RDP out with plink")
+    ids = [h.id for h in pack.recommend([rdp, brute], tunnel).hunts]
+    assert ids[0] == "UC_RDP_TUNNEL", ids

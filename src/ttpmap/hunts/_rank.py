@@ -19,7 +19,7 @@ A hunt's fit is the product of
   the values of its Sigma ``detection`` (`detection_observables`: programs, event IDs such as
   4625, paths, file names, cloud and identity API operations, addresses such as 169.254.169.254),
   not those of its ``filter`` selections. Shells and script hosts every hunt lists count nothing.
-  A hunt for one to three programs (`tools_in`) when the article names nothing it looks for counts
+  A hunt for one to five programs (`tools_in`) when the article names nothing it looks for counts
   0.8 (a certutil hunt fits an article about certutil better than one that never names it; so does
   a hunt for PowerShell alone in an article that never names PowerShell, though a shell the
   article names adds nothing). An emerging-threat rule (SigmaHQ's ``detection.emerging-threats``)
@@ -79,6 +79,7 @@ _NAMED_BONUS: Final = 0.5
 _MAX_NAMED: Final = 3
 _MAX_TOOL_LIST: Final = 8
 _TOOL_SPECIFIC: Final = 3
+_FEW_TOOLS: Final = 5
 _TOOL_NOT_NAMED: Final = 0.8
 
 # per platform: cues matched ignoring case (a trailing * matches any word ending), and names matched
@@ -542,7 +543,7 @@ def fit(
     named_tools = tuple(sorted(t for t in tools if t in words and t not in _GENERIC_TOOLS))
     all_named = _outermost({*named, *named_tools})
     spec = 1.0 + _NAMED_BONUS * min(len(all_named), _MAX_NAMED)
-    if not all_named and 0 < len(tools) <= _TOOL_SPECIFIC and not (tools & words):
+    if not all_named and 0 < len(tools) <= _FEW_TOOLS and not (tools & words):
         spec = _TOOL_NOT_NAMED
     best: Fit | None = None
     family = main.split(".", 1)[0] if main else None
