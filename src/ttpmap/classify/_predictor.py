@@ -143,11 +143,13 @@ class _Weights:
             import scipy.sparse as sp
 
             Xs = sp.csr_matrix((X.data, X.indices, X.indptr), shape=X.shape)
-            out = np.asarray(Xs[:, :n_hot] @ self.dense).astype(np.float32, copy=False)
+            out = np.ascontiguousarray(Xs[:, :n_hot] @ self.dense, dtype=np.float32)
             rest = Xs[:, n_hot:] @ self.sparse.to_scipy()
-            # Each entry of `rest` added once, as a scatter would; the other cells add 0.0, which
-            # changes nothing (a product that starts from zeros never holds -0.0).
-            out += rest.toarray()
+            # Each entry of `rest` added to its cell (SciPy's product holds no duplicate: one entry
+            # per cell), as ``out += rest.toarray()`` would, without making and adding a dense copy.
+            cells = np.repeat(np.arange(X.shape[0], dtype=np.int64) * k, np.diff(rest.indptr))
+            cells += rest.indices
+            out.reshape(-1)[cells] += rest.data
         else:
             out = np.zeros((X.shape[0], k), dtype=np.float32)
             _add_dense_rows(out, X, self.dense)
