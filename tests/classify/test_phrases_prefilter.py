@@ -199,3 +199,48 @@ def test_a_hyphenated_word_matches_across_a_line_break_and_no_pattern_across_a_s
     found = vocab.find(text, view)
     assert found == table.find(text) == _brute_force(table, text)
     assert [(k, text[a:b]) for k, a, b in found] == [(0, "file\nencrypting tool"), (2, "mega.nz uploads")]
+
+
+def _batch_found(texts: list[str], only: np.ndarray | None = None, table=None, vec=None):  # type: ignore[no-untyped-def]
+    """What the predictor finds in a batch: `VocabFilter.places` over the batch's `TokenBatch`, then
+    `matches` for each text it holds, `find` for the others."""
+    from ttpmap.classify._phrases import TokenBatch, VocabFilter
+    from ttpmap.classify._text import sentences_of
+    from ttpmap.classify._vectorizer import _fold, split_span_tokens
+
+    table = _TABLE if table is None else table
+    vec = _VEC if vec is None else vec
+    spans = [sentences_of(t) for t in texts]
+    folded = [None if "\u0130" in t else _fold(t) for t in texts]
+    flat = split_span_tokens(texts, spans, folded)
+    vocab = VocabFilter(table, only, vec.words)
+    places = vocab.places(texts, TokenBatch.join(texts, folded, spans, vec.token_ids(flat), flat))
+    return [
+        table.find(t, only) if where is None else vocab.matches(t, *where)
+        for t, where in zip(texts, places, strict=True)
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        _texts() | st.sampled_from(["x" * 2500 + " files were encrypted", "İ ransomware"]),
+        min_size=1,
+        max_size=6,
+    ),
+    st.lists(st.booleans(), min_size=len(_PATTERNS), max_size=len(_PATTERNS)),
+)
+def test_find_on_a_batch_of_the_scorers_tokens_matches_a_brute_force_search(texts, only):
+    """The predictor's path for a batch of texts (one `TokenBatch`, `VocabFilter.places`) finds in
+    each what `find` finds, also next to a text that the batch cannot hold (a token cut at a
+    sentence edge, a letter whose lower case moves offsets)."""
+    mask = np.array(only, dtype=bool)
+    assert _batch_found(texts, mask) == [[m for m in _brute_force(_TABLE, t) if mask[m[0]]] for t in texts]
+
+
+def test_find_on_a_batch_of_the_shipped_samples():
+    from pathlib import Path
+
+    paths = sorted(Path(__file__).parents[2].joinpath("datasets", "samples").glob("*.md"))
+    texts = [p.read_text(encoding="utf-8") for p in paths]
+    assert _batch_found(texts) == [_brute_force(_TABLE, t) for t in texts]

@@ -480,8 +480,15 @@ class TokenView:
         """The view of a text folded by `_fold`, from the tokens of its sentences `spans` (`flat`,
         each sentence's followed by `SEPARATOR`, and their `ids`, -2 for the separator); None
         unless those are the text's tokens: no token crosses a sentence edge or lies outside."""
-        word = np.frombuffer(folded.encode("ascii"), dtype=np.uint8) > 32
         edges = np.fromiter(chain.from_iterable(spans), dtype=np.int64, count=2 * len(spans))
+        return cls._of_edges(folded, edges, ids, flat)
+
+    @classmethod
+    def _of_edges(
+        cls, folded: str, edges: np.ndarray, ids: np.ndarray, flat: Sequence[str]
+    ) -> TokenView | None:
+        """`of`, given the sentences' start and end offsets in order (`edges`)."""
+        word = np.frombuffer(folded.encode("ascii"), dtype=np.uint8) > 32
         if len(edges) and (np.any(edges[1:] < edges[:-1]) or edges[-1] > len(word)):
             return None
         inner = edges[(edges > 0) & (edges < len(word))]
@@ -497,6 +504,69 @@ class TokenView:
         seq = ids[kept]
         oov_at = np.flatnonzero(seq == -1)
         return cls(seq, offsets, oov_at, [flat[q] for q in kept[oov_at].tolist()])
+
+
+class TokenBatch(TokenView):
+    """The `TokenView` of several texts joined by one character each (as ``"\\n".join(texts)``):
+    offsets are into the joined text, in which the n-th text starts at ``bases[n]``; `owner` gives
+    the text of each token, and `ok` whether a text's tokens are held (as `TokenView.of` would
+    give a view of it, not None)."""
+
+    __slots__ = ("bases", "ok", "owner")
+
+    def __init__(self, view: TokenView, bases: np.ndarray, owner: np.ndarray, ok: np.ndarray) -> None:
+        super().__init__(view.ids, view.offsets, view.oov_at, view.oov)
+        self.bases = bases
+        self.owner = owner
+        self.ok = ok
+
+    @classmethod
+    def join(
+        cls,
+        texts: Sequence[str],
+        folded: Sequence[str | None],
+        spans: Sequence[Sequence[tuple[int, int]]],
+        ids: np.ndarray,
+        flat: Sequence[str],
+    ) -> TokenBatch:
+        """`TokenView.of` of several `texts` at once: their `_fold` (None for a text with U+0130,
+        which is not held), their sentences `spans`, and the tokens of all those sentences in order
+        (`flat`, each sentence's followed by `SEPARATOR`) with their `ids`."""
+        lengths = np.array([len(t) for t in texts], dtype=np.int64)
+        bases = np.zeros(len(texts), dtype=np.int64)
+        np.cumsum(lengths[:-1] + 1, out=bases[1:])
+        n_sents = np.array([len(s) for s in spans], dtype=np.int64)
+        of = np.repeat(np.arange(len(texts)), 2 * n_sents)  # the text of each sentence edge
+        edges = np.fromiter(chain.from_iterable(chain.from_iterable(spans)), dtype=np.int64, count=len(of))
+        joined = " ".join(f if f is not None else " " * len(t) for t, f in zip(texts, folded, strict=True))
+        word = np.frombuffer(joined.encode("ascii"), dtype=np.uint8) > 32
+        ok = np.array([f is not None for f in folded], dtype=bool)
+        # a text whose sentence edges go back, leave it, or split a token is not held
+        bad = (edges < 0) | (edges > lengths[of])
+        bad[1:] |= (edges[1:] < edges[:-1]) & (of[1:] == of[:-1])
+        at = np.clip(edges + bases[of], 1, max(len(word) - 1, 1))
+        if len(word) > 1:
+            bad |= word[at - 1] & word[at] & (edges > 0) & (edges < lengths[of])
+        ok[of[bad]] = False
+        opens = np.empty(len(word), dtype=bool)
+        opens[:1] = word[:1]
+        np.greater(word[1:], word[:-1], out=opens[1:])  # a word character after a space
+        offsets = np.flatnonzero(opens)
+        owner = np.searchsorted(bases, offsets, side="right") - 1
+        ends = np.flatnonzero(ids == -2)
+        if len(ends) != int(n_sents.sum()):
+            ok[:] = False
+            ends = np.zeros(0, dtype=np.int64)
+        token_of = np.repeat(np.repeat(np.arange(len(texts)), n_sents), np.diff(ends, prepend=-1))
+        kept = np.flatnonzero(ids[: len(token_of)] != -2)
+        n = len(texts)
+        ok &= np.bincount(owner, minlength=n) == np.bincount(token_of[kept], minlength=n)
+        offsets, owner = offsets[ok[owner]], owner[ok[owner]]
+        kept = kept[ok[token_of[kept]]]
+        seq = ids[kept]
+        oov_at = np.flatnonzero(seq == -1)
+        view = TokenView(seq, offsets, oov_at, [flat[q] for q in kept[oov_at].tolist()])
+        return cls(view, bases, owner, ok)
 
 
 class VocabFilter:
@@ -592,34 +662,68 @@ class VocabFilter:
         """Which patterns (by position in `indices`) to search for, and for each pattern index
         with a first word, the offsets (in order) of the tokens of that word in a stretch of the
         text that holds a token of each of the pattern's `_tested` words."""
-        keep = self.unconstrained.copy()
-        starts: dict[int, list[int]] = {}
+        keep, starts = self._places_of(text, view, np.zeros(1, dtype=np.int64))
+        return keep[0], starts[0]
+
+    def places(
+        self, texts: Sequence[str], batch: TokenBatch
+    ) -> list[tuple[list[int], dict[int, list[int]]] | None]:
+        """For each of `texts`, whose tokens `batch` holds, the pattern indices to search for in it
+        and where (`matches` takes them): `_places` for every text at once; None for a text that
+        `batch` does not hold."""
+        keep, starts = self._places_of("\n".join(texts), batch, batch.bases, batch.owner)
+        indices = self.indices
+        return [
+            ([indices[i] for i in np.flatnonzero(row).tolist()], found) if ok else None
+            for row, found, ok in zip(keep, starts, batch.ok.tolist(), strict=True)
+        ]
+
+    def matches(
+        self, text: str, candidates: list[int], starts: dict[int, list[int]]
+    ) -> list[tuple[int, int, int]]:
+        """``table.find(text, only)`` from the `candidates` and `starts` that `places` gave for `text`."""
+        if not text.isascii() and any(c in text for c in _CASE_FOLDS):
+            return self.table._search(text, self.indices)
+        if not candidates:
+            return []
+        return self.table._matches(text, candidates, lambda k: starts.get(k, []))
+
+    def _places_of(
+        self, text: str, view: TokenView, bases: np.ndarray, owner: np.ndarray | None = None
+    ) -> tuple[np.ndarray, list[dict[int, list[int]]]]:
+        """`_places` of the texts joined in `text`, the n-th from offset ``bases[n]``, the tokens of
+        `view` (offsets into `text`) being those of the texts `owner` (None: all of the first)."""
+        n = len(self.indices)
+        keep = np.tile(self.unconstrained, (len(bases), 1))
+        starts: list[dict[int, list[int]]] = [{} for _ in bases]
         token, word = self._held(view)
         if not len(word):
             return keep, starts
         pattern = self.word_pattern[word]
+        group = pattern if owner is None else owner[token] * n + pattern  # a pattern in one text
         offsets = view.offsets[token]
         width = len(text) + 1
-        key = pattern * width + _stretches(text, offsets, self.word_kind[word])  # pattern, stretch
+        key = group * width + _stretches(text, offsets, self.word_kind[word])  # group, stretch
         first = self.first_word[word]
         others = np.sort(key[~first])  # stretches with a pattern's other word
-        keep[pattern[~first & self.alone[pattern]]] = True  # the tested word of a pattern that has one
+        flat_keep = keep.reshape(-1)
+        flat_keep[group[~first & self.alone[pattern]]] = True  # the tested word of a pattern that has one
         opens = np.flatnonzero(first)
         ok = self.alone[pattern[opens]]
         if len(others):
             at = key[opens]
             ok |= others[np.minimum(np.searchsorted(others, at), len(others) - 1)] == at
         opens = opens[ok]
-        places = _distinct(pattern[opens] * width + offsets[opens])  # by pattern, then offset
+        places = _distinct(group[opens] * width + offsets[opens])  # by group, then offset
         if not len(places):
             return keep, starts
         of = places // width
-        keep[of] = True
+        flat_keep[of] = True
         edges = [0, *(np.flatnonzero(of[1:] != of[:-1]) + 1).tolist(), len(places)]
-        at = (places % width).tolist()
+        at = (places % width - bases[of // n]).tolist()  # offsets in each text
         indices = self.indices
-        for i, a, b in zip(of[edges[:-1]].tolist(), edges[:-1], edges[1:], strict=True):
-            starts[indices[i]] = at[a:b]
+        for g, a, b in zip(of[edges[:-1]].tolist(), edges[:-1], edges[1:], strict=True):
+            starts[g // n][indices[g % n]] = at[a:b]
         return keep, starts
 
     def _held(self, view: TokenView) -> tuple[np.ndarray, np.ndarray]:

@@ -25,7 +25,7 @@ from ttpmap._exceptions import ModelError
 from ttpmap._gc import gc_paused
 from ttpmap._results import Evidence, Tactic, Technique
 from ttpmap.classify._mentions import MentionIndex
-from ttpmap.classify._phrases import PhraseTable, TokenView, VocabFilter
+from ttpmap.classify._phrases import PhraseTable, TokenBatch, TokenView, VocabFilter
 from ttpmap.classify._text import check_texts, sentences_of
 from ttpmap.classify._vectorizer import Csr, SentenceVectorizer, _fold, split_span_tokens
 
@@ -77,6 +77,7 @@ class _Scored(NamedTuple):
     by_id: dict[int, list[int]]
     by_name: dict[int, list[int]]
     tokens: TokenView | None  # the text's tokens, for the phrase table (None: it tokenizes again)
+    places: tuple[list[int], dict[int, list[int]]] | None = None  # `VocabFilter.places` of the text
 
 
 class _Weights:
@@ -212,13 +213,17 @@ def _score(
     family: tuple[np.ndarray, np.ndarray],
     train_examples: np.ndarray,
     floor: float = -math.inf,
+    vocab: VocabFilter | None = None,
 ) -> Iterator[_Scored]:
-    """Sentence scores, mentions and article features of each text, in batches of `_BATCH`."""
+    """Sentence scores, mentions and article features of each text, in batches of `_BATCH`, with
+    where to look for the phrases of `vocab` (if given) in each."""
     for lo in range(0, len(texts), _BATCH):
         # A whole batch is scored before the first of it is yielded: its tokens (a list of
         # ~100,000 strings) are then freed, not held while the caller works, which a garbage
         # collection in between would otherwise walk through.
-        yield from _score_batch(texts[lo : lo + _BATCH], vec, W, b, mentions, family, train_examples, floor)
+        yield from _score_batch(
+            texts[lo : lo + _BATCH], vec, W, b, mentions, family, train_examples, floor, vocab
+        )
 
 
 def _score_batch(
@@ -230,6 +235,7 @@ def _score_batch(
     family: tuple[np.ndarray, np.ndarray],
     train_examples: np.ndarray,
     floor: float,
+    vocab: VocabFilter | None = None,
 ) -> list[_Scored]:
     sents_list = [sentences_of(t) for t in chunk]
     folded = [None if "\u0130" in t else _fold(t) for t in chunk]
@@ -241,6 +247,9 @@ def _score_batch(
     bounds = np.zeros(len(chunk) + 1, dtype=np.int64)
     np.cumsum([len(s) for s in sents_list], out=bounds[1:])
     pooled = _pooled(S_all, bounds, b, floor)
+    places = (
+        None if vocab is None else vocab.places(chunk, TokenBatch.join(chunk, folded, sents_list, ids, flat))
+    )
     out = []
     for i, (text, sents) in enumerate(zip(chunk, sents_list, strict=True)):
         row, end = int(bounds[i]), int(bounds[i + 1])
@@ -257,8 +266,11 @@ def _score_batch(
         )
         features = _doc_features(pooled[i], end - row, by_id, by_name, family, train_examples)
         fold = folded[i]
-        view = None if fold is None else TokenView.of(fold, sents, ids[tok_lo:tok_hi], text_flat)
-        out.append(_Scored(features, sents, S_all[row:end], by_id, by_name, view))
+        where = None if places is None else places[i]
+        view = None
+        if where is None and vocab is not None and fold is not None:  # a text the batch does not hold
+            view = TokenView.of(fold, sents, ids[tok_lo:tok_hi], text_flat)
+        out.append(_Scored(features, sents, S_all[row:end], by_id, by_name, view, where))
     return out
 
 
@@ -507,6 +519,10 @@ class TechniquePredictor:
         self, X: Iterable[str]
     ) -> Iterator[tuple[str, np.ndarray, _Scored, dict[int, tuple[tuple[int, ...], bool]]]]:
         texts = check_texts(X)
+        table = self.phrases_
+        active = table.active
+        class_of, precision = table.classes.tolist(), table.precision.tolist()
+        vocab = self._vocab_filter(active)
         scored = _score(
             texts,
             self.vectorizer_,
@@ -516,11 +532,8 @@ class TechniquePredictor:
             self.family_,
             self.train_examples_,
             self.score_floor,
+            vocab,
         )
-        table = self.phrases_
-        active = table.active
-        class_of, precision = table.classes.tolist(), table.precision.tolist()
-        vocab = self._vocab_filter(active)
         for text, s in zip(texts, scored, strict=True):
             p = self._calibrated(s.features)
             if self.short_margin is not None and len(s.sentences) <= _SHORT_SENTENCES:
@@ -531,9 +544,12 @@ class TechniquePredictor:
             # whether the phrases decide it)
             phrased: dict[int, tuple[tuple[int, ...], bool]] = {}
             starts: list[int] = []
-            found = (
-                table.find(text, active) if vocab is None or s.tokens is None else vocab.find(text, s.tokens)
-            )
+            if vocab is None:
+                found = table.find(text, active)
+            elif s.places is not None:
+                found = vocab.matches(text, *s.places)
+            else:
+                found = table.find(text, active) if s.tokens is None else vocab.find(text, s.tokens)
             for k, start, _ in found:
                 j = class_of[k]
                 starts = starts or [a for a, _ in s.sentences]
