@@ -553,20 +553,27 @@ class TokenBatch(TokenView):
         np.greater(word[1:], word[:-1], out=opens[1:])  # a word character after a space
         offsets = np.flatnonzero(opens)
         owner = np.searchsorted(bases, offsets, side="right") - 1
-        ends = np.flatnonzero(ids == -2)
-        if len(ends) != int(n_sents.sum()):
-            ok[:] = False
-            ends = np.zeros(0, dtype=np.int64)
-        token_of = np.repeat(np.repeat(np.arange(len(texts)), n_sents), np.diff(ends, prepend=-1))
-        kept = np.flatnonzero(ids[: len(token_of)] != -2)
-        n = len(texts)
-        ok &= np.bincount(owner, minlength=n) == np.bincount(token_of[kept], minlength=n)
-        offsets, owner = offsets[ok[owner]], owner[ok[owner]]
-        kept = kept[ok[token_of[kept]]]
+        size = _sizes(ids, n_sents)  # each text's entries of `ids`
+        ok &= np.bincount(owner, minlength=len(texts)) == size - n_sents
+        kept = ids != -2
+        if not ok.all():
+            kept &= np.repeat(ok, size) if int(size.sum()) == len(ids) else False
+            offsets, owner = offsets[ok[owner]], owner[ok[owner]]
         seq = ids[kept]
-        oov_at = np.flatnonzero(seq == -1)
-        view = TokenView(seq, offsets, oov_at, [flat[q] for q in kept[oov_at].tolist()])
+        oov = [flat[q] for q in np.flatnonzero(kept & (ids == -1)).tolist()]
+        view = TokenView(seq, offsets, np.flatnonzero(seq == -1), oov)
         return cls(view, bases, owner, ok)
+
+
+def _sizes(ids: np.ndarray, n_sents: np.ndarray) -> np.ndarray:
+    """How many entries of `ids` (tokens and separators, -2) each text has, its `n_sents` sentences
+    each ending with a separator; all 0 unless `ids` ends with one and holds that many."""
+    ends = np.flatnonzero(ids == -2)
+    size = np.zeros(len(n_sents), dtype=np.int64)
+    if len(ends) and len(ends) == int(n_sents.sum()) and ends[-1] == len(ids) - 1:
+        last = np.cumsum(n_sents) - 1
+        size[:] = np.diff(np.where(last >= 0, ends[np.maximum(last, 0)] + 1, 0), prepend=0)
+    return size
 
 
 class VocabFilter:
@@ -629,6 +636,9 @@ class VocabFilter:
         self.id_words = np.array([w for _, w in ordered], dtype=np.int64)
         self.prefixes = sorted(self.outside_prefix)
         self.prefix_words = [self.outside_prefix[p] for p in self.prefixes]
+        # the first two characters (or the one) of each prefix and whole word outside: a token
+        # outside the vocabulary that starts with none of them holds no tested word
+        self.heads = frozenset(a[:2] for a in [*self.prefixes, *self.outside_whole])
         # the longest other prefix that each prefix starts with (-1: none): in sorted order, the
         # prefixes of one are a chain of those before it, kept on a stack
         self.prefix_parent = []
@@ -730,12 +740,19 @@ class VocabFilter:
         """Pairs of a token (its position in `view`) and a tested word that it holds."""
         ids = view.ids
         count = self.id_count[ids]  # ID -1 indexes the last cell, which counts none
-        token = np.repeat(np.arange(len(ids)), count)
-        first = np.repeat(self.id_ptr[ids] - (np.cumsum(count) - count), count)
+        some = np.flatnonzero(count)  # the tokens that hold a tested word (a tenth of them)
+        count = count[some]
+        token = np.repeat(some, count)
+        first = np.repeat(self.id_ptr[ids[some]] - (np.cumsum(count) - count), count)
         word = self.id_words[first + np.arange(len(token))]
         if not view.oov or not (self.outside_prefix or self.outside_whole):
             return token, word
-        known = {t: held for t in set(view.oov) if (held := self._outside(t))}
+        heads = self.heads
+        known = {
+            t: held
+            for t in set(view.oov)
+            if (t[:2] in heads or t[:1] in heads) and (held := self._outside(t))
+        }
         extra_token: list[int] = []
         extra_word: list[int] = []
         if known:
