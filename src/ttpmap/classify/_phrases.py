@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, partial
 from importlib import resources
-from itertools import chain
+from itertools import chain, pairwise
 
 import numpy as np
 
@@ -560,7 +560,7 @@ class TokenBatch(TokenView):
             kept &= np.repeat(ok, size) if int(size.sum()) == len(ids) else False
             offsets, owner = offsets[ok[owner]], owner[ok[owner]]
         seq = ids[kept]
-        oov = [flat[q] for q in np.flatnonzero(kept & (ids == -1)).tolist()]
+        oov = list(map(flat.__getitem__, np.flatnonzero(kept & (ids == -1)).tolist()))
         view = TokenView(seq, offsets, np.flatnonzero(seq == -1), oov)
         return cls(view, bases, owner, ok)
 
@@ -729,11 +729,16 @@ class VocabFilter:
             return keep, starts
         of = places // width
         flat_keep[of] = True
-        edges = [0, *(np.flatnonzero(of[1:] != of[:-1]) + 1).tolist(), len(places)]
         at = (places % width - bases[of // n]).tolist()  # offsets in each text
-        indices = self.indices
-        for g, a, b in zip(of[edges[:-1]].tolist(), edges[:-1], edges[1:], strict=True):
-            starts[g // n][indices[g % n]] = at[a:b]
+        edges = np.flatnonzero(np.r_[True, of[1:] != of[:-1]])  # where each group's places start
+        group = of[edges]
+        lo, hi = edges.tolist(), [*edges[1:].tolist(), len(places)]
+        pattern_of = [self.indices[i] for i in (group % n).tolist()]
+        cut = np.searchsorted(group // n, np.arange(len(bases) + 1)).tolist()  # groups by text
+        for t, (a, b) in enumerate(pairwise(cut)):
+            if a < b:  # pattern index -> its slice of `at`, made in C
+                runs = map(at.__getitem__, map(slice, lo[a:b], hi[a:b]))
+                starts[t] = dict(zip(pattern_of[a:b], runs, strict=True))
         return keep, starts
 
     def _held(self, view: TokenView) -> tuple[np.ndarray, np.ndarray]:
