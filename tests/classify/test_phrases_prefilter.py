@@ -244,3 +244,37 @@ def test_find_on_a_batch_of_the_shipped_samples():
     paths = sorted(Path(__file__).parents[2].joinpath("datasets", "samples").glob("*.md"))
     texts = [p.read_text(encoding="utf-8") for p in paths]
     assert _batch_found(texts) == [_brute_force(_TABLE, t) for t in texts]
+
+
+_NEGATION_PIECES = ["no", "not", "None", "nor", "nothing", "NEVER", "neither", "without", "cannot", "any"]
+_NEGATION_PIECES += [
+    "n't",
+    "n’t",
+    "know",
+    "nOt",
+    "anyone",
+    "canno",
+    "_no",
+    "né",
+    "ı",
+    "x",
+    "T",
+    "’",
+    "'",
+    " ",
+    "-",
+    ".",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_NEGATION_PIECES), max_size=12), st.integers(0, 40), st.integers(0, 40))
+def test_the_negation_hint_finds_what_the_plain_alternation_finds(pieces, lo, hi):
+    import re
+
+    from ttpmap.classify._phrases import _NEGATION_HINT
+
+    plain = re.compile(r"\b(?:no|not|never|without|nor|neither|none|nothing|cannot|any)\b|n['’]t\b", re.I)
+    text = "".join(pieces)
+    found, expected = _NEGATION_HINT.search(text, lo, hi), plain.search(text, lo, hi)
+    assert (found and found.span()) == (expected and expected.span())

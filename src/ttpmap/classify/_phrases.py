@@ -310,8 +310,10 @@ _NEGATORS = frozenset(["no", "not", "never", "without", "nor", "neither", "none"
 #: Tokens (letters and digits only) of which `denies` needs one to deny: a quick first test.
 DENIAL_TOKENS = _NEGATORS | {"t", "any"}
 # Any of the words `_negated` looks for (a cheap first test: most matches have none near them).
+# (no, not, none, nor, nothing, never, neither, without, cannot, any; factored, with a look-ahead
+# for their first letters: each position of the text not opening one of them fails at once.)
 _NEGATION_HINT = re.compile(
-    r"\b(?:no|not|never|without|nor|neither|none|nothing|cannot|any)\b|n['’]t\b", re.I
+    r"\b(?=[nwca])(?:n(?:o(?:t|ne|r|thing)?|e(?:ver|ither))|without|cannot|any)\b|n['’]t\b", re.I
 )
 _NEGATION_WORDS = re.compile(r"\w+(?:['’]\w+)?")
 _NEGATION_REACH = 60
@@ -636,9 +638,9 @@ class VocabFilter:
         self.id_words = np.array([w for _, w in ordered], dtype=np.int64)
         self.prefixes = sorted(self.outside_prefix)
         self.prefix_words = [self.outside_prefix[p] for p in self.prefixes]
-        # the first two characters (or the one) of each prefix and whole word outside: a token
-        # outside the vocabulary that starts with none of them holds no tested word
-        self.heads = frozenset(a[:2] for a in [*self.prefixes, *self.outside_whole])
+        # the first three characters (or all, if fewer) of each prefix and whole word outside: a
+        # token outside the vocabulary whose first one, two or three are none of them holds none
+        self.heads = frozenset(a[:3] for a in [*self.prefixes, *self.outside_whole])
         # the longest other prefix that each prefix starts with (-1: none): in sorted order, the
         # prefixes of one are a chain of those before it, kept on a stack
         self.prefix_parent = []
@@ -756,7 +758,7 @@ class VocabFilter:
         known = {
             t: held
             for t in set(view.oov)
-            if (t[:2] in heads or t[:1] in heads) and (held := self._outside(t))
+            if (t[:3] in heads or t[:2] in heads or t[:1] in heads) and (held := self._outside(t))
         }
         extra_token: list[int] = []
         extra_word: list[int] = []
