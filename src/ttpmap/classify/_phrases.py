@@ -340,6 +340,7 @@ def _compiled(pattern: str) -> _Compiled:
 # digit, or whose `str.lower` holds one: a text with one of them is searched without `_Tokens`.
 _CASE_FOLDS = frozenset("\u0130\u0131\u017f\u212a")
 _ALNUM = re.compile(r"[a-z0-9]+")
+_LEADING = re.compile(r"[^a-z0-9]+")
 _Alts = tuple[tuple[str, bool], ...]
 _NEEDS: dict[str, tuple[tuple[_Alts, ...], _Alts]] = {}
 _Prepared = tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...], tuple[bool, ...], _Alts, bool]
@@ -370,7 +371,10 @@ def _needs(pattern: str) -> tuple[tuple[_Alts, ...], _Alts]:
     regex has a non-word character or the text's start before it) and the ASCII letters and digits
     that open it are that token's first characters, lower-cased; a word that is only letters and
     digits (no ``*``, no ``-``) is followed by a non-word character or the end, so it is the token;
-    a hyphenated one opens one of its joins (`_opening_tokens`). A word with an alternative that opens with another character constrains nothing.
+    a hyphenated one opens one of its joins (`_opening_tokens`). An alternative that opens with
+    other characters holds the token that its first letters and digits open (`_inner_tokens`), but
+    a match of it starts before that token: its word constrains the tokens, not where matches start.
+    A word with an alternative that holds no letter or digit constrains nothing.
     """
     got = _NEEDS.get(pattern)
     if got is None:
@@ -378,14 +382,17 @@ def _needs(pattern: str) -> tuple[tuple[_Alts, ...], _Alts]:
         first: _Alts = ()
         for n, token in enumerate(t for t in pattern.lower().split() if t not in _GAPS):
             alts: list[tuple[str, bool]] = []
+            at_start = True  # every alternative opens where a token starts
             for alt in token.split("|"):
                 opens = _opening_tokens(alt)
+                if not opens:
+                    opens, at_start = _inner_tokens(alt), False
                 if not opens:
                     break
                 alts.extend(opens)
             else:
                 needs.append(tuple(dict.fromkeys(alts)))
-                first = needs[-1] if n == 0 else first
+                first = needs[-1] if n == 0 and at_start else first
         got = _NEEDS[pattern] = (tuple(needs), first)
     return got
 
@@ -401,6 +408,14 @@ def _opening_tokens(alt: str) -> list[tuple[str, bool]]:
     head = _ALNUM.match(parts[0])
     prefix = head.group() if head is not None else ""
     return [(prefix, prefix == alt)] if prefix else []
+
+
+def _inner_tokens(alt: str) -> list[tuple[str, bool]]:
+    """`_opening_tokens` of what follows the characters other than ASCII letters and digits that
+    open `alt` ("__eventfilter", "$web", "'quoted"): those become spaces in `tokenize`, so a match
+    holds a token there (empty if no letter or digit follows)."""
+    lead = _LEADING.match(alt)
+    return _opening_tokens(alt[lead.end() :]) if lead is not None and lead.end() < len(alt) else []
 
 
 class _Tokens:
