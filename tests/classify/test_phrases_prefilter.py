@@ -203,8 +203,9 @@ def test_a_hyphenated_word_matches_across_a_line_break_and_no_pattern_across_a_s
 
 def _batch_found(texts: list[str], only: np.ndarray | None = None, table=None, vec=None):  # type: ignore[no-untyped-def]
     """What the predictor finds in a batch: `VocabFilter.places` over the batch's `TokenBatch`, then
-    `matches` for each text it holds, `find` for the others."""
-    from ttpmap.classify._phrases import TokenBatch, VocabFilter
+    `matches` for each text it holds; for the others, `VocabFilter.find` on the view of all the
+    text's tokens (`TokenView.whole`), or `find` for a text with U+0130."""
+    from ttpmap.classify._phrases import TokenBatch, TokenView, VocabFilter
     from ttpmap.classify._text import sentences_of
     from ttpmap.classify._vectorizer import _fold, split_span_tokens
 
@@ -215,10 +216,14 @@ def _batch_found(texts: list[str], only: np.ndarray | None = None, table=None, v
     flat = split_span_tokens(texts, spans, folded)
     vocab = VocabFilter(table, only, vec.words)
     places = vocab.places(texts, TokenBatch.join(texts, folded, spans, vec.token_ids(flat), flat))
-    return [
-        table.find(t, only) if where is None else vocab.matches(t, *where)
-        for t, where in zip(texts, places, strict=True)
-    ]
+    out = []
+    for t, fold, where in zip(texts, folded, places, strict=True):
+        view = None if where is not None or fold is None else TokenView.whole(fold, vec.token_ids)
+        if where is not None:
+            out.append(vocab.matches(t, *where))
+        else:
+            out.append(table.find(t, only) if view is None else vocab.find(t, view))
+    return out
 
 
 @settings(max_examples=60, deadline=None)

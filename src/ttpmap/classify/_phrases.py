@@ -501,6 +501,13 @@ class TokenView:
         return cls._of_edges(folded, edges, ids, flat)
 
     @classmethod
+    def whole(cls, folded: str, token_ids: Callable[[list[str]], np.ndarray]) -> TokenView | None:
+        """The view of a text folded by `_fold`, from all its tokens (`token_ids` gives their IDs):
+        for a text whose sentences split a token."""
+        flat = [*folded.split(), SEPARATOR]
+        return cls.of(folded, [(0, len(folded))], token_ids(flat), flat)
+
+    @classmethod
     def _of_edges(
         cls, folded: str, edges: np.ndarray, ids: np.ndarray, flat: Sequence[str]
     ) -> TokenView | None:

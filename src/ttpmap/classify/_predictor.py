@@ -269,7 +269,7 @@ def _score_batch(
         where = None if places is None else places[i]
         view = None
         if where is None and vocab is not None and fold is not None:  # a text the batch does not hold
-            view = TokenView.of(fold, sents, ids[tok_lo:tok_hi], text_flat)
+            view = TokenView.whole(fold, vec.token_ids)
         out.append(_Scored(features, sents, S_all[row:end], by_id, by_name, view, where))
     return out
 
