@@ -283,3 +283,22 @@ def test_the_negation_hint_finds_what_the_plain_alternation_finds(pieces, lo, hi
     text = "".join(pieces)
     found, expected = _NEGATION_HINT.search(text, lo, hi), plain.search(text, lo, hi)
     assert (found and found.span()) == (expected and expected.span())
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_NEGATION_PIECES), max_size=14), st.integers(0, 80), st.integers(0, 80))
+def test_the_denial_tokens_rule_out_only_matches_that_no_negation_holds(pieces, start, end):
+    """Given the offsets of the text's `DENIAL_TOKENS` tokens, `_negated` answers as without them
+    (for a match that ends at a word's end, in a text without `_CASE_FOLDS`)."""
+    import re
+
+    from ttpmap.classify._phrases import _CASE_FOLDS, DENIAL_TOKENS
+    from ttpmap.classify._vectorizer import _fold
+
+    text = "".join(pieces)
+    start, end = min(start, end, len(text)), min(max(start, end), len(text))
+    if any(c in text for c in _CASE_FOLDS) or re.match(r"\w", text[end : end + 1]):
+        return
+    denials = [m.start() for m in re.finditer(r"[a-z0-9]+", _fold(text)) if m.group() in DENIAL_TOKENS]
+    own = frozenset({"x"})
+    assert _negated(text, start, end, own, denials) == _negated(text, start, end, own)

@@ -173,11 +173,16 @@ class PhraseTable:
         return self._matches(text, candidates, lambda k: tokens.starts(_needs(patterns[k])[1]))
 
     def _matches(
-        self, text: str, candidates: Iterable[int], starts: Callable[[int], list[int]]
+        self,
+        text: str,
+        candidates: Iterable[int],
+        starts: Callable[[int], list[int]],
+        denials: Sequence[int] | None = None,
     ) -> list[tuple[int, int, int]]:
         """`find` over the `candidates` (pattern indices, in order) whose words the text has;
         `starts` gives, for a pattern whose first word constrains the tokens, the offsets (in order)
-        of the tokens where a match of it may start."""
+        of the tokens where a match of it may start; `denials`, if given, the offsets (in order) of
+        the text's `DENIAL_TOKENS` tokens (`_negated`)."""
         low = ""
         words: frozenset[str] = frozenset()
         out = []
@@ -189,7 +194,7 @@ class PhraseTable:
             else:
                 low = low or text.lower()
                 m = _first_match(regex, text, low, firsts)
-            m = _affirmed(regex, text, m, patterns[k])
+            m = _affirmed(regex, text, m, patterns[k], denials)
             if m is None:
                 continue
             # A match holds one of the anchors (as a whole word, if `whole`): tested only for an
@@ -262,19 +267,33 @@ def _first_match(regex: re.Pattern[str], text: str, low: str, firsts: Sequence[s
 
 
 def _affirmed(
-    regex: re.Pattern[str], text: str, m: re.Match[str] | None, pattern: str
+    regex: re.Pattern[str],
+    text: str,
+    m: re.Match[str] | None,
+    pattern: str,
+    denials: Sequence[int] | None = None,
 ) -> re.Match[str] | None:
     """`m`, or the next match of `regex`, that no negation holds: "did not encrypt any systems",
     "no files were encrypted", "before any ransomware was deployed" state that it did not happen."""
-    while m is not None and _negated(text, m.start(), m.end(), _pattern_words(pattern)):
+    while m is not None and _negated(text, m.start(), m.end(), _pattern_words(pattern), denials):
         m = regex.search(text, m.end())
     return m
 
 
-def _negated(text: str, start: int, end: int, own: frozenset[str]) -> bool:
+def _negated(
+    text: str, start: int, end: int, own: frozenset[str], denials: Sequence[int] | None = None
+) -> bool:
     """Whether a negation among the three words before `start` (in its sentence) or inside the
-    match denies it; a word of the pattern itself (``no ransom note``) and "not only" do not."""
+    match denies it; a word of the pattern itself (``no ransom note``) and "not only" do not.
+
+    `denials`, if given, are the offsets (in order) of the `DENIAL_TOKENS` tokens of `text` (which
+    holds none of `_CASE_FOLDS`): each match of `_NEGATION_HINT` holds such a token ("no" as a whole
+    word is one, "n't" ends with "t"), so without one in the window there is none."""
     lo = max(0, start - _NEGATION_REACH)
+    if denials is not None:
+        at = bisect_left(denials, lo)
+        if at == len(denials) or denials[at] >= end:
+            return False
     if _NEGATION_HINT.search(text, lo, end) is None:
         return False
     head = text[lo:start]
@@ -636,6 +655,14 @@ class VocabFilter:
         self.word_kind = kind[self.word_pattern]
         self.alone = n_words == 1  # patterns with one tested word
         self._index_words(atoms, words)
+        # the vocabulary IDs of `DENIAL_TOKENS` (ID -1 last, False), and those outside it
+        self.denial = np.zeros(len(words) + 1, dtype=bool)
+        ids = [bisect_left(words, w) for w in sorted(DENIAL_TOKENS)]
+        inside = [
+            i for i, w in zip(ids, sorted(DENIAL_TOKENS), strict=True) if i < len(words) and words[i] == w
+        ]
+        self.denial[inside] = True
+        self.denial_outside = DENIAL_TOKENS - {words[i] for i in inside}
 
     def _index_words(self, atoms: dict[tuple[str, bool], list[int]], words: Sequence[str]) -> None:
         """The tested words of each vocabulary ID (`id_words` from `id_ptr`, ID -1 last, holding
@@ -701,26 +728,42 @@ class VocabFilter:
 
     def places(
         self, texts: Sequence[str], batch: TokenBatch
-    ) -> list[tuple[list[int], dict[int, list[int]]] | None]:
+    ) -> list[tuple[list[int], dict[int, list[int]], list[int]] | None]:
         """For each of `texts`, whose tokens `batch` holds, the pattern indices to search for in it
         and where (`matches` takes them): `_places` for every text at once; None for a text that
         `batch` does not hold."""
         keep, starts = self._places_of("\n".join(texts), batch, batch.bases, batch.owner)
         indices = self.indices
         return [
-            ([indices[i] for i in np.flatnonzero(row).tolist()], found) if ok else None
-            for row, found, ok in zip(keep, starts, batch.ok.tolist(), strict=True)
+            ([indices[i] for i in np.flatnonzero(row).tolist()], found, denials) if ok else None
+            for row, found, denials, ok in zip(
+                keep, starts, self._denials(batch), batch.ok.tolist(), strict=True
+            )
         ]
 
+    def _denials(self, batch: TokenBatch) -> list[list[int]]:
+        """For each text of `batch`, the offsets of its `DENIAL_TOKENS` tokens, in order."""
+        found = self.denial[batch.ids]  # ID -1 indexes the last cell, which is False
+        if self.denial_outside and batch.oov:
+            outside = [
+                q for q, t in zip(batch.oov_at.tolist(), batch.oov, strict=True) if t in self.denial_outside
+            ]
+            found[outside] = True
+        at = np.flatnonzero(found)
+        owner = batch.owner[at]
+        local = (batch.offsets[at] - batch.bases[owner]).tolist()
+        cut = np.searchsorted(owner, np.arange(len(batch.bases) + 1)).tolist()
+        return [local[a:b] for a, b in pairwise(cut)]
+
     def matches(
-        self, text: str, candidates: list[int], starts: dict[int, list[int]]
+        self, text: str, candidates: list[int], starts: dict[int, list[int]], denials: list[int]
     ) -> list[tuple[int, int, int]]:
-        """``table.find(text, only)`` from the `candidates` and `starts` that `places` gave for `text`."""
+        """``table.find(text, only)`` from what `places` gave for `text`."""
         if not text.isascii() and any(c in text for c in _CASE_FOLDS):
             return self.table._search(text, self.indices)
         if not candidates:
             return []
-        return self.table._matches(text, candidates, lambda k: starts.get(k, []))
+        return self.table._matches(text, candidates, lambda k: starts.get(k, []), denials)
 
     def _places_of(
         self, text: str, view: TokenView, bases: np.ndarray, owner: np.ndarray | None = None

@@ -77,7 +77,7 @@ class _Scored(NamedTuple):
     by_id: dict[int, list[int]]
     by_name: dict[int, list[int]]
     tokens: TokenView | None  # the text's tokens, for the phrase table (None: it tokenizes again)
-    places: tuple[list[int], dict[int, list[int]]] | None = None  # `VocabFilter.places` of the text
+    places: tuple[list[int], dict[int, list[int]], list[int]] | None = None  # `VocabFilter.places`
 
 
 class _Weights:
