@@ -199,3 +199,106 @@ def test_a_hyphenated_word_matches_across_a_line_break_and_no_pattern_across_a_s
     found = vocab.find(text, view)
     assert found == table.find(text) == _brute_force(table, text)
     assert [(k, text[a:b]) for k, a, b in found] == [(0, "file\nencrypting tool"), (2, "mega.nz uploads")]
+
+
+def _batch_found(texts: list[str], only: np.ndarray | None = None, table=None, vec=None):  # type: ignore[no-untyped-def]
+    """What the predictor finds in a batch: `VocabFilter.places` over the batch's `TokenBatch`, then
+    `matches` for each text it holds; for the others, `VocabFilter.find` on the view of all the
+    text's tokens (`TokenView.whole`), or `find` for a text with U+0130."""
+    from ttpmap.classify._phrases import TokenBatch, TokenView, VocabFilter
+    from ttpmap.classify._text import sentences_of
+    from ttpmap.classify._vectorizer import _fold, split_span_tokens
+
+    table = _TABLE if table is None else table
+    vec = _VEC if vec is None else vec
+    spans = [sentences_of(t) for t in texts]
+    folded = [None if "\u0130" in t else _fold(t) for t in texts]
+    flat = split_span_tokens(texts, spans, folded)
+    vocab = VocabFilter(table, only, vec.words)
+    places = vocab.places(texts, TokenBatch.join(texts, folded, spans, vec.token_ids(flat), flat))
+    out = []
+    for t, fold, where in zip(texts, folded, places, strict=True):
+        view = None if where is not None or fold is None else TokenView.whole(fold, vec.token_ids)
+        if where is not None:
+            out.append(vocab.matches(t, *where))
+        else:
+            out.append(table.find(t, only) if view is None else vocab.find(t, view))
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        _texts() | st.sampled_from(["x" * 2500 + " files were encrypted", "İ ransomware"]),
+        min_size=1,
+        max_size=6,
+    ),
+    st.lists(st.booleans(), min_size=len(_PATTERNS), max_size=len(_PATTERNS)),
+)
+def test_find_on_a_batch_of_the_scorers_tokens_matches_a_brute_force_search(texts, only):
+    """The predictor's path for a batch of texts (one `TokenBatch`, `VocabFilter.places`) finds in
+    each what `find` finds, also next to a text that the batch cannot hold (a token cut at a
+    sentence edge, a letter whose lower case moves offsets)."""
+    mask = np.array(only, dtype=bool)
+    assert _batch_found(texts, mask) == [[m for m in _brute_force(_TABLE, t) if mask[m[0]]] for t in texts]
+
+
+def test_find_on_a_batch_of_the_shipped_samples():
+    from pathlib import Path
+
+    paths = sorted(Path(__file__).parents[2].joinpath("datasets", "samples").glob("*.md"))
+    texts = [p.read_text(encoding="utf-8") for p in paths]
+    assert _batch_found(texts) == [_brute_force(_TABLE, t) for t in texts]
+
+
+_NEGATION_PIECES = ["no", "not", "None", "nor", "nothing", "NEVER", "neither", "without", "cannot", "any"]
+_NEGATION_PIECES += [
+    "n't",
+    "n’t",
+    "know",
+    "nOt",
+    "anyone",
+    "canno",
+    "_no",
+    "né",
+    "ı",
+    "x",
+    "T",
+    "’",
+    "'",
+    " ",
+    "-",
+    ".",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_NEGATION_PIECES), max_size=12), st.integers(0, 40), st.integers(0, 40))
+def test_the_negation_hint_finds_what_the_plain_alternation_finds(pieces, lo, hi):
+    import re
+
+    from ttpmap.classify._phrases import _NEGATION_HINT
+
+    plain = re.compile(r"\b(?:no|not|never|without|nor|neither|none|nothing|cannot|any)\b|n['’]t\b", re.I)
+    text = "".join(pieces)
+    found, expected = _NEGATION_HINT.search(text, lo, hi), plain.search(text, lo, hi)
+    assert (found and found.span()) == (expected and expected.span())
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_NEGATION_PIECES), max_size=14), st.integers(0, 80), st.integers(0, 80))
+def test_the_denial_tokens_rule_out_only_matches_that_no_negation_holds(pieces, start, end):
+    """Given the offsets of the text's `DENIAL_TOKENS` tokens, `_negated` answers as without them
+    (for a match that ends at a word's end, in a text without `_CASE_FOLDS`)."""
+    import re
+
+    from ttpmap.classify._phrases import _CASE_FOLDS, DENIAL_TOKENS
+    from ttpmap.classify._vectorizer import _fold
+
+    text = "".join(pieces)
+    start, end = min(start, end, len(text)), min(max(start, end), len(text))
+    if any(c in text for c in _CASE_FOLDS) or re.match(r"\w", text[end : end + 1]):
+        return
+    denials = [m.start() for m in re.finditer(r"[a-z0-9]+", _fold(text)) if m.group() in DENIAL_TOKENS]
+    own = frozenset({"x"})
+    assert _negated(text, start, end, own, denials) == _negated(text, start, end, own)

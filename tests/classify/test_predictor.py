@@ -283,3 +283,12 @@ def test_a_damaged_predictor_is_a_model_error(tiny, cut):
     data = _saved(tiny.predictor_)
     with pytest.raises(ModelError, match="rebuild the model"):
         TechniquePredictor.load(data[:cut] if cut else b"not a zip")
+
+
+def test_a_batch_gets_the_probabilities_of_each_article_alone_to_the_bit(shipped, texts):
+    """Features and probabilities are computed for a whole batch at once: the same numbers as for
+    each article on its own."""
+    predictor = shipped.predictor
+    alone = np.vstack([predictor.predict_proba([text]) for text in texts])
+    np.testing.assert_array_equal(predictor.predict_proba(texts), alone)
+    np.testing.assert_array_equal(predictor.predict_proba(texts[::-1]), alone[::-1])

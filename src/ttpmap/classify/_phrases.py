@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, partial
 from importlib import resources
-from itertools import chain
+from itertools import chain, pairwise
 
 import numpy as np
 
@@ -173,11 +173,16 @@ class PhraseTable:
         return self._matches(text, candidates, lambda k: tokens.starts(_needs(patterns[k])[1]))
 
     def _matches(
-        self, text: str, candidates: Iterable[int], starts: Callable[[int], list[int]]
+        self,
+        text: str,
+        candidates: Iterable[int],
+        starts: Callable[[int], list[int]],
+        denials: Sequence[int] | None = None,
     ) -> list[tuple[int, int, int]]:
         """`find` over the `candidates` (pattern indices, in order) whose words the text has;
         `starts` gives, for a pattern whose first word constrains the tokens, the offsets (in order)
-        of the tokens where a match of it may start."""
+        of the tokens where a match of it may start; `denials`, if given, the offsets (in order) of
+        the text's `DENIAL_TOKENS` tokens (`_negated`)."""
         low = ""
         words: frozenset[str] = frozenset()
         out = []
@@ -189,7 +194,7 @@ class PhraseTable:
             else:
                 low = low or text.lower()
                 m = _first_match(regex, text, low, firsts)
-            m = _affirmed(regex, text, m, patterns[k])
+            m = _affirmed(regex, text, m, patterns[k], denials)
             if m is None:
                 continue
             # A match holds one of the anchors (as a whole word, if `whole`): tested only for an
@@ -262,19 +267,33 @@ def _first_match(regex: re.Pattern[str], text: str, low: str, firsts: Sequence[s
 
 
 def _affirmed(
-    regex: re.Pattern[str], text: str, m: re.Match[str] | None, pattern: str
+    regex: re.Pattern[str],
+    text: str,
+    m: re.Match[str] | None,
+    pattern: str,
+    denials: Sequence[int] | None = None,
 ) -> re.Match[str] | None:
     """`m`, or the next match of `regex`, that no negation holds: "did not encrypt any systems",
     "no files were encrypted", "before any ransomware was deployed" state that it did not happen."""
-    while m is not None and _negated(text, m.start(), m.end(), _pattern_words(pattern)):
+    while m is not None and _negated(text, m.start(), m.end(), _pattern_words(pattern), denials):
         m = regex.search(text, m.end())
     return m
 
 
-def _negated(text: str, start: int, end: int, own: frozenset[str]) -> bool:
+def _negated(
+    text: str, start: int, end: int, own: frozenset[str], denials: Sequence[int] | None = None
+) -> bool:
     """Whether a negation among the three words before `start` (in its sentence) or inside the
-    match denies it; a word of the pattern itself (``no ransom note``) and "not only" do not."""
+    match denies it; a word of the pattern itself (``no ransom note``) and "not only" do not.
+
+    `denials`, if given, are the offsets (in order) of the `DENIAL_TOKENS` tokens of `text` (which
+    holds none of `_CASE_FOLDS`): each match of `_NEGATION_HINT` holds such a token ("no" as a whole
+    word is one, "n't" ends with "t"), so without one in the window there is none."""
     lo = max(0, start - _NEGATION_REACH)
+    if denials is not None:
+        at = bisect_left(denials, lo)
+        if at == len(denials) or denials[at] >= end:
+            return False
     if _NEGATION_HINT.search(text, lo, end) is None:
         return False
     head = text[lo:start]
@@ -310,8 +329,10 @@ _NEGATORS = frozenset(["no", "not", "never", "without", "nor", "neither", "none"
 #: Tokens (letters and digits only) of which `denies` needs one to deny: a quick first test.
 DENIAL_TOKENS = _NEGATORS | {"t", "any"}
 # Any of the words `_negated` looks for (a cheap first test: most matches have none near them).
+# (no, not, none, nor, nothing, never, neither, without, cannot, any; factored, with a look-ahead
+# for their first letters: each position of the text not opening one of them fails at once.)
 _NEGATION_HINT = re.compile(
-    r"\b(?:no|not|never|without|nor|neither|none|nothing|cannot|any)\b|n['’]t\b", re.I
+    r"\b(?=[nwca])(?:n(?:o(?:t|ne|r|thing)?|e(?:ver|ither))|without|cannot|any)\b|n['’]t\b", re.I
 )
 _NEGATION_WORDS = re.compile(r"\w+(?:['’]\w+)?")
 _NEGATION_REACH = 60
@@ -338,6 +359,7 @@ def _compiled(pattern: str) -> _Compiled:
 # digit, or whose `str.lower` holds one: a text with one of them is searched without `_Tokens`.
 _CASE_FOLDS = frozenset("\u0130\u0131\u017f\u212a")
 _ALNUM = re.compile(r"[a-z0-9]+")
+_LEADING = re.compile(r"[^a-z0-9]+")
 _Alts = tuple[tuple[str, bool], ...]
 _NEEDS: dict[str, tuple[tuple[_Alts, ...], _Alts]] = {}
 _Prepared = tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...], tuple[bool, ...], _Alts, bool]
@@ -368,7 +390,10 @@ def _needs(pattern: str) -> tuple[tuple[_Alts, ...], _Alts]:
     regex has a non-word character or the text's start before it) and the ASCII letters and digits
     that open it are that token's first characters, lower-cased; a word that is only letters and
     digits (no ``*``, no ``-``) is followed by a non-word character or the end, so it is the token;
-    a hyphenated one opens one of its joins (`_opening_tokens`). A word with an alternative that opens with another character constrains nothing.
+    a hyphenated one opens one of its joins (`_opening_tokens`). An alternative that opens with
+    other characters holds the token that its first letters and digits open (`_inner_tokens`), but
+    a match of it starts before that token: its word constrains the tokens, not where matches start.
+    A word with an alternative that holds no letter or digit constrains nothing.
     """
     got = _NEEDS.get(pattern)
     if got is None:
@@ -376,14 +401,17 @@ def _needs(pattern: str) -> tuple[tuple[_Alts, ...], _Alts]:
         first: _Alts = ()
         for n, token in enumerate(t for t in pattern.lower().split() if t not in _GAPS):
             alts: list[tuple[str, bool]] = []
+            at_start = True  # every alternative opens where a token starts
             for alt in token.split("|"):
                 opens = _opening_tokens(alt)
+                if not opens:
+                    opens, at_start = _inner_tokens(alt), False
                 if not opens:
                     break
                 alts.extend(opens)
             else:
                 needs.append(tuple(dict.fromkeys(alts)))
-                first = needs[-1] if n == 0 else first
+                first = needs[-1] if n == 0 and at_start else first
         got = _NEEDS[pattern] = (tuple(needs), first)
     return got
 
@@ -399,6 +427,14 @@ def _opening_tokens(alt: str) -> list[tuple[str, bool]]:
     head = _ALNUM.match(parts[0])
     prefix = head.group() if head is not None else ""
     return [(prefix, prefix == alt)] if prefix else []
+
+
+def _inner_tokens(alt: str) -> list[tuple[str, bool]]:
+    """`_opening_tokens` of what follows the characters other than ASCII letters and digits that
+    open `alt` ("__eventfilter", "$web", "'quoted"): those become spaces in `tokenize`, so a match
+    holds a token there (empty if no letter or digit follows)."""
+    lead = _LEADING.match(alt)
+    return _opening_tokens(alt[lead.end() :]) if lead is not None and lead.end() < len(alt) else []
 
 
 class _Tokens:
@@ -480,8 +516,22 @@ class TokenView:
         """The view of a text folded by `_fold`, from the tokens of its sentences `spans` (`flat`,
         each sentence's followed by `SEPARATOR`, and their `ids`, -2 for the separator); None
         unless those are the text's tokens: no token crosses a sentence edge or lies outside."""
-        word = np.frombuffer(folded.encode("ascii"), dtype=np.uint8) > 32
         edges = np.fromiter(chain.from_iterable(spans), dtype=np.int64, count=2 * len(spans))
+        return cls._of_edges(folded, edges, ids, flat)
+
+    @classmethod
+    def whole(cls, folded: str, token_ids: Callable[[list[str]], np.ndarray]) -> TokenView | None:
+        """The view of a text folded by `_fold`, from all its tokens (`token_ids` gives their IDs):
+        for a text whose sentences split a token."""
+        flat = [*folded.split(), SEPARATOR]
+        return cls.of(folded, [(0, len(folded))], token_ids(flat), flat)
+
+    @classmethod
+    def _of_edges(
+        cls, folded: str, edges: np.ndarray, ids: np.ndarray, flat: Sequence[str]
+    ) -> TokenView | None:
+        """`of`, given the sentences' start and end offsets in order (`edges`)."""
+        word = np.frombuffer(folded.encode("ascii"), dtype=np.uint8) > 32
         if len(edges) and (np.any(edges[1:] < edges[:-1]) or edges[-1] > len(word)):
             return None
         inner = edges[(edges > 0) & (edges < len(word))]
@@ -497,6 +547,76 @@ class TokenView:
         seq = ids[kept]
         oov_at = np.flatnonzero(seq == -1)
         return cls(seq, offsets, oov_at, [flat[q] for q in kept[oov_at].tolist()])
+
+
+class TokenBatch(TokenView):
+    """The `TokenView` of several texts joined by one character each (as ``"\\n".join(texts)``):
+    offsets are into the joined text, in which the n-th text starts at ``bases[n]``; `owner` gives
+    the text of each token, and `ok` whether a text's tokens are held (as `TokenView.of` would
+    give a view of it, not None)."""
+
+    __slots__ = ("bases", "ok", "owner")
+
+    def __init__(self, view: TokenView, bases: np.ndarray, owner: np.ndarray, ok: np.ndarray) -> None:
+        super().__init__(view.ids, view.offsets, view.oov_at, view.oov)
+        self.bases = bases
+        self.owner = owner
+        self.ok = ok
+
+    @classmethod
+    def join(
+        cls,
+        texts: Sequence[str],
+        folded: Sequence[str | None],
+        spans: Sequence[Sequence[tuple[int, int]]],
+        ids: np.ndarray,
+        flat: Sequence[str],
+    ) -> TokenBatch:
+        """`TokenView.of` of several `texts` at once: their `_fold` (None for a text with U+0130,
+        which is not held), their sentences `spans`, and the tokens of all those sentences in order
+        (`flat`, each sentence's followed by `SEPARATOR`) with their `ids`."""
+        lengths = np.array([len(t) for t in texts], dtype=np.int64)
+        bases = np.zeros(len(texts), dtype=np.int64)
+        np.cumsum(lengths[:-1] + 1, out=bases[1:])
+        n_sents = np.array([len(s) for s in spans], dtype=np.int64)
+        of = np.repeat(np.arange(len(texts)), 2 * n_sents)  # the text of each sentence edge
+        edges = np.fromiter(chain.from_iterable(chain.from_iterable(spans)), dtype=np.int64, count=len(of))
+        joined = " ".join(f if f is not None else " " * len(t) for t, f in zip(texts, folded, strict=True))
+        word = np.frombuffer(joined.encode("ascii"), dtype=np.uint8) > 32
+        ok = np.array([f is not None for f in folded], dtype=bool)
+        # a text whose sentence edges go back, leave it, or split a token is not held
+        bad = (edges < 0) | (edges > lengths[of])
+        bad[1:] |= (edges[1:] < edges[:-1]) & (of[1:] == of[:-1])
+        at = np.clip(edges + bases[of], 1, max(len(word) - 1, 1))
+        if len(word) > 1:
+            bad |= word[at - 1] & word[at] & (edges > 0) & (edges < lengths[of])
+        ok[of[bad]] = False
+        opens = np.empty(len(word), dtype=bool)
+        opens[:1] = word[:1]
+        np.greater(word[1:], word[:-1], out=opens[1:])  # a word character after a space
+        offsets = np.flatnonzero(opens)
+        owner = np.searchsorted(bases, offsets, side="right") - 1
+        size = _sizes(ids, n_sents)  # each text's entries of `ids`
+        ok &= np.bincount(owner, minlength=len(texts)) == size - n_sents
+        kept = ids != -2
+        if not ok.all():
+            kept &= np.repeat(ok, size) if int(size.sum()) == len(ids) else False
+            offsets, owner = offsets[ok[owner]], owner[ok[owner]]
+        seq = ids[kept]
+        oov = list(map(flat.__getitem__, np.flatnonzero(kept & (ids == -1)).tolist()))
+        view = TokenView(seq, offsets, np.flatnonzero(seq == -1), oov)
+        return cls(view, bases, owner, ok)
+
+
+def _sizes(ids: np.ndarray, n_sents: np.ndarray) -> np.ndarray:
+    """How many entries of `ids` (tokens and separators, -2) each text has, its `n_sents` sentences
+    each ending with a separator; all 0 unless `ids` ends with one and holds that many."""
+    ends = np.flatnonzero(ids == -2)
+    size = np.zeros(len(n_sents), dtype=np.int64)
+    if len(ends) and len(ends) == int(n_sents.sum()) and ends[-1] == len(ids) - 1:
+        last = np.cumsum(n_sents) - 1
+        size[:] = np.diff(np.where(last >= 0, ends[np.maximum(last, 0)] + 1, 0), prepend=0)
+    return size
 
 
 class VocabFilter:
@@ -535,6 +655,14 @@ class VocabFilter:
         self.word_kind = kind[self.word_pattern]
         self.alone = n_words == 1  # patterns with one tested word
         self._index_words(atoms, words)
+        # the vocabulary IDs of `DENIAL_TOKENS` (ID -1 last, False), and those outside it
+        self.denial = np.zeros(len(words) + 1, dtype=bool)
+        ids = [bisect_left(words, w) for w in sorted(DENIAL_TOKENS)]
+        inside = [
+            i for i, w in zip(ids, sorted(DENIAL_TOKENS), strict=True) if i < len(words) and words[i] == w
+        ]
+        self.denial[inside] = True
+        self.denial_outside = DENIAL_TOKENS - {words[i] for i in inside}
 
     def _index_words(self, atoms: dict[tuple[str, bool], list[int]], words: Sequence[str]) -> None:
         """The tested words of each vocabulary ID (`id_words` from `id_ptr`, ID -1 last, holding
@@ -559,6 +687,9 @@ class VocabFilter:
         self.id_words = np.array([w for _, w in ordered], dtype=np.int64)
         self.prefixes = sorted(self.outside_prefix)
         self.prefix_words = [self.outside_prefix[p] for p in self.prefixes]
+        # the first three characters (or all, if fewer) of each prefix and whole word outside: a
+        # token outside the vocabulary whose first one, two or three are none of them holds none
+        self.heads = frozenset(a[:3] for a in [*self.prefixes, *self.outside_whole])
         # the longest other prefix that each prefix starts with (-1: none): in sorted order, the
         # prefixes of one are a chain of those before it, kept on a stack
         self.prefix_parent = []
@@ -592,46 +723,108 @@ class VocabFilter:
         """Which patterns (by position in `indices`) to search for, and for each pattern index
         with a first word, the offsets (in order) of the tokens of that word in a stretch of the
         text that holds a token of each of the pattern's `_tested` words."""
-        keep = self.unconstrained.copy()
-        starts: dict[int, list[int]] = {}
+        keep, starts = self._places_of(text, view, np.zeros(1, dtype=np.int64))
+        return keep[0], starts[0]
+
+    def places(
+        self, texts: Sequence[str], batch: TokenBatch
+    ) -> list[tuple[list[int], dict[int, list[int]], list[int]] | None]:
+        """For each of `texts`, whose tokens `batch` holds, the pattern indices to search for in it
+        and where (`matches` takes them): `_places` for every text at once; None for a text that
+        `batch` does not hold."""
+        keep, starts = self._places_of("\n".join(texts), batch, batch.bases, batch.owner)
+        indices = self.indices
+        return [
+            ([indices[i] for i in np.flatnonzero(row).tolist()], found, denials) if ok else None
+            for row, found, denials, ok in zip(
+                keep, starts, self._denials(batch), batch.ok.tolist(), strict=True
+            )
+        ]
+
+    def _denials(self, batch: TokenBatch) -> list[list[int]]:
+        """For each text of `batch`, the offsets of its `DENIAL_TOKENS` tokens, in order."""
+        found = self.denial[batch.ids]  # ID -1 indexes the last cell, which is False
+        if self.denial_outside and batch.oov:
+            outside = [
+                q for q, t in zip(batch.oov_at.tolist(), batch.oov, strict=True) if t in self.denial_outside
+            ]
+            found[outside] = True
+        at = np.flatnonzero(found)
+        owner = batch.owner[at]
+        local = (batch.offsets[at] - batch.bases[owner]).tolist()
+        cut = np.searchsorted(owner, np.arange(len(batch.bases) + 1)).tolist()
+        return [local[a:b] for a, b in pairwise(cut)]
+
+    def matches(
+        self, text: str, candidates: list[int], starts: dict[int, list[int]], denials: list[int]
+    ) -> list[tuple[int, int, int]]:
+        """``table.find(text, only)`` from what `places` gave for `text`."""
+        if not text.isascii() and any(c in text for c in _CASE_FOLDS):
+            return self.table._search(text, self.indices)
+        if not candidates:
+            return []
+        return self.table._matches(text, candidates, lambda k: starts.get(k, []), denials)
+
+    def _places_of(
+        self, text: str, view: TokenView, bases: np.ndarray, owner: np.ndarray | None = None
+    ) -> tuple[np.ndarray, list[dict[int, list[int]]]]:
+        """`_places` of the texts joined in `text`, the n-th from offset ``bases[n]``, the tokens of
+        `view` (offsets into `text`) being those of the texts `owner` (None: all of the first)."""
+        n = len(self.indices)
+        keep = np.tile(self.unconstrained, (len(bases), 1))
+        starts: list[dict[int, list[int]]] = [{} for _ in bases]
         token, word = self._held(view)
         if not len(word):
             return keep, starts
         pattern = self.word_pattern[word]
+        group = pattern if owner is None else owner[token] * n + pattern  # a pattern in one text
         offsets = view.offsets[token]
         width = len(text) + 1
-        key = pattern * width + _stretches(text, offsets, self.word_kind[word])  # pattern, stretch
+        key = group * width + _stretches(text, offsets, self.word_kind[word])  # group, stretch
         first = self.first_word[word]
         others = np.sort(key[~first])  # stretches with a pattern's other word
-        keep[pattern[~first & self.alone[pattern]]] = True  # the tested word of a pattern that has one
+        flat_keep = keep.reshape(-1)
+        flat_keep[group[~first & self.alone[pattern]]] = True  # the tested word of a pattern that has one
         opens = np.flatnonzero(first)
         ok = self.alone[pattern[opens]]
         if len(others):
             at = key[opens]
             ok |= others[np.minimum(np.searchsorted(others, at), len(others) - 1)] == at
         opens = opens[ok]
-        places = _distinct(pattern[opens] * width + offsets[opens])  # by pattern, then offset
+        places = _distinct(group[opens] * width + offsets[opens])  # by group, then offset
         if not len(places):
             return keep, starts
         of = places // width
-        keep[of] = True
-        edges = [0, *(np.flatnonzero(of[1:] != of[:-1]) + 1).tolist(), len(places)]
-        at = (places % width).tolist()
-        indices = self.indices
-        for i, a, b in zip(of[edges[:-1]].tolist(), edges[:-1], edges[1:], strict=True):
-            starts[indices[i]] = at[a:b]
+        flat_keep[of] = True
+        at = (places % width - bases[of // n]).tolist()  # offsets in each text
+        edges = np.flatnonzero(np.r_[True, of[1:] != of[:-1]])  # where each group's places start
+        group = of[edges]
+        lo, hi = edges.tolist(), [*edges[1:].tolist(), len(places)]
+        pattern_of = [self.indices[i] for i in (group % n).tolist()]
+        cut = np.searchsorted(group // n, np.arange(len(bases) + 1)).tolist()  # groups by text
+        for t, (a, b) in enumerate(pairwise(cut)):
+            if a < b:  # pattern index -> its slice of `at`, made in C
+                runs = map(at.__getitem__, map(slice, lo[a:b], hi[a:b]))
+                starts[t] = dict(zip(pattern_of[a:b], runs, strict=True))
         return keep, starts
 
     def _held(self, view: TokenView) -> tuple[np.ndarray, np.ndarray]:
         """Pairs of a token (its position in `view`) and a tested word that it holds."""
         ids = view.ids
         count = self.id_count[ids]  # ID -1 indexes the last cell, which counts none
-        token = np.repeat(np.arange(len(ids)), count)
-        first = np.repeat(self.id_ptr[ids] - (np.cumsum(count) - count), count)
+        some = np.flatnonzero(count)  # the tokens that hold a tested word (a tenth of them)
+        count = count[some]
+        token = np.repeat(some, count)
+        first = np.repeat(self.id_ptr[ids[some]] - (np.cumsum(count) - count), count)
         word = self.id_words[first + np.arange(len(token))]
         if not view.oov or not (self.outside_prefix or self.outside_whole):
             return token, word
-        known = {t: held for t in set(view.oov) if (held := self._outside(t))}
+        heads = self.heads
+        known = {
+            t: held
+            for t in set(view.oov)
+            if (t[:3] in heads or t[:2] in heads or t[:1] in heads) and (held := self._outside(t))
+        }
         extra_token: list[int] = []
         extra_word: list[int] = []
         if known:

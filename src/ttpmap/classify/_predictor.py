@@ -14,7 +14,7 @@ import math
 import os
 import zipfile
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from itertools import islice
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
@@ -25,7 +25,7 @@ from ttpmap._exceptions import ModelError
 from ttpmap._gc import gc_paused
 from ttpmap._results import Evidence, Tactic, Technique
 from ttpmap.classify._mentions import MentionIndex
-from ttpmap.classify._phrases import PhraseTable, TokenView, VocabFilter
+from ttpmap.classify._phrases import PhraseTable, TokenBatch, TokenView, VocabFilter
 from ttpmap.classify._text import check_texts, sentences_of
 from ttpmap.classify._vectorizer import Csr, SentenceVectorizer, _fold, split_span_tokens
 
@@ -77,6 +77,8 @@ class _Scored(NamedTuple):
     by_id: dict[int, list[int]]
     by_name: dict[int, list[int]]
     tokens: TokenView | None  # the text's tokens, for the phrase table (None: it tokenizes again)
+    places: tuple[list[int], dict[int, list[int]], list[int]] | None = None  # `VocabFilter.places`
+    proba: np.ndarray | None = None  # the calibrated probabilities of `features`, if computed
 
 
 class _Weights:
@@ -143,11 +145,13 @@ class _Weights:
             import scipy.sparse as sp
 
             Xs = sp.csr_matrix((X.data, X.indices, X.indptr), shape=X.shape)
-            out = np.asarray(Xs[:, :n_hot] @ self.dense).astype(np.float32, copy=False)
+            out = np.ascontiguousarray(Xs[:, :n_hot] @ self.dense, dtype=np.float32)
             rest = Xs[:, n_hot:] @ self.sparse.to_scipy()
-            # Each entry of `rest` added once, as a scatter would; the other cells add 0.0, which
-            # changes nothing (a product that starts from zeros never holds -0.0).
-            out += rest.toarray()
+            # Each entry of `rest` added to its cell (SciPy's product holds no duplicate: one entry
+            # per cell), as ``out += rest.toarray()`` would, without making and adding a dense copy.
+            cells = np.repeat(np.arange(X.shape[0], dtype=np.int64) * k, np.diff(rest.indptr))
+            cells += rest.indices
+            out.reshape(-1)[cells] += rest.data
         else:
             out = np.zeros((X.shape[0], k), dtype=np.float32)
             _add_dense_rows(out, X, self.dense)
@@ -210,13 +214,19 @@ def _score(
     family: tuple[np.ndarray, np.ndarray],
     train_examples: np.ndarray,
     floor: float = -math.inf,
+    vocab: VocabFilter | None = None,
+    calibrate: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> Iterator[_Scored]:
-    """Sentence scores, mentions and article features of each text, in batches of `_BATCH`."""
+    """Sentence scores, mentions and article features of each text, in batches of `_BATCH`, with
+    where to look for the phrases of `vocab` (if given) in each, and the features' probabilities
+    (if `calibrate` is given: it maps features to them)."""
     for lo in range(0, len(texts), _BATCH):
         # A whole batch is scored before the first of it is yielded: its tokens (a list of
         # ~100,000 strings) are then freed, not held while the caller works, which a garbage
         # collection in between would otherwise walk through.
-        yield from _score_batch(texts[lo : lo + _BATCH], vec, W, b, mentions, family, train_examples, floor)
+        yield from _score_batch(
+            texts[lo : lo + _BATCH], vec, W, b, mentions, family, train_examples, floor, vocab, calibrate
+        )
 
 
 def _score_batch(
@@ -228,6 +238,8 @@ def _score_batch(
     family: tuple[np.ndarray, np.ndarray],
     train_examples: np.ndarray,
     floor: float,
+    vocab: VocabFilter | None = None,
+    calibrate: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> list[_Scored]:
     sents_list = [sentences_of(t) for t in chunk]
     folded = [None if "\u0130" in t else _fold(t) for t in chunk]
@@ -239,25 +251,44 @@ def _score_batch(
     bounds = np.zeros(len(chunk) + 1, dtype=np.int64)
     np.cumsum([len(s) for s in sents_list], out=bounds[1:])
     pooled = _pooled(S_all, bounds, b, floor)
-    out = []
+    places = (
+        None if vocab is None else vocab.places(chunk, TokenBatch.join(chunk, folded, sents_list, ids, flat))
+    )
+    found, views = [], []
     for i, (text, sents) in enumerate(zip(chunk, sents_list, strict=True)):
         row, end = int(bounds[i]), int(bounds[i + 1])
         tok_lo = int(ends[row - 1]) + 1 if row else 0
         tok_hi = int(ends[end - 1]) + 1
         first, last = np.searchsorted(at, [tok_lo, tok_hi]).tolist()
         text_flat = flat[tok_lo:tok_hi]
-        by_id, by_name = mentions.find(
-            text,
-            sents,
-            text_flat,
-            (ends[row:end] - tok_lo).tolist(),
-            (at[first:last] - tok_lo, lengths[first:last]),
+        found.append(
+            mentions.find(
+                text,
+                sents,
+                text_flat,
+                (ends[row:end] - tok_lo).tolist(),
+                (at[first:last] - tok_lo, lengths[first:last]),
+            )
         )
-        features = _doc_features(pooled[i], end - row, by_id, by_name, family, train_examples)
         fold = folded[i]
-        view = None if fold is None else TokenView.of(fold, sents, ids[tok_lo:tok_hi], text_flat)
-        out.append(_Scored(features, sents, S_all[row:end], by_id, by_name, view))
-    return out
+        view = None
+        if (places is None or places[i] is None) and vocab is not None and fold is not None:
+            view = TokenView.whole(fold, vec.token_ids)  # a text the batch does not hold
+        views.append(view)
+    F = _doc_features(pooled, np.diff(bounds).tolist(), found, family, train_examples)
+    P = None if calibrate is None else calibrate(F)
+    return [
+        _Scored(
+            F[i],
+            sents_list[i],
+            S_all[bounds[i] : bounds[i + 1]],
+            *found[i],
+            views[i],
+            None if places is None else places[i],
+            None if P is None else P[i],
+        )
+        for i in range(len(chunk))
+    ]
 
 
 def _pooled(
@@ -337,23 +368,24 @@ def _pool_dense(S: np.ndarray, floor: float, out: np.ndarray) -> None:
 
 def _doc_features(
     pooled: np.ndarray,
-    n: int,
-    by_id: Mapping[int, list[int]],
-    by_name: Mapping[int, list[int]],
+    n: Sequence[int],
+    found: Sequence[tuple[Mapping[int, list[int]], Mapping[int, list[int]]]],
     family: tuple[np.ndarray, np.ndarray],
     train_examples: np.ndarray,
 ) -> np.ndarray:
-    """The `_FEATURES` of every class for one article of `n` sentences, from its `_pooled` ones."""
-    F = np.empty((len(pooled), len(_FEATURES)))
-    F[:, :_POOLED] = pooled
+    """The `_FEATURES` of every class for each article, shape ``(articles, classes, features)``,
+    from its `_pooled` ones, its number of sentences `n` and its mentions (by ID, by name)."""
+    F = np.empty((*pooled.shape[:2], len(_FEATURES)))
+    F[:, :, :_POOLED] = pooled
     starts, owner = family
-    F[:, 5] = np.maximum.reduceat(F[:, 0], starts)[owner]
-    F[:, 6:8] = 0.0
-    for col, mentions in ((6, by_id), (7, by_name)):
-        if mentions:
-            F[list(mentions), col] = np.log1p([len(hits) for hits in mentions.values()])
-    F[:, 8] = np.log1p(train_examples)
-    F[:, 9] = math.log(n)
+    F[:, :, 5] = np.maximum.reduceat(F[:, :, 0], starts, axis=1)[:, owner]
+    F[:, :, 6:8] = 0.0
+    for i, mentioned in enumerate(found):
+        for col, mentions in zip((6, 7), mentioned, strict=True):
+            if mentions:
+                F[i, list(mentions), col] = np.log1p([len(hits) for hits in mentions.values()])
+    F[:, :, 8] = np.log1p(train_examples)
+    F[:, :, 9] = np.array([math.log(k) for k in n])[:, None]
     return F
 
 
@@ -494,10 +526,11 @@ class TechniquePredictor:
     # -- predicting ------------------------------------------------------------------------------
 
     def _calibrated(self, F: np.ndarray) -> np.ndarray:
+        """The probability of each class from its features (the last axis of `F`)."""
         mean, scale, w, b = self.calibrator_
         z = ((F - mean) / scale) @ w + b
         p: np.ndarray = np.exp(-np.logaddexp(0.0, -z))  # the logistic function, without overflow
-        named = F[:, NAME_COL] > 0
+        named = F[..., NAME_COL] > 0
         p[named] = np.maximum(p[named], self.mention_floor_)
         return p
 
@@ -505,6 +538,10 @@ class TechniquePredictor:
         self, X: Iterable[str]
     ) -> Iterator[tuple[str, np.ndarray, _Scored, dict[int, tuple[tuple[int, ...], bool]]]]:
         texts = check_texts(X)
+        table = self.phrases_
+        active = table.active
+        class_of, precision = table.classes.tolist(), table.precision.tolist()
+        vocab = self._vocab_filter(active)
         scored = _score(
             texts,
             self.vectorizer_,
@@ -514,13 +551,11 @@ class TechniquePredictor:
             self.family_,
             self.train_examples_,
             self.score_floor,
+            vocab,
+            self._calibrated,
         )
-        table = self.phrases_
-        active = table.active
-        class_of, precision = table.classes.tolist(), table.precision.tolist()
-        vocab = self._vocab_filter(active)
         for text, s in zip(texts, scored, strict=True):
-            p = self._calibrated(s.features)
+            p = self._calibrated(s.features) if s.proba is None else s.proba
             if self.short_margin is not None and len(s.sentences) <= _SHORT_SENTENCES:
                 best = (s.scores + self.intercept_).max(axis=0) if len(s.sentences) else p * 0 - np.inf
                 sure = best >= self.short_margin
@@ -529,9 +564,12 @@ class TechniquePredictor:
             # whether the phrases decide it)
             phrased: dict[int, tuple[tuple[int, ...], bool]] = {}
             starts: list[int] = []
-            found = (
-                table.find(text, active) if vocab is None or s.tokens is None else vocab.find(text, s.tokens)
-            )
+            if vocab is None:
+                found = table.find(text, active)
+            elif s.places is not None:
+                found = vocab.matches(text, *s.places)
+            else:
+                found = table.find(text, active) if s.tokens is None else vocab.find(text, s.tokens)
             for k, start, _ in found:
                 j = class_of[k]
                 starts = starts or [a for a, _ in s.sentences]
