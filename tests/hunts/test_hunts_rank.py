@@ -112,8 +112,12 @@ LINUX_ARTICLE = (
 )
 
 
-def _tech(tid: str, confidence: float, sentence: str) -> Technique:
-    return Technique(tid, "", (), confidence, (Evidence(sentence, 0, len(sentence)),))
+def _tech(tid: str, confidence: float, sentence: str, source: str = "model", article: str = "") -> Technique:
+    """A technique whose evidence is `sentence`, at its place in `article` (else at offset 0)."""
+    start = article.index(sentence) if article else 0
+    return Technique(
+        tid, "", (), confidence, (Evidence(sentence, start, start + len(sentence)),), source=source
+    )
 
 
 def test_recommend_drops_hunts_for_other_platforms(pack):
@@ -245,16 +249,14 @@ RDP_ARTICLE = (
 )
 
 
-def test_a_hunt_for_the_event_id_the_article_names_outranks_one_generic_phrase(pack):
-    def tech(tid: str, confidence: float, sentence: str, source: str) -> Technique:
-        start = RDP_ARTICLE.index(sentence)
-        return Technique(
-            tid, "", (), confidence, (Evidence(sentence, start, start + len(sentence)),), source=source
-        )
+def _shown_by(tid: str, confidence: float, sentence: str, source: str) -> Technique:
+    return _tech(tid, confidence, sentence, source, RDP_ARTICLE)
 
+
+def test_a_hunt_for_the_event_id_the_article_names_outranks_one_generic_phrase(pack):
     techs = [
-        tech("T1486", 0.92, "Once a password worked, the operators logged on over RDP", "phrase"),
-        tech("T1110.001", 0.44, "Our honeypots recorded password guessing against Windows", "name"),
+        _shown_by("T1486", 0.92, "Once a password worked, the operators logged on over RDP", "phrase"),
+        _shown_by("T1110.001", 0.44, "Our honeypots recorded password guessing against Windows", "name"),
     ]
     ids = [h.id for h in pack.recommend(techs, RDP_ARTICLE).hunts]
     assert ids[0] == "UC_RDP_BRUTE_FORCE_FAILED_LOGON", ids
@@ -288,14 +290,8 @@ def test_detection_observables_take_odd_values_without_error(value):
 def test_a_hunt_for_tunnelling_tools_the_article_never_names_ranks_below_the_rdp_hunts(pack):
     # UC_RDP_TUNNEL looks for four programs (plink, ssh, chisel, ngrok) forwarding port 3389: an RDP
     # article that names none of them is not about a tunnel
-    sentence = "Once a password worked, the operators logged on over RDP and disabled the antivirus"
-    start = RDP_ARTICLE.index(sentence)
-    rdp = Technique(
-        "T1021.001", "", (), 0.75, (Evidence(sentence, start, start + len(sentence)),), source="model"
-    )
-    guess = "Our honeypots recorded password guessing against Windows"
-    g = RDP_ARTICLE.index(guess)
-    brute = Technique("T1110.001", "", (), 0.67, (Evidence(guess, g, g + len(guess)),), source="model")
+    rdp = _shown_by("T1021.001", 0.75, "Once a password worked, the operators logged on over RDP", "model")
+    brute = _shown_by("T1110.001", 0.67, "Our honeypots recorded password guessing against Windows", "model")
     ids = [h.id for h in pack.recommend([rdp, brute], RDP_ARTICLE).hunts]
     assert ids.index("UC_RDP_BRUTE_FORCE_FAILED_LOGON") < ids.index("UC_RDP_TUNNEL"), ids
     tunnel = RDP_ARTICLE.replace("logged on over RDP", "tunnelled RDP out with plink")
