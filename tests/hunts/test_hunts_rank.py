@@ -37,6 +37,29 @@ def test_infer_platforms(text, platforms):
     assert set(infer_platforms(text)) == platforms
 
 
+def _sentences(*parts: str) -> tuple[str, list[Evidence]]:
+    text, out = "", []
+    for part in parts:
+        start = len(text) + (1 if text else 0)
+        text = f"{text} {part}" if text else part
+        out.append(Evidence(part, start, len(text)))
+    return text, out
+
+
+@pytest.mark.parametrize(
+    ("parts", "platforms"),
+    [
+        (("The loader runs on Windows.", "On macOS and Linux the added code does nothing."), {"windows"}),
+        (("The implant targets Windows servers.", "Linux hosts are not affected."), {"windows"}),
+        (("The backdoor doesn't run on macOS.", "On Linux it adds a cron job."), {"linux"}),
+        (("It cannot spread further.", "On Ubuntu it adds a crontab entry."), {"linux"}),
+    ],
+)
+def test_a_sentence_that_denies_its_platforms_does_not_count(parts, platforms):
+    text, sentences = _sentences(*parts)
+    assert set(infer_platforms(text, sentences)) == platforms
+
+
 def test_platform_evidence_is_the_sentence():
     text = "First sentence here. Then the actor ran schtasks on the server."
     sentences = [Evidence(text[0:20], 0, 20), Evidence(text[21:], 21, len(text))]

@@ -149,6 +149,14 @@ _UNIX_SHARED: Final = frozenset(
 )  # fmt: skip
 _NOT_CUES: Final[dict[str, tuple[str, ...]]] = {"azure": ("azure ad",)}  # "Azure AD" is identity (SaaS)
 _WINDOWS_FILE: Final = re.compile(r"\.(?:exe|dll|lnk|hta|vbs|bat|ps1|msi)\b", re.IGNORECASE)
+# a sentence that says the platforms it names are not involved ("on macOS and Linux the code does
+# nothing", "Linux hosts are not affected"): its cues do not count
+_PLATFORM_DENIAL: Final = re.compile(
+    r"\b(?:does|do|did)\s+nothing\b|\bunaffected\b"
+    r"|\bnot\s+(?:affected|vulnerable|targeted|impacted|supported)\b"
+    r"|\b(?:does|do|did|is|are|was|were)(?:\s+not|n['’]t)\s+(?:run|work|affect|target|impact|execute|function)",
+    re.IGNORECASE,
+)
 
 _PRODUCT_PLATFORM: Final[dict[str, str]] = {
     "windows": "windows",
@@ -334,11 +342,12 @@ def infer_platforms(
     if words is None:
         words = article_words(text)
     found: dict[str, Evidence] = {}
+    denied = [(s.start, s.end) for s in sentences if _PLATFORM_DENIAL.search(s.text)]
     unix_only = False  # every Linux cue found is one macOS shares
     for platform in PLATFORMS:
         anycase, written = _CUES[platform]
-        cued = [(h, c) for c in anycase if _may_hold(c, words) and (h := _find(lower, c))[0] >= 0]
-        cued += [(h, c) for c in written if _may_hold(c, words) and (h := _find(text, c))[0] >= 0]
+        cued = [(h, c) for c in anycase if _may_hold(c, words) and (h := _told(lower, c, denied))[0] >= 0]
+        cued += [(h, c) for c in written if _may_hold(c, words) and (h := _told(text, c, denied))[0] >= 0]
         hits = [h for h, _ in cued]
         if platform == "windows" and (m := _WINDOWS_FILE.search(text)) is not None:
             hits.append((m.start(), m.end()))
@@ -352,13 +361,21 @@ def infer_platforms(
     return found
 
 
-def _find(haystack: str, cue: str) -> tuple[int, int]:
-    """The first ``(start, end)`` of `cue` in `haystack` as a whole word (a trailing ``*``: a word
-    start), or ``(-1, -1)``."""
+def _told(haystack: str, cue: str, denied: Sequence[tuple[int, int]]) -> tuple[int, int]:
+    """`_find` of `cue` outside the `denied` spans (sentences that deny their platforms)."""
+    hit = _find(haystack, cue)
+    while hit[0] >= 0 and any(a <= hit[0] < b for a, b in denied):
+        hit = _find(haystack, cue, hit[1])
+    return hit
+
+
+def _find(haystack: str, cue: str, start_at: int = 0) -> tuple[int, int]:
+    """The first ``(start, end)`` from `start_at` of `cue` in `haystack` as a whole word (a trailing
+    ``*``: a word start), or ``(-1, -1)``."""
     prefix = cue.endswith("*")
     needle = cue.rstrip("*")
     excluded = _NOT_CUES.get(needle, ())
-    start = haystack.find(needle)
+    start = haystack.find(needle, start_at)
     while start >= 0:
         end = start + len(needle)
         left_ok = start == 0 or not _is_word_char(haystack[start - 1]) or not _is_word_char(needle[0])
