@@ -148,10 +148,11 @@ class _Weights:
             out = np.ascontiguousarray(Xs[:, :n_hot] @ self.dense, dtype=np.float32)
             rest = Xs[:, n_hot:] @ self.sparse.to_scipy()
             # Each entry of `rest` added to its cell (SciPy's product holds no duplicate: one entry
-            # per cell), as ``out += rest.toarray()`` would, without making and adding a dense copy.
+            # per cell), as ``out += rest.toarray()`` would, without making and adding a dense copy;
+            # `np.add.at` does it in one pass, where ``out[cells] += ...`` gathers, adds and scatters.
             cells = np.repeat(np.arange(X.shape[0], dtype=np.int64) * k, np.diff(rest.indptr))
             cells += rest.indices
-            out.reshape(-1)[cells] += rest.data
+            np.add.at(out.reshape(-1), cells, rest.data)
         else:
             out = np.zeros((X.shape[0], k), dtype=np.float32)
             _add_dense_rows(out, X, self.dense)
