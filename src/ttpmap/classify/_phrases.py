@@ -884,8 +884,18 @@ def _other_after(
         return others[np.minimum(np.searchsorted(others, at), len(others) - 1)] == at
     later = np.sort(key[rest] * width + offsets[rest])
     mine = at * width + offsets[opens]
-    found = later[np.minimum(np.searchsorted(later, mine, side="right"), len(later) - 1)]
-    return (found > mine) & (found < (at + 1) * width)
+    return _next_above(later, mine) < (at + 1) * width
+
+
+def _next_above(values: np.ndarray, needles: np.ndarray) -> np.ndarray:
+    """For each needle, the least of the sorted `values` above it (the largest int64 if none).
+    The needles are searched for in sorted order: a binary search then starts where the last ended,
+    which is several times faster than searching for them in a random order."""
+    order = np.argsort(needles)
+    pos = np.searchsorted(values, needles[order], side="right")
+    out = np.empty(len(needles), dtype=np.int64)
+    out[order] = np.append(values, np.iinfo(np.int64).max)[pos]
+    return out
 
 
 def _distinct(values: np.ndarray) -> np.ndarray:
