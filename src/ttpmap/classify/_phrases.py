@@ -881,10 +881,12 @@ def _other_after(
     rest = ~first
     if (int(key.max()) + 1) * width >= 2**62:  # keys with offsets would not fit: the same stretch only
         others = np.sort(key[rest])
-        return others[np.minimum(np.searchsorted(others, at), len(others) - 1)] == at
+        same: np.ndarray = others[np.minimum(np.searchsorted(others, at), len(others) - 1)] == at
+        return same
     later = np.sort(key[rest] * width + offsets[rest])
     mine = at * width + offsets[opens]
-    return _next_above(later, mine) < (at + 1) * width
+    found: np.ndarray = _next_above(later, mine) < (at + 1) * width
+    return found
 
 
 def _next_above(values: np.ndarray, needles: np.ndarray) -> np.ndarray:
