@@ -150,8 +150,8 @@ _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
 
 
 def _packed(raw: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The bytes ``raw[s:s + n]`` of each start s and length n (at most 16) as two little-endian
-    uint64, zero past n; `raw` holds at least 15 bytes after each start."""
+    """The bytes ``raw[s:s + n]`` of each start s and length n (its first 16 bytes if longer) as two
+    little-endian uint64, zero past n; `raw` holds at least 15 bytes after each start."""
     at = np.ndarray((len(raw) - 7,), dtype="<u8", buffer=raw, strides=(1,))  # the 8 bytes from each
     lo = at[starts]
     lo &= _MASKS[np.minimum(lens, 8)]
@@ -188,7 +188,8 @@ class _Packed:
         self.map = _IntMap(keys, np.arange(len(words), dtype=np.int64)) if self.usable else None
 
     def find(self, raw: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
-        """The ID of the token of each start and length (at most `_PACKED`) in `raw`, -1 if none."""
+        """The ID of the token of each start and length in `raw`, -1 if none or if it is longer
+        than `_PACKED` (no word of the map has its length)."""
         assert self.map is not None
         lo, hi = _packed(raw, starts, lens)
         at = self.map.get(_packed_key(lo, hi, lens))
@@ -439,11 +440,9 @@ class SentenceVectorizer:
         if not packed.usable:
             return tokens._replace(ids=self.token_ids(tokens.strings(np.arange(len(starts)))))
         lens = ends - starts
-        short = lens <= _PACKED
-        ids = np.full(len(starts), -1, dtype=np.int64)
-        ids[short] = packed.find(raw, starts[short], lens[short])
+        ids = packed.find(raw, starts, lens)  # -1 for the longer tokens, looked up below
         ids[(lens == 1) & (raw[starts] == 0)] = -2  # SEPARATOR
-        long = np.flatnonzero(~short)
+        long = np.flatnonzero(lens > _PACKED)
         if len(long):
             ids[long] = self.token_ids(tokens.strings(long))
         return tokens._replace(ids=ids)
