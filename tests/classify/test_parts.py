@@ -43,6 +43,48 @@ def test_span_tokens_are_the_tokens_of_the_pieces():
     assert split_span_tokens(texts[1:2], spans[1:2])[:3] == ["i", "stanbul", "5k"]
 
 
+_PIECES = [
+    "a",
+    "ab",
+    "abcdefgh",
+    "abcdefghi",
+    "abcdefghijklmnop",
+    "abcdefghijklmnopq",
+    "x" * 40,
+    "7z",
+    "İ",
+    "é",
+]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(
+    texts=st.lists(
+        st.lists(st.sampled_from([*_PIECES, " ", ". ", "-", "\n", ". Next "]), max_size=30).map("".join),
+        min_size=1,
+        max_size=4,
+    ),
+    vocab=st.lists(st.sampled_from([*_PIECES[:8], "next", "abcdefghijklmnopqr", "ie"]), max_size=8),
+    marked=st.lists(st.integers(0, 200), max_size=12),
+)
+def test_span_tokens_are_the_split_tokens_and_their_ids(texts, vocab, marked):
+    from ttpmap.classify._vectorizer import _fold, split_span_tokens
+
+    vec = SentenceVectorizer(min_df=1)
+    vec.fit_transform([" ".join(vocab) or "zzz"])
+    spans = [sentences_of(t) for t in texts]
+    folded = [None if "\u0130" in t else _fold(t) for t in texts]
+    flat = split_span_tokens(texts, spans, folded)
+    tokens = vec.span_tokens(texts, spans, folded)
+    np.testing.assert_array_equal(tokens.ids, vec.token_ids(flat))
+    assert tokens.strings(np.arange(len(flat))) == flat
+    at = np.unique(np.array([m % len(flat) for m in marked], dtype=np.int64))
+    partial = tokens.partial(at)
+    assert [partial[q] for q in at.tolist()] == [flat[q] for q in at.tolist()]
+    tokens.fill(partial, np.arange(len(flat)))
+    assert partial == flat
+
+
 def test_vectorizer_transform_equals_fit_transform():
     v = SentenceVectorizer(min_df=1)
     X = v.fit_transform(DOCS)

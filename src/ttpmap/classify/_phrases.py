@@ -782,14 +782,12 @@ class VocabFilter:
         width = len(text) + 1
         key = group * width + _stretches(text, offsets, self.word_kind[word])  # group, stretch
         first = self.first_word[word]
-        others = np.sort(key[~first])  # stretches with a pattern's other word
         flat_keep = keep.reshape(-1)
         flat_keep[group[~first & self.alone[pattern]]] = True  # the tested word of a pattern that has one
         opens = np.flatnonzero(first)
         ok = self.alone[pattern[opens]]
-        if len(others):
-            at = key[opens]
-            ok |= others[np.minimum(np.searchsorted(others, at), len(others) - 1)] == at
+        if not first.all():
+            ok |= _other_after(key, offsets, first, opens, width)
         opens = opens[ok]
         places = _distinct(group[opens] * width + offsets[opens])  # by group, then offset
         if not len(places):
@@ -871,6 +869,35 @@ def _breaker_kind(pattern: str) -> int:
     if any("." in w for w in words):
         return 2
     return 1 if any("-" in w for w in words) else 0
+
+
+def _other_after(
+    key: np.ndarray, offsets: np.ndarray, first: np.ndarray, opens: np.ndarray, width: int
+) -> np.ndarray:
+    """For each first-word token `opens`, whether a token of its pattern's other word (not `first`)
+    has the same `key` (a pattern in one text, a stretch) and a later offset: a match of the pattern
+    holds the other word after the token it starts at. Offsets are below `width`."""
+    at = key[opens]
+    rest = ~first
+    if (int(key.max()) + 1) * width >= 2**62:  # keys with offsets would not fit: the same stretch only
+        others = np.sort(key[rest])
+        same: np.ndarray = others[np.minimum(np.searchsorted(others, at), len(others) - 1)] == at
+        return same
+    later = np.sort(key[rest] * width + offsets[rest])
+    mine = at * width + offsets[opens]
+    found: np.ndarray = _next_above(later, mine) < (at + 1) * width
+    return found
+
+
+def _next_above(values: np.ndarray, needles: np.ndarray) -> np.ndarray:
+    """For each needle, the least of the sorted `values` above it (the largest int64 if none).
+    The needles are searched for in sorted order: a binary search then starts where the last ended,
+    which is several times faster than searching for them in a random order."""
+    order = np.argsort(needles)
+    pos = np.searchsorted(values, needles[order], side="right")
+    out = np.empty(len(needles), dtype=np.int64)
+    out[order] = np.append(values, np.iinfo(np.int64).max)[pos]
+    return out
 
 
 def _distinct(values: np.ndarray) -> np.ndarray:

@@ -25,9 +25,9 @@ from ttpmap._exceptions import ModelError
 from ttpmap._gc import gc_paused
 from ttpmap._results import Evidence, Tactic, Technique
 from ttpmap.classify._mentions import MentionIndex
-from ttpmap.classify._phrases import PhraseTable, TokenBatch, TokenView, VocabFilter
+from ttpmap.classify._phrases import PhraseTable, TokenBatch, TokenView, VocabFilter, _distinct
 from ttpmap.classify._text import check_texts, sentences_of
-from ttpmap.classify._vectorizer import Csr, SentenceVectorizer, _fold, split_span_tokens
+from ttpmap.classify._vectorizer import Csr, SentenceVectorizer, _fold
 
 if TYPE_CHECKING:
     from ttpmap.attack import Catalog
@@ -148,10 +148,11 @@ class _Weights:
             out = np.ascontiguousarray(Xs[:, :n_hot] @ self.dense, dtype=np.float32)
             rest = Xs[:, n_hot:] @ self.sparse.to_scipy()
             # Each entry of `rest` added to its cell (SciPy's product holds no duplicate: one entry
-            # per cell), as ``out += rest.toarray()`` would, without making and adding a dense copy.
+            # per cell), as ``out += rest.toarray()`` would, without making and adding a dense copy;
+            # `np.add.at` does it in one pass, where ``out[cells] += ...`` gathers, adds and scatters.
             cells = np.repeat(np.arange(X.shape[0], dtype=np.int64) * k, np.diff(rest.indptr))
             cells += rest.indices
-            out.reshape(-1)[cells] += rest.data
+            np.add.at(out.reshape(-1), cells, rest.data)
         else:
             out = np.zeros((X.shape[0], k), dtype=np.float32)
             _add_dense_rows(out, X, self.dense)
@@ -243,10 +244,14 @@ def _score_batch(
 ) -> list[_Scored]:
     sents_list = [sentences_of(t) for t in chunk]
     folded = [None if "\u0130" in t else _fold(t) for t in chunk]
-    flat = split_span_tokens(chunk, sents_list, folded)
-    ids = vec.token_ids(flat)
+    tokens = vec.span_tokens(chunk, sents_list, folded)
+    ids = tokens.ids
+    # The strings of the tokens that are read: those outside the vocabulary and their neighbours
+    # (the phrase starts and the phrase table read them), then the sentences where a phrase starts.
+    flat = tokens.partial(_around(np.flatnonzero(ids == -1), len(ids)))
     X, ends = vec.transform_ids(ids, sum(map(len, sents_list)))
     at, lengths = mentions.phrase_starts(flat, ids, vec)
+    tokens.fill(flat, _sentence_tokens(at, ends))
     S_all = W.scores(X)  # without the intercept: adding it would be one more pass over them all
     bounds = np.zeros(len(chunk) + 1, dtype=np.int64)
     np.cumsum([len(s) for s in sents_list], out=bounds[1:])
@@ -289,6 +294,27 @@ def _score_batch(
         )
         for i in range(len(chunk))
     ]
+
+
+def _around(at: np.ndarray, n: int) -> np.ndarray:
+    """The positions `at`, and those just before and after them, in ``range(n)``."""
+    near = np.zeros(n, dtype=bool)
+    near[at] = True
+    near[at[at > 0] - 1] = True
+    near[at[at < n - 1] + 1] = True
+    return np.flatnonzero(near)
+
+
+def _sentence_tokens(at: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The positions of the tokens of every sentence that holds a position of `at`; sentence ``k``
+    ends at the separator ``ends[k]``."""
+    k = _distinct(np.searchsorted(ends, at, side="right"))
+    if not len(k):
+        return k
+    lo = np.where(k > 0, ends[np.maximum(k - 1, 0)] + 1, 0)
+    size = ends[np.minimum(k, len(ends) - 1)] - lo
+    positions: np.ndarray = np.arange(int(size.sum())) + np.repeat(lo - (np.cumsum(size) - size), size)
+    return positions
 
 
 def _pooled(

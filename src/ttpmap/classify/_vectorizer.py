@@ -17,7 +17,15 @@ import numpy as np
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
-__all__ = ["SEPARATOR", "Csr", "SentenceVectorizer", "split_span_tokens", "split_tokens", "tokenize"]
+__all__ = [
+    "SEPARATOR",
+    "Csr",
+    "SentenceVectorizer",
+    "SpanTokens",
+    "split_span_tokens",
+    "split_tokens",
+    "tokenize",
+]
 
 #: Token that separates texts in `split_tokens` (articles never hold NUL: `check_texts` refuses them).
 SEPARATOR = "\x00"
@@ -76,6 +84,15 @@ def split_span_tokens(
 ) -> list[str]:
     """`split_tokens` of the pieces ``text[start:end]`` of each text, folding each text once (or
     taking its `_fold` from `folded`, None for a text with U+0130)."""
+    return (_JOIN.join(_span_pieces(texts, spans, folded)) + _JOIN).split()
+
+
+def _span_pieces(
+    texts: Sequence[str],
+    spans: Sequence[Sequence[tuple[int, int]]],
+    folded: Sequence[str | None] | None = None,
+) -> list[str]:
+    """The folded pieces ``text[start:end]`` of `split_span_tokens`."""
     pieces: list[str] = []
     for n, (text, bounds) in enumerate(zip(texts, spans, strict=True)):
         if "\u0130" in text:  # its lower case is two characters: offsets would move
@@ -84,7 +101,101 @@ def split_span_tokens(
             whole = folded[n] if folded is not None else None
             whole = _fold(text) if whole is None else whole
             pieces += [whole[s:e] for s, e in bounds]
-    return (_JOIN.join(pieces) + _JOIN).split()
+    return pieces
+
+
+class SpanTokens(NamedTuple):
+    """The tokens of `split_span_tokens`, as offsets into the text that they were split from, and
+    their `SentenceVectorizer.token_ids`: the strings are made only where they are read."""
+
+    joined: str
+    starts: np.ndarray
+    ends: np.ndarray
+    ids: np.ndarray
+
+    def strings(self, at: np.ndarray) -> list[str]:
+        """The tokens at positions `at`."""
+        return list(
+            map(self.joined.__getitem__, map(slice, self.starts[at].tolist(), self.ends[at].tolist()))
+        )
+
+    def partial(self, at: np.ndarray) -> list[str]:
+        """A list of all the tokens' places that holds the tokens at positions `at` ("" elsewhere)."""
+        flat = [""] * len(self.ids)
+        self.fill(flat, at)
+        return flat
+
+    def fill(self, flat: list[str], at: np.ndarray) -> None:
+        """Put the tokens at positions `at` (sorted, distinct) into `flat`: each run of neighbouring
+        positions split from the text at once (only spaces stand between its tokens)."""
+        if not len(at):
+            return
+        cut = np.flatnonzero(np.diff(at) != 1) + 1
+        first, last = at[np.r_[0, cut]], at[np.r_[cut - 1, len(at) - 1]]
+        text = self.joined
+        for a, b, start, end in zip(
+            first.tolist(),
+            (last + 1).tolist(),
+            self.starts[first].tolist(),
+            self.ends[last].tolist(),
+            strict=True,
+        ):
+            flat[a:b] = text[start:end].split()
+
+
+#: Tokens of at most this many bytes are looked up by their bytes in NumPy (`_Packed`).
+_PACKED = 16
+_MASKS = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
+
+
+def _packed(raw: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The bytes ``raw[s:s + n]`` of each start s and length n (its first 16 bytes if longer) as two
+    little-endian uint64, zero past n; `raw` holds at least 15 bytes after each start."""
+    at = np.ndarray((len(raw) - 7,), dtype="<u8", buffer=raw, strides=(1,))  # the 8 bytes from each
+    lo = at[starts]
+    lo &= _MASKS[np.minimum(lens, 8)]
+    hi = at[starts + 8]
+    hi &= _MASKS[np.clip(lens - 8, 0, 8)]
+    return lo, hi
+
+
+def _packed_key(lo: np.ndarray, hi: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """A non-negative int64 hash of packed bytes and their length."""
+    key = lo * _MIX[0]
+    key ^= hi * _MIX[1]
+    key ^= lens.astype(np.uint64)
+    key >>= np.uint64(1)
+    return key.view(np.int64)
+
+
+class _Packed:
+    """The ASCII words of at most `_PACKED` bytes of a vocabulary (`tokens_`), packed by `_packed`
+    and found by hash in an `_IntMap`; a hit is then compared byte for byte."""
+
+    def __init__(self, tokens: dict[str, int]) -> None:
+        self.source = tokens
+        words = [
+            (w.encode("ascii"), i) for w, i in tokens.items() if i >= 0 and w.isascii() and len(w) <= _PACKED
+        ]
+        raw = np.frombuffer(b" ".join(w for w, _ in words) + b" " * _PACKED, dtype=np.uint8)
+        self.lens = np.array([len(w) for w, _ in words], dtype=np.int64)
+        starts = np.cumsum(self.lens + 1) - (self.lens + 1)
+        self.lo, self.hi = _packed(raw, starts, self.lens)
+        keys = _packed_key(self.lo, self.hi, self.lens)
+        self.ids = np.array([i for _, i in words], dtype=np.int64)
+        self.usable = len(words) > 0 and len(np.unique(keys)) == len(keys)
+        self.map = _IntMap(keys, np.arange(len(words), dtype=np.int64)) if self.usable else None
+
+    def find(self, raw: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+        """The ID of the token of each start and length in `raw`, -1 if none or if it is longer
+        than `_PACKED` (no word of the map has its length)."""
+        assert self.map is not None
+        lo, hi = _packed(raw, starts, lens)
+        at = self.map.get(_packed_key(lo, hi, lens))
+        word = np.maximum(at, 0)
+        hit = (at >= 0) & (self.lo[word] == lo) & (self.hi[word] == hi) & (self.lens[word] == lens)
+        return np.where(hit, self.ids[word], -1)
 
 
 class _Lookup(dict[str, int]):
@@ -198,7 +309,7 @@ class _Columns:
         return out
 
 
-_CACHES = frozenset({"_lookup", "_column_cache"})
+_CACHES = frozenset({"_lookup", "_column_cache", "_packed_cache"})
 
 
 class SentenceVectorizer:
@@ -307,6 +418,34 @@ class SentenceVectorizer:
         if lookup is None or lookup.source is not self.tokens_:
             lookup = self.__dict__["_lookup"] = _Lookup(self.tokens_)
         return np.fromiter(map(lookup.__getitem__, flat), dtype=np.int64, count=len(flat))
+
+    def span_tokens(
+        self,
+        texts: Sequence[str],
+        spans: Sequence[Sequence[tuple[int, int]]],
+        folded: Sequence[str | None] | None = None,
+    ) -> SpanTokens:
+        """The tokens of ``split_span_tokens(texts, spans, folded)`` and their `token_ids`, found
+        in NumPy on the bytes of the tokens' text, without a string for each token."""
+        joined = _JOIN.join(_span_pieces(texts, spans, folded)) + _JOIN
+        raw = np.frombuffer((joined + " " * _PACKED).encode("ascii"), dtype=np.uint8)
+        word = np.zeros(len(raw) + 1, dtype=bool)
+        np.not_equal(raw, 32, out=word[1:])  # `_fold` leaves letters, digits, NUL and spaces
+        edges = np.flatnonzero(word[1:] != word[:-1])
+        starts, ends = edges[0::2], edges[1::2]
+        tokens = SpanTokens(joined, starts, ends, np.empty(0, dtype=np.int64))
+        packed = self.__dict__.get("_packed_cache")
+        if packed is None or packed.source is not self.tokens_:
+            packed = self.__dict__["_packed_cache"] = _Packed(self.tokens_)
+        if not packed.usable:
+            return tokens._replace(ids=self.token_ids(tokens.strings(np.arange(len(starts)))))
+        lens = ends - starts
+        ids = packed.find(raw, starts, lens)  # -1 for the longer tokens, looked up below
+        ids[(lens == 1) & (raw[starts] == 0)] = -2  # SEPARATOR
+        long = np.flatnonzero(lens > _PACKED)
+        if len(long):
+            ids[long] = self.token_ids(tokens.strings(long))
+        return tokens._replace(ids=ids)
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k not in _CACHES}
