@@ -96,6 +96,24 @@ def test_short_annotated_mentions_become_candidate_phrases():
     assert _mention_phrases([text], spans, [{"T1486"}]) == []  # not annotated for every technique
 
 
+def test_a_sub_technique_that_a_restricted_source_never_labels_counts_by_family():
+    from ttpmap.classify._estimator import _measure_phrases
+
+    classes = ["T1003", "T1003.001", "T1003.003"]
+    texts = ["They ran zzqx dumper on the DC.", "They ran zzqx dumper again.", "LSASS was dumped."]
+    learned = [("zzqx dumper", "T1003.003")]
+
+    def measured(spaces):
+        table, _ = _measure_phrases(classes, texts, [["T1003.001"], ["T1003.001"], []], spaces, learned)
+        k = table.patterns.index("zzqx dumper")
+        return int(table.matches[k]), int(table.hits[k])
+
+    # TRAM2-like texts (annotated for some parents) label T1003.001 but never T1003.003: the family confirms
+    assert measured([{"T1003"}, {"T1003"}, {"T1003"}]) == (2, 2)
+    # texts annotated for every technique (None) say what they are: T1003.001 is not T1003.003
+    assert measured([None, None, None]) == (2, 0)
+
+
 def test_a_curated_pattern_reports_until_the_data_shows_it_imprecise():
     table = PhraseTable.build(
         [("managed service provider*", "T1199"), ("msp|msps", "T1199")], ["T1199"], vouched=[True, False]

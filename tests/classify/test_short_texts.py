@@ -40,27 +40,25 @@ def test_the_set_is_as_documented(records):
 
 
 def test_holdout_third_keeps_its_measured_level(model, records):
-    # a floor under this session's figures (0.753 and 0.611 over batches 1-13; 0.791 and 0.694 over
-    # batches 1-10, which the previous floor was set on), so that a regression fails while the
-    # targets below stay open
+    # a floor under this session's figures (0.761 and 0.679 over batches 1-14, with the round 12 lexicon;
+    # 0.742 and 0.603 before it), so that a regression fails while the targets below stay open
     scores = score_short_texts(model.classifier, records, "holdout")["micro"]
-    assert scores["precision"] >= 0.72, scores
-    assert scores["recall"] >= 0.58, scores
+    assert scores["precision"] >= 0.74, scores
+    assert scores["recall"] >= 0.66, scores
 
 
 _PER_BATCH = (
-    "held-out thirds of batches 4 to 13, written blind to the code: recall 0.500 (10 of 20), 0.714"
-    " (10 of 14), 0.810 (17 of 21), 0.529 (9 of 17), 0.458 (11 of 24), 0.600 (12 of 20), 0.579 (11 of"
-    " 19), 0.333 (6 of 18), 0.417 (5 of 12), 0.111 (2 of 18); batches 11 to 13 were written to avoid"
-    " the obvious keyword and to spread over the whole of ATT&CK"
+    "held-out thirds of batches 4 to 14, written blind to the code: recall 0.500 (10 of 20), 0.714"
+    " (10 of 14), 0.857 (18 of 21), 0.529 (9 of 17), 0.625 (15 of 24), 0.650 (13 of 20), 0.684 (13 of"
+    " 19), 0.444 (8 of 18), 0.667 (8 of 12), 0.389 (7 of 18), 0.556 (10 of 18); batches 11 to 14 were"
+    " written to avoid the obvious keyword and to spread over the whole of ATT&CK"
 )
 _PRECISION_NOT_MET = (
     "issue 17's target is not met on the grown held-out third: the shipped model's precision measured"
-    " 0.753 (149 of 198; 0.791 over batches 1 to 10, 0.500, 0.625 and 0.333 on batches 11 to 13); "
-    + _PER_BATCH
+    " 0.761 (178 of 234; 0.562-0.889 per batch from batch 4 on); " + _PER_BATCH
 )
 _RECALL_NOT_MET = (
-    "issue 17's target is not met yet: the shipped model's holdout recall measured 0.611 (149 of 244); "
+    "issue 17's target is not met yet: the shipped model's holdout recall measured 0.679 (178 of 262); "
     + _PER_BATCH
 )
 
@@ -94,3 +92,15 @@ def test_one_sentence_that_states_a_technique_is_reported(model):
     ]:
         techniques, _ = model.classifier.explain([text])[0]
         assert expected in {t.id.partition(".")[0] for t in techniques}, (text, techniques)
+
+
+def test_a_short_text_that_tells_no_attack_reports_only_the_ids_it_writes(model):
+    told = "Threat actors used Rubeus to kerberoast service accounts."
+    for text, ids in [
+        ("How to detect Kerberoasting in your domain: audit event 4769 for RC4 service tickets.", set()),
+        ("Our EDR now stops ransomware encryption attempts in real time, available today.", set()),
+        ("How to hunt for Kerberoasting (T1558.003) with event 4769.", {"T1558.003"}),
+    ]:
+        techniques, _ = model.classifier.explain([text, told])[0]
+        assert {t.id for t in techniques} == ids, (text, techniques)
+    assert model.classifier.explain([told])[0][0]

@@ -25,12 +25,7 @@ IDS = [f"{a['split']}-{a['id'].split(':', 1)[1]}" for a in ARTICLES]
 
 #: Articles whose brief finds a technique of an expected hunt but does not rank that hunt in its top
 #: 3: measured failures, kept visible (strict: when one passes, take it out of this list).
-MISRANKED = {
-    "hunts:pos-vendor-update-server-banker": (
-        "held out: T1195.002 rests on one phrase (half weight), so UC_SUPPLY_CHAIN ranks 5th behind"
-        " hunts for cmd.exe; UC_CERTUTIL_DECODE needs T1140, which the shipped model misses here"
-    ),
-}
+MISRANKED: dict[str, str] = {}
 TOP3_CASES = [
     pytest.param(a, marks=pytest.mark.xfail(strict=True, reason=MISRANKED[a["id"]]))
     if a["id"] in MISRANKED

@@ -633,6 +633,8 @@ def _measure_phrases(
 ) -> tuple[PhraseTable, list[tuple[str, str, int]]]:
     """The shipped phrase lexicon and the `learned` mention phrases, each pattern's precision counted
     on the texts whose label space holds its technique: a match in a text labeled with it is a hit.
+    A text with a restricted space (TRAM2's) labels only some sub-techniques: there a sub-technique
+    that none of those texts labels is confirmed by any label of its family.
 
     A pattern that matches a text where an analyst rejected its technique (`rejected`) is left out;
     those come back as ``(pattern, technique, texts)``."""
@@ -642,6 +644,11 @@ def _measure_phrases(
     hits = np.zeros(len(table.patterns), dtype=np.int64)
     tids = [str(classes[j]) for j in table.classes]
     wanted = [_phrase_related(t) for t in tids]
+    labeled = {lab for d, space in enumerate(spaces) if space for lab in labels[d]}
+    family = [
+        _family_ids(t, classes) if "." in t and t not in labeled else w
+        for t, w in zip(tids, wanted, strict=True)
+    ]
     refused = np.zeros(len(table.patterns), dtype=np.int64)
     for d, space in enumerate(spaces):
         no = rejected[d] if rejected else set()
@@ -651,7 +658,8 @@ def _measure_phrases(
             refused[k] += tids[k] in no
             if space is None or tids[k].partition(".")[0] in space:
                 matches[k] += 1
-                hits[k] += any(lab in wanted[k] for lab in labels[d])
+                confirming = wanted[k] if space is None else family[k]
+                hits[k] += any(lab in confirming for lab in labels[d])
     keep = np.flatnonzero(refused == 0)
     kept = PhraseTable(
         tuple(table.patterns[k] for k in keep),
@@ -662,6 +670,12 @@ def _measure_phrases(
     )
     gone = [(table.patterns[k], tids[k], int(refused[k])) for k in np.flatnonzero(refused)]
     return kept, gone
+
+
+def _family_ids(tid: str, classes: Sequence[str]) -> set[str]:
+    """`tid`'s parent and every class of its family."""
+    parent = tid.partition(".")[0]
+    return {parent} | {str(c) for c in classes if str(c).partition(".")[0] == parent}
 
 
 #: `Y` value of a sentence an analyst rejected as evidence of a technique: a negative always kept.

@@ -23,6 +23,7 @@ import numpy as np
 
 from ttpmap._exceptions import ModelError
 from ttpmap._gc import gc_paused
+from ttpmap._general import SHORT_SENTENCES, tells_no_attack
 from ttpmap._results import Evidence, Tactic, Technique
 from ttpmap.classify._mentions import MentionIndex
 from ttpmap.classify._phrases import PhraseTable, TokenBatch, TokenView, VocabFilter, _distinct
@@ -52,8 +53,6 @@ _FEATURES = (
 NAME_COL = _FEATURES.index("log_name_mentions")
 _POOLED = 5  # the features pooled from sentence scores come first
 _N_EVIDENCE = 3
-#: Texts of at most this many sentences are short (`TechniqueClassifier.short_margin`).
-_SHORT_SENTENCES = 3
 _BATCH = 32
 _ROW_BLOCK = 8192
 #: Rows multiplied by the dense block at once (2048 rows of scores: about 4.5 MB each step).
@@ -415,6 +414,15 @@ def _doc_features(
     return F
 
 
+def _only_ids(p: np.ndarray, by_id: Mapping[int, list[int]]) -> np.ndarray:
+    """`p` of the classes whose ATT&CK ID the text writes, 0 for the others: a short text that tells
+    no attack (`tells_no_attack`) reports only the IDs it writes."""
+    out = np.zeros_like(p)
+    ids = list(by_id)
+    out[ids] = p[ids]
+    return out
+
+
 def _top_rows(T: np.ndarray, m: int) -> np.ndarray:
     """Of `T`, a score matrix transposed (a row per column), the row indices of the `m` largest
     values of each column (first row on ties), best first: shape ``(m, n_columns)``."""
@@ -582,7 +590,7 @@ class TechniquePredictor:
         )
         for text, s in zip(texts, scored, strict=True):
             p = self._calibrated(s.features) if s.proba is None else s.proba
-            if self.short_margin is not None and len(s.sentences) <= _SHORT_SENTENCES:
+            if self.short_margin is not None and len(s.sentences) <= SHORT_SENTENCES:
                 best = (s.scores + self.intercept_).max(axis=0) if len(s.sentences) else p * 0 - np.inf
                 sure = best >= self.short_margin
                 p[sure] = np.maximum(p[sure], self.thresholds_[sure])
@@ -605,6 +613,8 @@ class TechniquePredictor:
                 elif at not in phrased[j][0] and len(phrased[j][0]) < _N_EVIDENCE:
                     phrased[j] = ((*phrased[j][0], at), phrased[j][1])
                 p[j] = max(p[j], precision[k])
+            if len(s.sentences) <= SHORT_SENTENCES and tells_no_attack([text[a:b] for a, b in s.sentences]):
+                p, phrased = _only_ids(p, s.by_id), {}
             yield text, p, s, phrased
 
     def _tactic_p(self, p: np.ndarray) -> np.ndarray:

@@ -1,0 +1,40 @@
+"""Short texts that tell no attack: advice, announcements, events and statistics."""
+
+from __future__ import annotations
+
+import pytest
+
+from ttpmap._general import tells_no_attack
+
+
+@pytest.mark.parametrize(
+    "sentences",
+    [
+        ["How to configure multi-factor authentication for your tenant: a step-by-step guide."],
+        ["Our gateway now scans QR codes inside PDF attachments, for all customers."],
+        ["CISA urges organisations to keep offline backups before the holidays."],
+        ["Ransomware payments fell by a third last year, according to a crime report."],
+        ["CFP is open: we'd love talks on software supply chain attacks."],
+        ["Webinar: building a career in threat intelligence.", "Register now, seats are limited."],
+    ],
+)
+def test_advice_announcements_and_statistics_tell_no_attack(sentences):
+    assert tells_no_attack(sentences)
+
+
+@pytest.mark.parametrize(
+    "sentences",
+    [
+        ["LockBit affiliates encrypted VMware ESXi hosts at a hospital chain."],
+        ["Check Point found crafted subtitle files that exploit a flaw in media players."],
+        # one sentence that tells what happened is enough
+        ["How to stay safe from the new stealer.", "The stealer sends browser cookies to a Telegram bot."],
+        # callback phishing lures 'urge' their recipients: that is the attack
+        ["Emails about a fake renewal urge recipients to phone a number and install AnyDesk."],
+        # a long article always tells one, whatever its sentences say
+        ["You should patch."] * 4,
+        [],
+    ],
+)
+def test_a_text_that_tells_an_attack_or_is_long_does(sentences):
+    assert not tells_no_attack(sentences)
