@@ -361,6 +361,9 @@ _CASE_FOLDS = frozenset("\u0130\u0131\u017f\u212a")
 _ALNUM = re.compile(r"[a-z0-9]+")
 _LEADING = re.compile(r"[^a-z0-9]+")
 _Alts = tuple[tuple[str, bool], ...]
+#: Characters of a pattern word that only match themselves and end a `tokenize` token.
+_PIECE_ENDS = frozenset("._$'’_")
+_PIECES = re.compile(r"[._$'’_]")
 _NEEDS: dict[str, tuple[tuple[_Alts, ...], _Alts]] = {}
 _Prepared = tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...], tuple[bool, ...], _Alts, bool]
 _PREPARED: dict[str, _Prepared] = {}
@@ -398,9 +401,11 @@ def _needs(pattern: str) -> tuple[tuple[_Alts, ...], _Alts]:
     got = _NEEDS.get(pattern)
     if got is None:
         needs: list[_Alts] = []
+        inner: list[_Alts] = []  # words with a longer token inside (`_piece_tokens`), after the rest
         first: _Alts = ()
         for n, token in enumerate(t for t in pattern.lower().split() if t not in _GAPS):
             alts: list[tuple[str, bool]] = []
+            pieces: list[tuple[str, bool]] = []
             at_start = True  # every alternative opens where a token starts
             for alt in token.split("|"):
                 opens = _opening_tokens(alt)
@@ -409,10 +414,13 @@ def _needs(pattern: str) -> tuple[tuple[_Alts, ...], _Alts]:
                 if not opens:
                     break
                 alts.extend(opens)
+                pieces.extend(_piece_tokens(alt) or opens)
             else:
                 needs.append(tuple(dict.fromkeys(alts)))
                 first = needs[-1] if n == 0 and at_start else first
-        got = _NEEDS[pattern] = (tuple(needs), first)
+                if pieces != alts:
+                    inner.append(tuple(dict.fromkeys(pieces)))
+        got = _NEEDS[pattern] = (tuple(needs + inner), first)
     return got
 
 
@@ -426,7 +434,26 @@ def _opening_tokens(alt: str) -> list[tuple[str, bool]]:
         return [("".join(parts[: i + 1]), i + 1 < len(parts) or word == alt) for i in range(len(parts))]
     head = _ALNUM.match(parts[0])
     prefix = head.group() if head is not None else ""
-    return [(prefix, prefix == alt)] if prefix else []
+    # a character of `_PIECE_ENDS` after it ends the token ("at.exe" opens the token "at")
+    return [(prefix, prefix == alt or word[len(prefix) : len(prefix) + 1] in _PIECE_ENDS)] if prefix else []
+
+
+def _piece_tokens(alt: str) -> list[tuple[str, bool]]:
+    """The longest token that a match of `alt` holds, if `alt` is letters and digits in pieces
+    joined by characters of `_PIECE_ENDS` ("com.apple.quarantine" holds "quarantine", "$web" "web"),
+    as ``(prefix, whole)``; empty for any other `alt`. Each of those characters, matched only by
+    itself, becomes a space in `tokenize`, as does what follows the word in a match (a non-word
+    character): each piece is a token (the last only starts one, if `alt` ends with ``*``)."""
+    word = alt.rstrip("*")
+    parts = word.split("-")
+    if len(parts) > 1 and all(map(_ALNUM.fullmatch, parts)) and len(parts[-1]) > len(parts[0]):
+        # "e-mail*" holds a token that "mail" or "email" opens: the joins that end with the last part
+        return [("".join(parts[n:]), word == alt) for n in range(len(parts) - 1, -1, -1)]
+    parts = _PIECES.split(word)
+    if len(parts) < 2 or not all(_ALNUM.fullmatch(p) for p in parts if p):
+        return []
+    held = [(p, n + 1 < len(parts) or word == alt) for n, p in enumerate(parts) if p]
+    return [max(held, key=lambda t: len(t[0]))] if held else []
 
 
 def _inner_tokens(alt: str) -> list[tuple[str, bool]]:
