@@ -655,7 +655,7 @@ class VocabFilter:
     characters that it cannot cross (`_BREAKERS`: a sentence end, and a line break unless a word of
     the pattern is hyphenated), so a pattern is searched for only if one stretch of the text between
     two such characters holds a token of its first word and of its rarest other word (`_tested`),
-    and only at the tokens of its first word in such a stretch.
+    and only at the tokens of its first word that such a token of the other follows (or is) in it.
     """
 
     def __init__(self, table: PhraseTable, only: np.ndarray | None, words: Sequence[str]) -> None:
@@ -807,16 +807,18 @@ class VocabFilter:
         group = pattern if owner is None else owner[token] * n + pattern  # a pattern in one text
         offsets = view.offsets[token]
         width = len(text) + 1
-        key = group * width + _stretches(text, offsets, self.word_kind[word])  # group, stretch
         first = self.first_word[word]
-        others = np.sort(key[~first])  # stretches with a pattern's other word
+        key = group * width + offsets  # by group, then offset
+        others = np.sort(key[~first])  # the tokens of a pattern's other word
         flat_keep = keep.reshape(-1)
         flat_keep[group[~first & self.alone[pattern]]] = True  # the tested word of a pattern that has one
         opens = np.flatnonzero(first)
         ok = self.alone[pattern[opens]]
-        if len(others):
+        if len(others):  # a match holds its other word's token at or after its start, in its stretch
             at = key[opens]
-            ok |= others[np.minimum(np.searchsorted(others, at), len(others) - 1)] == at
+            end = at + _stretch_ends(text, offsets[opens], self.word_kind[word[opens]]) - offsets[opens]
+            found = others[np.minimum(np.searchsorted(others, at), len(others) - 1)]
+            ok |= (found >= at) & (found < end)
         opens = opens[ok]
         places = _distinct(group[opens] * width + offsets[opens])  # by group, then offset
         if not len(places):
@@ -906,20 +908,21 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     return values[np.diff(values, prepend=-1) != 0] if len(values) else values
 
 
-def _stretches(text: str, offsets: np.ndarray, kinds: np.ndarray) -> np.ndarray:
-    """For each offset, how many characters of `_BREAKERS[kind]` come before it in `text` (0 for
-    the last kind): offsets in different stretches are never in one match."""
+def _stretch_ends(text: str, offsets: np.ndarray, kinds: np.ndarray) -> np.ndarray:
+    """For each offset, that of the first character of `_BREAKERS[kind]` after it in `text` (else
+    the text's length): a match that starts at the offset ends before it."""
     raw = np.frombuffer(text.encode("ascii", "replace"), dtype=np.uint8)  # "?" for other characters
     ends = raw == ord(".")
     ends |= raw == ord("!")
     ends |= raw == ord(";")
     if "?" in text:  # rare: found by string, as other characters are "?" in `raw`
         ends[[m.start() for m in _QUESTION.finditer(text)]] = True
-    out = np.searchsorted(np.flatnonzero(ends | (raw == ord("\n"))), offsets)  # kind 0, the commonest
-    if kinds.any():
-        out[kinds == 2] = 0
-        where = np.flatnonzero(kinds == 1)
-        out[where] = np.searchsorted(np.flatnonzero(ends), offsets[where])
+    out = np.full(len(offsets), len(text), dtype=np.int64)  # kind 2, and offsets after the last break
+    for kind, breaks in enumerate((ends | (raw == ord("\n")), ends)):
+        where = np.flatnonzero(kinds == kind)
+        if len(where):
+            at = np.append(np.flatnonzero(breaks), len(text))
+            out[where] = at[np.searchsorted(at, offsets[where])]
     return out
 
 
