@@ -187,15 +187,18 @@ class PhraseTable:
         words: frozenset[str] = frozenset()
         out = []
         patterns = self.patterns
+        prepared = _prepared_list(patterns)
         for k in candidates:
-            regex, anchors, firsts, whole, first, plain = _prepared(patterns[k])
+            got = prepared[k]
+            if got is None:
+                got = prepared[k] = _prepared(patterns[k])
+            regex, anchors, firsts, whole, first, plain = got
             if first:
                 m = next(filter(None, map(partial(regex.match, text), starts(k))), None)
             else:
                 low = low or text.lower()
                 m = _first_match(regex, text, low, firsts)
-            m = _affirmed(regex, text, m, patterns[k], denials)
-            if m is None:
+            if m is None or (m := _affirmed(regex, text, m, patterns[k], denials)) is None:
                 continue
             # A match holds one of the anchors (as a whole word, if `whole`): tested only for an
             # anchor outside ASCII letters and digits, where case folding may differ from lower().
@@ -378,6 +381,20 @@ def _prepared(pattern: str) -> _Prepared:
         plain = all(_ALNUM.fullmatch(a) is not None for a in anchors)
         got = _PREPARED[pattern] = (regex, anchors, firsts, whole, _needs(pattern)[1], plain)
     return got
+
+
+_PREPARED_LISTS: dict[int, tuple[tuple[str, ...], list[_Prepared | None]]] = {}
+
+
+def _prepared_list(patterns: tuple[str, ...]) -> list[_Prepared | None]:
+    """A list of the `_prepared` parts of `patterns` (None until first needed), one per table's
+    tuple of patterns (kept while it is among the last few): no lookup by string per pattern."""
+    got = _PREPARED_LISTS.get(id(patterns))
+    if got is None or got[0] is not patterns:
+        if len(_PREPARED_LISTS) >= 8:
+            _PREPARED_LISTS.clear()
+        got = _PREPARED_LISTS[id(patterns)] = (patterns, [None] * len(patterns))
+    return got[1]
 
 
 def _indices(n: int, only: np.ndarray | None) -> list[int]:
@@ -808,18 +825,22 @@ class VocabFilter:
         offsets = view.offsets[token]
         width = len(text) + 1
         first = self.first_word[word]
-        key = group * width + offsets  # by group, then offset
-        others = np.sort(key[~first])  # the tokens of a pattern's other word
+        alone = self.alone[pattern]
         flat_keep = keep.reshape(-1)
-        flat_keep[group[~first & self.alone[pattern]]] = True  # the tested word of a pattern that has one
-        opens = np.flatnonzero(first)
-        ok = self.alone[pattern[opens]]
-        if len(others):  # a match holds its other word's token at or after its start, in its stretch
-            at = key[opens]
+        flat_keep[group[~first & alone]] = True  # the tested word of a pattern that has one
+        size = len(bases) * n  # groups that hold tokens of both tested words of their pattern
+        both = np.bincount(group[first], minlength=size) > 0
+        both &= np.bincount(group[~first], minlength=size) > 0
+        paired = both[group]
+        opens = np.flatnonzero(first & paired)
+        other = np.flatnonzero(~first & paired)
+        if len(other):  # a match holds its other word's token at or after its start, in its stretch
+            others = np.sort(group[other] * width + offsets[other])  # by group, then offset
+            at = group[opens] * width + offsets[opens]
             end = at + _stretch_ends(text, offsets[opens], self.word_kind[word[opens]]) - offsets[opens]
             found = others[np.minimum(np.searchsorted(others, at), len(others) - 1)]
-            ok |= (found >= at) & (found < end)
-        opens = opens[ok]
+            opens = opens[(found >= at) & (found < end)]
+        opens = np.concatenate([np.flatnonzero(first & alone), opens])
         places = _distinct(group[opens] * width + offsets[opens])  # by group, then offset
         if not len(places):
             return keep, starts
