@@ -23,6 +23,13 @@ _PATTERNS = (
     "drive-by compromise|download*",
     "ddos|dos attack*",
     "'quoted word",
+    "at.exe",
+    "com.apple.quarantine|namedfork",
+    "new-inboxrule|set-inboxrule",
+    "e-mail* ~ sent",
+    "microsoft.powershell_profile* ~~ modif*",
+    "$web.x_y",
+    "add* ~~ security ~ group*",
 )
 _WORDS = sorted(
     {w.rstrip("*") for p in _PATTERNS for t in p.split() for w in t.split("|") if w != "~"}
@@ -50,6 +57,20 @@ _WORDS = sorted(
         "encrypting",
         "drive",
         "by",
+        "at",
+        "exe",
+        "com",
+        "apple",
+        "quarantine",
+        "new",
+        "inboxrule",
+        "newinboxrule",
+        "microsoft",
+        "powershell",
+        "security",
+        "groups",
+        "added",
+        "web",
     }
 )
 # Separators: inside a pattern's reach, at its edge (sentence ends, "-", "_") and non-ASCII ones.
@@ -199,6 +220,26 @@ def test_a_hyphenated_word_matches_across_a_line_break_and_no_pattern_across_a_s
     found = vocab.find(text, view)
     assert found == table.find(text) == _brute_force(table, text)
     assert [(k, text[a:b]) for k, a, b in found] == [(0, "file\nencrypting tool"), (2, "mega.nz uploads")]
+
+
+def test_a_pattern_is_tried_only_where_its_rarest_other_word_follows_in_the_stretch():
+    """Places: the tokens of a pattern's first word that a token of its rarest other word follows
+    before the stretch ends; a word's longest inner token counts as a word ("at.exe": "exe", and
+    a pattern word holding "." has no stretch but the text)."""
+    from ttpmap.classify._vectorizer import SentenceVectorizer
+
+    table = PhraseTable.build(
+        [("add* ~~ security ~ group*", "T1098"), ("at.exe", "T1053")], ["T1098", "T1053"]
+    )
+    vec = SentenceVectorizer(min_df=1)
+    vec.fit_transform(["added security groups at exe", "they add a security group"])
+    text = "Security groups were added. At noon they added a security group; then at.exe ran."
+    vocab, view = _vocab_filter_and_view(text, table=table, vec=vec)
+    assert view is not None
+    keep, starts = vocab._places(text, view)
+    assert keep.tolist() == [True, True]
+    assert starts == {0: [text.index("added a")], 1: [text.index("At noon"), text.index("at.exe")]}
+    assert vocab.find(text, view) == table.find(text) == _brute_force(table, text)
 
 
 def _batch_found(texts: list[str], only: np.ndarray | None = None, table=None, vec=None):  # type: ignore[no-untyped-def]

@@ -187,15 +187,18 @@ class PhraseTable:
         words: frozenset[str] = frozenset()
         out = []
         patterns = self.patterns
+        prepared = _prepared_list(patterns)
         for k in candidates:
-            regex, anchors, firsts, whole, first, plain = _prepared(patterns[k])
+            got = prepared[k]
+            if got is None:
+                got = prepared[k] = _prepared(patterns[k])
+            regex, anchors, firsts, whole, first, plain = got
             if first:
                 m = next(filter(None, map(partial(regex.match, text), starts(k))), None)
             else:
                 low = low or text.lower()
                 m = _first_match(regex, text, low, firsts)
-            m = _affirmed(regex, text, m, patterns[k], denials)
-            if m is None:
+            if m is None or (m := _affirmed(regex, text, m, patterns[k], denials)) is None:
                 continue
             # A match holds one of the anchors (as a whole word, if `whole`): tested only for an
             # anchor outside ASCII letters and digits, where case folding may differ from lower().
@@ -361,6 +364,9 @@ _CASE_FOLDS = frozenset("\u0130\u0131\u017f\u212a")
 _ALNUM = re.compile(r"[a-z0-9]+")
 _LEADING = re.compile(r"[^a-z0-9]+")
 _Alts = tuple[tuple[str, bool], ...]
+#: Characters of a pattern word that only match themselves and end a `tokenize` token.
+_PIECE_ENDS = frozenset("._$'’_")
+_PIECES = re.compile(r"[._$'’_]")
 _NEEDS: dict[str, tuple[tuple[_Alts, ...], _Alts]] = {}
 _Prepared = tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...], tuple[bool, ...], _Alts, bool]
 _PREPARED: dict[str, _Prepared] = {}
@@ -375,6 +381,20 @@ def _prepared(pattern: str) -> _Prepared:
         plain = all(_ALNUM.fullmatch(a) is not None for a in anchors)
         got = _PREPARED[pattern] = (regex, anchors, firsts, whole, _needs(pattern)[1], plain)
     return got
+
+
+_PREPARED_LISTS: dict[int, tuple[tuple[str, ...], list[_Prepared | None]]] = {}
+
+
+def _prepared_list(patterns: tuple[str, ...]) -> list[_Prepared | None]:
+    """A list of the `_prepared` parts of `patterns` (None until first needed), one per table's
+    tuple of patterns (kept while it is among the last few): no lookup by string per pattern."""
+    got = _PREPARED_LISTS.get(id(patterns))
+    if got is None or got[0] is not patterns:
+        if len(_PREPARED_LISTS) >= 8:
+            _PREPARED_LISTS.clear()
+        got = _PREPARED_LISTS[id(patterns)] = (patterns, [None] * len(patterns))
+    return got[1]
 
 
 def _indices(n: int, only: np.ndarray | None) -> list[int]:
@@ -398,9 +418,11 @@ def _needs(pattern: str) -> tuple[tuple[_Alts, ...], _Alts]:
     got = _NEEDS.get(pattern)
     if got is None:
         needs: list[_Alts] = []
+        inner: list[_Alts] = []  # words with a longer token inside (`_piece_tokens`), after the rest
         first: _Alts = ()
         for n, token in enumerate(t for t in pattern.lower().split() if t not in _GAPS):
             alts: list[tuple[str, bool]] = []
+            pieces: list[tuple[str, bool]] = []
             at_start = True  # every alternative opens where a token starts
             for alt in token.split("|"):
                 opens = _opening_tokens(alt)
@@ -409,10 +431,13 @@ def _needs(pattern: str) -> tuple[tuple[_Alts, ...], _Alts]:
                 if not opens:
                     break
                 alts.extend(opens)
+                pieces.extend(_piece_tokens(alt) or opens)
             else:
                 needs.append(tuple(dict.fromkeys(alts)))
                 first = needs[-1] if n == 0 and at_start else first
-        got = _NEEDS[pattern] = (tuple(needs), first)
+                if pieces != alts:
+                    inner.append(tuple(dict.fromkeys(pieces)))
+        got = _NEEDS[pattern] = (tuple(needs + inner), first)
     return got
 
 
@@ -426,7 +451,26 @@ def _opening_tokens(alt: str) -> list[tuple[str, bool]]:
         return [("".join(parts[: i + 1]), i + 1 < len(parts) or word == alt) for i in range(len(parts))]
     head = _ALNUM.match(parts[0])
     prefix = head.group() if head is not None else ""
-    return [(prefix, prefix == alt)] if prefix else []
+    # a character of `_PIECE_ENDS` after it ends the token ("at.exe" opens the token "at")
+    return [(prefix, prefix == alt or word[len(prefix) : len(prefix) + 1] in _PIECE_ENDS)] if prefix else []
+
+
+def _piece_tokens(alt: str) -> list[tuple[str, bool]]:
+    """The longest token that a match of `alt` holds, if `alt` is letters and digits in pieces
+    joined by characters of `_PIECE_ENDS` ("com.apple.quarantine" holds "quarantine", "$web" "web"),
+    as ``(prefix, whole)``; empty for any other `alt`. Each of those characters, matched only by
+    itself, becomes a space in `tokenize`, as does what follows the word in a match (a non-word
+    character): each piece is a token (the last only starts one, if `alt` ends with ``*``)."""
+    word = alt.rstrip("*")
+    parts = word.split("-")
+    if len(parts) > 1 and all(map(_ALNUM.fullmatch, parts)) and len(parts[-1]) > len(parts[0]):
+        # "e-mail*" holds a token that "mail" or "email" opens: the joins that end with the last part
+        return [("".join(parts[n:]), word == alt) for n in range(len(parts) - 1, -1, -1)]
+    parts = _PIECES.split(word)
+    if len(parts) < 2 or not all(_ALNUM.fullmatch(p) for p in parts if p):
+        return []
+    held = [(p, n + 1 < len(parts) or word == alt) for n, p in enumerate(parts) if p]
+    return [max(held, key=lambda t: len(t[0]))] if held else []
 
 
 def _inner_tokens(alt: str) -> list[tuple[str, bool]]:
@@ -628,7 +672,7 @@ class VocabFilter:
     characters that it cannot cross (`_BREAKERS`: a sentence end, and a line break unless a word of
     the pattern is hyphenated), so a pattern is searched for only if one stretch of the text between
     two such characters holds a token of its first word and of its rarest other word (`_tested`),
-    and only at the tokens of its first word in such a stretch.
+    and only at the tokens of its first word that such a token of the other follows (or is) in it.
     """
 
     def __init__(self, table: PhraseTable, only: np.ndarray | None, words: Sequence[str]) -> None:
@@ -780,15 +824,23 @@ class VocabFilter:
         group = pattern if owner is None else owner[token] * n + pattern  # a pattern in one text
         offsets = view.offsets[token]
         width = len(text) + 1
-        key = group * width + _stretches(text, offsets, self.word_kind[word])  # group, stretch
         first = self.first_word[word]
+        alone = self.alone[pattern]
         flat_keep = keep.reshape(-1)
-        flat_keep[group[~first & self.alone[pattern]]] = True  # the tested word of a pattern that has one
-        opens = np.flatnonzero(first)
-        ok = self.alone[pattern[opens]]
-        if not first.all():
-            ok |= _other_after(key, offsets, first, opens, width)
-        opens = opens[ok]
+        flat_keep[group[~first & alone]] = True  # the tested word of a pattern that has one
+        size = len(bases) * n  # groups that hold tokens of both tested words of their pattern
+        both = np.bincount(group[first], minlength=size) > 0
+        both &= np.bincount(group[~first], minlength=size) > 0
+        paired = both[group]
+        opens = np.flatnonzero(first & paired)
+        other = np.flatnonzero(~first & paired)
+        if len(other):  # a match holds its other word's token at or after its start, in its stretch
+            others = np.sort(group[other] * width + offsets[other])  # by group, then offset
+            at = group[opens] * width + offsets[opens]
+            end = at + _stretch_ends(text, offsets[opens], self.word_kind[word[opens]]) - offsets[opens]
+            found = others[np.minimum(np.searchsorted(others, at), len(others) - 1)]
+            opens = opens[(found >= at) & (found < end)]
+        opens = np.concatenate([np.flatnonzero(first & alone), opens])
         places = _distinct(group[opens] * width + offsets[opens])  # by group, then offset
         if not len(places):
             return keep, starts
@@ -871,55 +923,27 @@ def _breaker_kind(pattern: str) -> int:
     return 1 if any("-" in w for w in words) else 0
 
 
-def _other_after(
-    key: np.ndarray, offsets: np.ndarray, first: np.ndarray, opens: np.ndarray, width: int
-) -> np.ndarray:
-    """For each first-word token `opens`, whether a token of its pattern's other word (not `first`)
-    has the same `key` (a pattern in one text, a stretch) and a later offset: a match of the pattern
-    holds the other word after the token it starts at. Offsets are below `width`."""
-    at = key[opens]
-    rest = ~first
-    if (int(key.max()) + 1) * width >= 2**62:  # keys with offsets would not fit: the same stretch only
-        others = np.sort(key[rest])
-        same: np.ndarray = others[np.minimum(np.searchsorted(others, at), len(others) - 1)] == at
-        return same
-    later = np.sort(key[rest] * width + offsets[rest])
-    mine = at * width + offsets[opens]
-    found: np.ndarray = _next_above(later, mine) < (at + 1) * width
-    return found
-
-
-def _next_above(values: np.ndarray, needles: np.ndarray) -> np.ndarray:
-    """For each needle, the least of the sorted `values` above it (the largest int64 if none).
-    The needles are searched for in sorted order: a binary search then starts where the last ended,
-    which is several times faster than searching for them in a random order."""
-    order = np.argsort(needles)
-    pos = np.searchsorted(values, needles[order], side="right")
-    out = np.empty(len(needles), dtype=np.int64)
-    out[order] = np.append(values, np.iinfo(np.int64).max)[pos]
-    return out
-
-
 def _distinct(values: np.ndarray) -> np.ndarray:
     """The distinct `values`, sorted (`np.unique` hashes them in NumPy 2: slower on short arrays)."""
     values = np.sort(values)
     return values[np.diff(values, prepend=-1) != 0] if len(values) else values
 
 
-def _stretches(text: str, offsets: np.ndarray, kinds: np.ndarray) -> np.ndarray:
-    """For each offset, how many characters of `_BREAKERS[kind]` come before it in `text` (0 for
-    the last kind): offsets in different stretches are never in one match."""
+def _stretch_ends(text: str, offsets: np.ndarray, kinds: np.ndarray) -> np.ndarray:
+    """For each offset, that of the first character of `_BREAKERS[kind]` after it in `text` (else
+    the text's length): a match that starts at the offset ends before it."""
     raw = np.frombuffer(text.encode("ascii", "replace"), dtype=np.uint8)  # "?" for other characters
     ends = raw == ord(".")
     ends |= raw == ord("!")
     ends |= raw == ord(";")
     if "?" in text:  # rare: found by string, as other characters are "?" in `raw`
         ends[[m.start() for m in _QUESTION.finditer(text)]] = True
-    out = np.searchsorted(np.flatnonzero(ends | (raw == ord("\n"))), offsets)  # kind 0, the commonest
-    if kinds.any():
-        out[kinds == 2] = 0
-        where = np.flatnonzero(kinds == 1)
-        out[where] = np.searchsorted(np.flatnonzero(ends), offsets[where])
+    out = np.full(len(offsets), len(text), dtype=np.int64)  # kind 2, and offsets after the last break
+    for kind, breaks in enumerate((ends | (raw == ord("\n")), ends)):
+        where = np.flatnonzero(kinds == kind)
+        if len(where):
+            at = np.append(np.flatnonzero(breaks), len(text))
+            out[where] = at[np.searchsorted(at, offsets[where])]
     return out
 
 
