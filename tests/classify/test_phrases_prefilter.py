@@ -3,6 +3,9 @@ brute-force search of every pattern's regex over the whole text (less those a ne
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -78,13 +81,19 @@ _SEPS = [" ", "  ", " - ", "-", ", ", ". ", "\n", "_", "â€™", "\u00a0", " (", "â
 _SEPS += ["! ", "?", "? ", ".", "\n\n", "\r\n", " \n "]
 
 
+@cache
+def _regex(pattern: str) -> re.Pattern[str]:
+    # compiled once: the lexicon holds more patterns than the `re` module's own cache
+    return compile_pattern(pattern)[0]
+
+
 def _brute_force(table: PhraseTable, text: str) -> list[tuple[int, int, int]]:
     """Each pattern's first match over the whole text that no negation denies (the negation rule
     itself is tested in test_phrases.py)."""
     out = []
     for k, pattern in enumerate(table.patterns):
         own = _pattern_words(pattern)
-        for m in compile_pattern(pattern)[0].finditer(text):
+        for m in _regex(pattern).finditer(text):
             if not _negated(text, m.start(), m.end(), own):
                 out.append((k, m.start(), m.end()))
                 break
