@@ -15,6 +15,7 @@ from ttpmap._general import tells_no_attack
         ["CISA urges organisations to keep offline backups before the holidays."],
         ["Ransomware payments fell by a third last year, according to a crime report."],
         ["CFP is open: we'd love talks on software supply chain attacks."],
+        ["Organisations should block macros in files from the internet."],
         ["Webinar: building a career in threat intelligence.", "Register now, seats are limited."],
     ],
 )
@@ -29,6 +30,10 @@ def test_advice_announcements_and_statistics_tell_no_attack(sentences):
         ["Check Point found crafted subtitle files that exploit a flaw in media players."],
         # one sentence that tells what happened is enough
         ["How to stay safe from the new stealer.", "The stealer sends browser cookies to a Telegram bot."],
+        # 'must' and 'should' in an account of malware (ATT&CK procedure examples, TRAM2 sentences)
+        ["Dyre has been delivered with encrypted resources and must be unpacked for execution."],
+        ["It checks the C2 server to determine if it should connect to the second stage."],
+        ["The threat to Travelex comes after one of the most notable ransomware attacks of the year."],
         # callback phishing lures 'urge' their recipients: that is the attack
         ["Emails about a fake renewal urge recipients to phone a number and install AnyDesk."],
         # a long article always tells one, whatever its sentences say

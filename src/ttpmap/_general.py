@@ -22,7 +22,9 @@ _GENERAL = re.compile(
        |webinar\b|cfp\b|join\s+us|release:|now\s+available|slides\b)
     |^(?:turn\s+on|enable|rotate|reinstall|upgrade|disable|make\s+sure|remember\s+to)\s
     |\breminder\b
-    |\b(?:should|must|recommends?|recommended|advises?|advised|will\s+have\s+to|(?:is|are)\s+required\s+to
+    |\b(?:organi[sz]ations|users|admins|administrators|companies|businesses|defenders|customers|teams
+       |you|we|everyone)\s+(?:should|must)\b
+    |\b(?:recommends?|recommended|advises?|advised|will\s+have\s+to|(?:is|are)\s+required\s+to
        |guidance\s+on|urges?\s+(?:organi[sz]ations|users|customers|admins|administrators|companies
        |businesses|agencies|everyone|defenders))\b
     |\b(?:now\s+available|available\s+(?:today|now)|generally\s+available|general\s+availability
@@ -30,7 +32,7 @@ _GENERAL = re.compile(
     |\b(?:call\s+for\s+papers|talks\s+on|register\s+now|conference\s+recap)\b
     |\b(?:fell|rose|grew|dropped|increased|decreased|jumped|doubled)\s+(?:by\s+)?(?:a\s+third|half
        |\d+\s*(?:%|percent))
-    |\bone\s+of\s+the\s+(?:biggest|top|most)\b
+    |\bone\s+of\s+the\s+(?:biggest|top|greatest|most\s+(?:common|serious|costly))\s+(?:risks?|threats?)\b
     """,
     re.IGNORECASE | re.VERBOSE,
 )

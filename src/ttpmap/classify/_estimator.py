@@ -646,7 +646,7 @@ def _measure_phrases(
     wanted = [_phrase_related(t) for t in tids]
     labeled = {lab for d, space in enumerate(spaces) if space for lab in labels[d]}
     family = [
-        _family_ids(t, classes) if "." in t and t not in labeled else w
+        _phrase_related(t.partition(".")[0]) if "." in t and t not in labeled else w
         for t, w in zip(tids, wanted, strict=True)
     ]
     refused = np.zeros(len(table.patterns), dtype=np.int64)
@@ -670,12 +670,6 @@ def _measure_phrases(
     )
     gone = [(table.patterns[k], tids[k], int(refused[k])) for k in np.flatnonzero(refused)]
     return kept, gone
-
-
-def _family_ids(tid: str, classes: Sequence[str]) -> set[str]:
-    """`tid`'s parent and every class of its family."""
-    parent = tid.partition(".")[0]
-    return {parent} | {str(c) for c in classes if str(c).partition(".")[0] == parent}
 
 
 #: `Y` value of a sentence an analyst rejected as evidence of a technique: a negative always kept.

@@ -365,8 +365,8 @@ _ALNUM = re.compile(r"[a-z0-9]+")
 _LEADING = re.compile(r"[^a-z0-9]+")
 _Alts = tuple[tuple[str, bool], ...]
 #: Characters of a pattern word that only match themselves and end a `tokenize` token.
-_PIECE_ENDS = frozenset("._$'’_")
-_PIECES = re.compile(r"[._$'’_]")
+_PIECE_ENDS = frozenset("._$'’")
+_PIECES = re.compile("[" + re.escape("".join(sorted(_PIECE_ENDS))) + "]")
 _NEEDS: dict[str, tuple[tuple[_Alts, ...], _Alts]] = {}
 _Prepared = tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...], tuple[bool, ...], _Alts, bool]
 _PREPARED: dict[str, _Prepared] = {}
