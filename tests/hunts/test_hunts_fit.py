@@ -25,14 +25,7 @@ IDS = [f"{a['split']}-{a['id'].split(':', 1)[1]}" for a in ARTICLES]
 
 #: Articles whose brief finds a technique of an expected hunt but does not rank that hunt in its top
 #: 3: measured failures, kept visible (strict: when one passes, take it out of this list).
-MISRANKED: dict[str, str] = {
-    "hunts:vscode-extension-hijack-reflective-injection": (
-        "held out: T1055 (0.92, from the sentence naming VirtualAllocEx, WriteProcessMemory and"
-        " CreateRemoteThread) puts UC_NATIVE_API_SCRIPT, which looks for those API names in script logs,"
-        " and UC_PROCESS_HOLLOWING_HOST above UC_PROCESS_INJECTION_REMOTE_THREAD; T1620 rests on one"
-        " phrase (half weight), so UC_REFLECTIVE_LOAD_EMBEDDED ranks 5th"
-    ),
-}
+MISRANKED: dict[str, str] = {}
 TOP3_CASES = [
     pytest.param(a, marks=pytest.mark.xfail(strict=True, reason=MISRANKED[a["id"]]))
     if a["id"] in MISRANKED

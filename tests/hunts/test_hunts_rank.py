@@ -320,3 +320,100 @@ def test_a_hunt_for_tunnelling_tools_the_article_never_names_ranks_below_the_rdp
     tunnel = RDP_ARTICLE.replace("logged on over RDP", "tunnelled RDP out with plink")
     ids = [h.id for h in pack.recommend([rdp, brute], tunnel).hunts]
     assert ids[0] == "UC_RDP_TUNNEL", ids
+
+
+def test_detection_requirements_are_the_selections_an_article_must_name():
+    from ttpmap.hunts._rank import detection_requirements
+
+    office_child = {
+        "selection_parent": {"ParentImage|endswith": ["\\WINWORD.EXE", "\\EXCEL.EXE"]},
+        "selection_child": {"Image|endswith": ["\\cmd.exe", "\\certutil.exe"]},  # a shell: any article
+        "filter_main": {"CommandLine|contains": "excel /safe"},
+        "condition": "selection_parent and selection_child and not filter_main",
+    }
+    assert detection_requirements(office_child) == ((("excel", "winword"),),)
+    either = {
+        "selection_a": {"Image|endswith": "\\rubeus.exe"},
+        "selection_b": {"CommandLine|contains": ["kerberoast", "asktgs"]},
+        "condition": "1 of selection_*",
+    }
+    assert detection_requirements(either) == ((("asktgs", "kerberoast"),), (("rubeus",),))
+    both = dict(either, condition="all of selection_*")
+    assert detection_requirements(both) == ((("asktgs", "kerberoast"), ("rubeus",)),)
+    assert detection_requirements(dict(either, condition="selection_a and (")) == ()
+    assert detection_requirements({"selection": {"CommandLine|re": "a+"}, "condition": "selection"}) == ()
+
+
+def test_what_an_article_names_counts_only_when_it_meets_the_hunts_condition(pack):
+    # UC_PHISH_OFFICE_CHILD looks for Office applications starting certutil, schtasks and shells: a
+    # batch file that runs certutil names certutil but no Office application
+    batch = (
+        "A ZIP attachment holds a batch file that copies itself to the Temp folder and runs certutil -decode "
+        "to write a DLL, then creates a task with schtasks that loads it with regsvr32 at every logon."
+    )
+    macro = batch.replace("A ZIP attachment holds a batch file that", "A Word document's macro")
+    phish = _tech("T1566.001", 0.8, batch.split(" that ")[0])
+    phish_macro = _tech("T1566.001", 0.8, macro.split(" copies")[0])
+
+    def office_child(article: str, tech: Technique):
+        hunts = pack.recommend([tech], article).hunts
+        return next(h for h in hunts if h.id == "UC_PHISH_OFFICE_CHILD")
+
+    no_office = office_child(batch, phish)
+    assert no_office.why is not None
+    assert no_office.why["named"] == []
+    with_office = office_child(macro, phish_macro)
+    assert with_office.why is not None
+    assert with_office.why["named"] == ["certutil", "schtasks"]
+    assert with_office.why["fit"] > no_office.why["fit"]
+
+
+def test_named_values_corroborate_a_technique_shown_by_one_phrase_on_the_articles_platform():
+    from ttpmap.hunts._rank import fit
+
+    sentence = "From a Windows jump server they ran nltest /dclist: and nltest /domain_trusts."
+    tech = _tech("T1018", 0.8, sentence, "phrase")
+    platforms = infer_platforms(sentence)
+    words = frozenset(sentence.lower().split())
+    one = fit([(tech, 0.8)], "windows", frozenset(), platforms, words, "T1018", ("nltest",))
+    two = fit([(tech, 0.8)], "windows", frozenset(), platforms, words, "T1018", ("dclist", "nltest"))
+    assert one.one_phrase
+    assert not two.one_phrase
+    assert two.score == pytest.approx(one.score * 2 * (1 + 2 * 0.5) / (1 + 0.5))
+    elsewhere = fit([(tech, 0.8)], "linux", frozenset(), platforms, words, "T1018", ("dclist", "nltest"))
+    assert elsewhere.one_phrase
+
+
+def test_rule_info_keeps_its_requirements_through_the_pack_cache():
+    from ttpmap.hunts._pack import load_pack
+    from ttpmap.hunts._rules import RuleInfo
+
+    info = next(i for i, _ in load_pack() if i.label == "UC_PHISH_OFFICE_CHILD")
+    assert info.requires
+    assert "winword" in info.requires[0][0]
+    assert RuleInfo.from_dict(info.to_dict()) == info
+
+
+def test_a_corpus_rule_meets_its_condition_only_when_the_article_names_each_part(tmp_path, catalog):
+    from ttpmap.hunts import HuntLibrary
+
+    (tmp_path / "office_certutil.yml").write_text(
+        "title: Office starts certutil\n"
+        "id: 5b6f3c3e-8f0e-4d55-9a51-2f1b1f0c2a11\n"
+        "status: test\n"
+        "tags:\n    - attack.t1140\n"
+        "logsource:\n    category: process_creation\n    product: windows\n"
+        "detection:\n"
+        "    selection_parent:\n        ParentImage|endswith: '\\WINWORD.EXE'\n"
+        "    selection_child:\n        Image|endswith: '\\certutil.exe'\n"
+        "    condition: selection_parent and selection_child\n"
+        "level: high\n",
+        "utf-8",
+    )
+    library = HuntLibrary.from_directory(tmp_path, catalog)
+    plain = "On Windows hosts the loader ran certutil -decode to write its DLL into the Temp folder."
+    word = plain.replace("the loader ran", "a Word document's macro ran")
+    for text, named in ((plain, []), (word, ["certutil"])):
+        (hunt,) = library.recommend([_tech("T1140", 0.8, text)], text).hunts
+        assert hunt.why is not None
+        assert hunt.why["named"] == named

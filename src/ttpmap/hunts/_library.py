@@ -22,9 +22,11 @@ from ttpmap.hunts._rank import (
     PLATFORM_NAMES,
     Fit,
     article_words,
+    detection_requirements,
     fit,
     infer_platforms,
     named_in,
+    requirements_met,
     rule_platform,
     threat_names,
     tools_in,
@@ -186,7 +188,7 @@ class HuntLibrary:
             for i, doc in enumerate(docs):
                 rule_key = key if len(docs) == 1 else f"{key}#{i}"
                 try:
-                    info = rule_info(doc, rule_key, license=licence)
+                    info = rule_info(doc, rule_key, license=licence, requirements=False)
                 except RuleError as exc:
                     library.failures.append(ConversionFailure(rule_key, "parse", str(exc)))
                     continue
@@ -341,7 +343,8 @@ class HuntLibrary:
             main = self._resolve(info.techniques[0]) if info.techniques else None
             tools = self._programs(idx)
             named = named_in(info.observables, lower, words)
-            result = fit(by_tech, rule_platform(info.logsource), tools, platforms, words, main, named)
+            met = requirements_met(info.requires, named, lower, words)
+            result = fit(by_tech, rule_platform(info.logsource), tools, platforms, words, main, named, met)
             scored.append((result, idx, served, score, first))
         scored.sort(key=lambda x: (-x[0].score, self._static_rank(x[1])))
         kept = []
@@ -493,6 +496,9 @@ class HuntLibrary:
                     continue
                 doc = self._docs[i]
                 conversion = convert_rule(doc) if doc is not None else Conversion()
+                if doc is not None:
+                    requires = detection_requirements(doc["detection"])
+                    self._rules[i] = replace(self._rules[i], requires=requires)
                 self._record_failures(self._rules[i], conversion)
                 self._conversions[i] = conversion
                 self._docs[i] = None

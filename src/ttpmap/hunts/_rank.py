@@ -22,7 +22,13 @@ A hunt's fit is the product of
   A hunt for one to five programs (`tools_in`) when the article names nothing it looks for counts
   0.8 (a certutil hunt fits an article about certutil better than one that never names it; so does
   a hunt for PowerShell alone in an article that never names PowerShell, though a shell the
-  article names adds nothing). An emerging-threat rule (SigmaHQ's ``detection.emerging-threats``)
+  article names adds nothing). What the article names counts only when it meets the rule's
+  ``condition`` (`detection_requirements`): a hunt for Office applications spawning certutil gains
+  nothing from an article that names certutil but no Office application; a selection of shells,
+  common folders or short values needs no naming, and programs count by what people call them
+  ("Word document", IIS). When the article names two or more of those values, a technique shown by
+  one phrase only is not discounted (the values corroborate it), unless the hunt is for a
+  platform the article does not involve. An emerging-threat rule (SigmaHQ's ``detection.emerging-threats``)
   is for the threat its folder names (Pikabot, CVE-2023-36874): that name stands for what it
   looks for.
 
@@ -47,10 +53,12 @@ __all__ = [
     "Fit",
     "article_words",
     "detection_observables",
+    "detection_requirements",
     "evidence_strength",
     "fit",
     "infer_platforms",
     "named_in",
+    "requirements_met",
     "rule_platform",
     "threat_names",
     "tools_in",
@@ -75,6 +83,7 @@ _NO_EVIDENCE: Final = 0.8
 _SECONDARY: Final = 0.6
 _GENERIC_TECHNIQUES: Final = frozenset({"T1059", "T1105", "T1027", "T1140", "T1112", "T1071"})
 _ONE_PHRASE: Final = 0.5
+_CORROBORATING: Final = 2
 _NAMED_BONUS: Final = 0.5
 _MAX_NAMED: Final = 3
 _MAX_TOOL_LIST: Final = 8
@@ -286,6 +295,21 @@ _SKIP_MODIFIERS: Final = frozenset(
     }
 )
 _EVENT_ID_FIELDS: Final = frozenset({"eventid", "eventcode", "event_id"})
+_MAX_ALTERNATIVES: Final = 64
+# programs that articles name by what people call them, not by their file name
+_PROGRAM_CALLED: Final[dict[str, tuple[str, ...]]] = {
+    "winword": ("microsoft word", "word document", "word documents", "word file", "word files", "word attachment", "word doc", "microsoft office", "office document", "office documents", "macro", "macros"),
+    "powerpnt": ("powerpoint",),
+    "msaccess": ("microsoft access",),
+    "mspub": ("microsoft publisher",),
+    "eqnedt32": ("equation editor",),
+    "chrome": ("browser", "browsers", "web browser"),
+    "iexplore": ("internet explorer",),
+    "msedge": ("microsoft edge",),
+    "w3wp": ("iis", "web shell", "webshell", "web shells", "webshells", "web server", "web servers"),
+    "umworkerprocess": ("exchange server", "exchange servers"),
+    "apache2": ("apache", "web shell", "webshell", "web shells", "webshells", "web server", "web servers"),
+}  # fmt: skip
 _MIN_EVENT_ID: Final = 100
 _MIN_OBSERVABLE: Final = 4
 _VALUE_EDGES: Final = "*?'\" \\/"
@@ -492,15 +516,110 @@ def detection_observables(detection: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _field_values(selection: Any, field: str = "") -> Iterator[tuple[str, Any]]:
+def detection_requirements(detection: Mapping[str, Any]) -> tuple[tuple[tuple[str, ...], ...], ...]:
+    """What an article must name for a Sigma rule's ``condition`` to hold on what it names.
+
+    The condition in disjunctive form (negations, which say what the hunt leaves out, dropped): a
+    tuple of alternatives, each a tuple of groups, one for each selection it needs whose values an
+    article can name (`detection_observables`' values, less the shells, script hosts and common
+    words that `named_in` never counts); an article meets an alternative when it names a value of
+    every group. ``()`` when nothing needs naming, or the condition cannot be read.
+    """
+    from sigma.exceptions import SigmaError
+    from sigma.rule import SigmaDetections
+
+    groups = {
+        str(name): _countable(selection)
+        for name, selection in detection.items()
+        if name not in ("condition", "timeframe")
+    }
+    alternatives: list[tuple[str, ...]] = []
+    try:
+        for condition in SigmaDetections.from_dict(dict(detection)).parsed_condition:
+            alternatives.extend(_dnf(condition.parse(postprocess=False), groups))
+    except (SigmaError, ValueError, TypeError, AttributeError, _TooManyAlternativesError):
+        return ()
+    out = {tuple(sorted({groups[n] for n in alt if groups.get(n)})) for alt in alternatives}
+    return () if () in out else tuple(sorted(out))
+
+
+class _TooManyAlternativesError(Exception):
+    pass
+
+
+def _dnf(node: Any, groups: Mapping[str, tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """A parsed condition as alternatives of the selection names each needs (negations: none)."""
+    from fnmatch import fnmatchcase
+
+    from sigma.conditions import ConditionAND, ConditionIdentifier, ConditionOR, ConditionSelector
+
+    if isinstance(node, ConditionIdentifier):
+        return [(str(node.identifier),)]
+    if isinstance(node, ConditionSelector):
+        pattern = "*" if node.pattern == "them" else str(node.pattern)
+        names: list[tuple[str, ...]] = [(n,) for n in groups if fnmatchcase(n, pattern)]
+        if node.cond_class is ConditionOR:
+            return names
+        return [tuple(n for (n,) in names)]
+    if isinstance(node, ConditionOR):
+        return [alt for arg in node.args for alt in _dnf(arg, groups)]
+    if isinstance(node, ConditionAND):
+        out: list[tuple[str, ...]] = [()]
+        for arg in node.args:
+            out = [a + b for a in out for b in _dnf(arg, groups)]
+            if len(out) > _MAX_ALTERNATIVES:
+                raise _TooManyAlternativesError
+        return out
+    return [()]
+
+
+def _countable(selection: Any) -> tuple[str, ...]:
+    """The values of a selection an article must name one of, or ``()`` when one of them is not
+    for an article to name (a shell, a common folder, a short or encoded value): the selection then
+    holds on what any article tells."""
+    values = [_observable(field, value) for field, value in _field_values(selection, skipped=True)]
+    if not values or any(v is None or not _countable_value(v) for v in values):
+        return ()
+    return tuple(sorted({v for v in values if v is not None}))
+
+
+def _countable_value(value: str) -> bool:
+    generic = value in _GENERIC_TOOLS or value in _NOT_TOOLS or value in _COMMON_VALUES
+    return not generic and not value.startswith("dword")
+
+
+def requirements_met(
+    requires: Sequence[Sequence[Sequence[str]]], named: Iterable[str], lower: str, words: frozenset[str]
+) -> bool:
+    """Whether the article names enough for one alternative of `requires` (`detection_requirements`):
+    a value of each of its groups, among `named` or, for a program, by the name people call it
+    (``winword`` as "Word document", ``w3wp`` as IIS)."""
+    if not requires:
+        return True
+    told = set(named)
+    for alternative in requires:
+        if all(any(v in told or _called(v, lower, words) for v in group) for group in alternative):
+            return True
+    return False
+
+
+def _called(value: str, lower: str, words: frozenset[str]) -> bool:
+    return any(named_in((name,), lower, words) for name in _PROGRAM_CALLED.get(value, ()))
+
+
+def _field_values(selection: Any, field: str = "", skipped: bool = False) -> Iterator[tuple[str, Any]]:
+    """``(field, value)`` of a selection; a field with a modifier of `_SKIP_MODIFIERS` (a regular
+    expression, an encoding) is left out, or with `skipped` yields ``(field, None)``."""
     if isinstance(selection, Mapping):
         for key, value in selection.items():
             name, *modifiers = str(key).split("|")
             if not _SKIP_MODIFIERS.intersection(m.lower() for m in modifiers):
-                yield from _field_values(value, name)
+                yield from _field_values(value, name, skipped)
+            elif skipped:
+                yield name, None
     elif isinstance(selection, list):
         for item in selection:
-            yield from _field_values(item, field)
+            yield from _field_values(item, field, skipped)
     else:
         yield field, selection
 
@@ -543,12 +662,16 @@ def fit(
     words: frozenset[str],
     main: str | None = None,
     named: Sequence[str] = (),
+    met: bool = True,
 ) -> Fit:
     """The fit of one hunt serving `techniques` (each with its library score: confidence x level x
     relation), for an article with `platforms` and the lower-cased `words`; `main` is the rule's
     main technique (its first tag): a generic technique other than it counts less. `tools` are the
     programs the hunt looks for (`tools_in`), `named` what it looks for that the article names
-    (`named_in` over `detection_observables`, the programs among them included)."""
+    (`named_in` over `detection_observables`, the programs among them included); `met` whether
+    they meet the rule's condition (`requirements_met`): what the article names of a hunt whose
+    telling part it does not name (a child process, when the hunt is for Office's children) counts
+    nothing."""
     if platform is None:
         plat, match, plat_ev = _ANY_LOGS, "any", None
     elif not platforms:
@@ -558,22 +681,24 @@ def fit(
     else:
         plat, match, plat_ev = _MISMATCH, "mismatch", None
     named_tools = tuple(sorted(t for t in tools if t in words and t not in _GENERIC_TOOLS))
-    all_named = _outermost({*named, *named_tools})
+    all_named = _outermost({*named, *named_tools}) if met else ()
     spec = 1.0 + _NAMED_BONUS * min(len(all_named), _MAX_NAMED)
     if not all_named and 0 < len(tools) <= _FEW_TOOLS and not (tools & words):
         spec = _TOOL_NOT_NAMED
     best: Fit | None = None
     family = main.split(".", 1)[0] if main else None
+    corroborated = len(all_named) >= _CORROBORATING and match != "mismatch"
     for tech, base in techniques:
         strength, ev, kind = evidence_strength(tech)
+        one_phrase = _one_phrase(tech) and not corroborated
+        if corroborated and _one_phrase(tech):
+            strength /= _ONE_PHRASE
         tech_family = tech.id.split(".", 1)[0]
         generic = tech_family in _GENERIC_TECHNIQUES and tech_family != family
         place = _SECONDARY if generic else 1.0
         score = base * strength * plat * spec * place
         if best is None or score > best.score:
-            best = Fit(
-                score, tech, ev, kind, platform, match, plat_ev, named_tools, all_named, _one_phrase(tech)
-            )
+            best = Fit(score, tech, ev, kind, platform, match, plat_ev, named_tools, all_named, one_phrase)
     assert best is not None
     return best
 

@@ -12,7 +12,7 @@ from typing import Any, Final
 import yaml
 
 from ttpmap._exceptions import DataNotFoundError, InvalidParameterError, RuleError
-from ttpmap.hunts._rank import detection_observables
+from ttpmap.hunts._rank import detection_observables, detection_requirements
 
 __all__ = [
     "LEVELS",
@@ -41,7 +41,8 @@ class RuleInfo:
     `key` is the rule's path inside its corpus (POSIX separators); `techniques` are the ATT&CK IDs
     of its ``attack.tNNNN[.NNN]`` tags as written (upper-cased); `tactics` the tactic shortnames of
     its other ``attack.*`` tags; `phase` the pack's custom ``kill_chain_phase`` field;
-    `observables` what its detection looks for that an article can name (`detection_observables`).
+    `observables` what its detection looks for that an article can name (`detection_observables`);
+    `requires` what an article must name for its condition to hold (`detection_requirements`).
     """
 
     key: str
@@ -61,6 +62,7 @@ class RuleInfo:
     phase: str
     logsource: tuple[str, str, str]
     observables: tuple[str, ...] = ()
+    requires: tuple[tuple[tuple[str, ...], ...], ...] = ()
 
     @property
     def label(self) -> str:
@@ -86,6 +88,7 @@ class RuleInfo:
             "phase": self.phase,
             "logsource": list(self.logsource),
             "observables": list(self.observables),
+            "requires": [[list(group) for group in alt] for alt in self.requires],
         }
 
     @classmethod
@@ -109,6 +112,7 @@ class RuleInfo:
             phase=str(d["phase"]),
             logsource=(str(category), str(product), str(service)),
             observables=tuple(d.get("observables", ())),
+            requires=tuple(tuple(tuple(group) for group in alt) for alt in d.get("requires", ())),
         )
 
 
@@ -119,11 +123,13 @@ def load_yaml(text: str) -> list[Any]:
     return load_all(text)
 
 
-def rule_info(doc: Any, key: str, *, license: str = "") -> RuleInfo | None:
+def rule_info(doc: Any, key: str, *, license: str = "", requirements: bool = True) -> RuleInfo | None:
     """The `RuleInfo` of one parsed YAML document, or None when it is not a detection rule.
 
     Correlation and filter documents, and documents without ``detection`` and ``logsource``, are not
     detection rules. Raises `RuleError` for a detection rule whose metadata has the wrong types.
+    Without `requirements`, `RuleInfo.requires` is left empty (a corpus reads them when it converts
+    the rule: parsing every condition of a large corpus up front doubles its load time).
     """
     if not isinstance(doc, Mapping) or not isinstance(doc.get("detection"), Mapping):
         return None
@@ -169,6 +175,7 @@ def rule_info(doc: Any, key: str, *, license: str = "") -> RuleInfo | None:
             _text(logsource.get("service")),
         ),
         observables=detection_observables(doc["detection"]),
+        requires=detection_requirements(doc["detection"]) if requirements else (),
     )
 
 
