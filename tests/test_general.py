@@ -17,9 +17,13 @@ from ttpmap._general import tells_no_attack
         ["CFP is open: we'd love talks on software supply chain attacks."],
         ["Organisations should block macros in files from the internet."],
         ["Webinar: building a career in threat intelligence.", "Register now, seats are limited."],
+        ["Fewer companies are paying.", "The highest share on record refused to pay last quarter."],
+        ["A man from Leeds was sentenced to six years for his part in a ransomware operation."],
+        ["Police have arrested two suspects and charged them with running a phishing kit shop."],
+        ["Councils barred from paying ransoms under new law."],
     ],
 )
-def test_advice_announcements_and_statistics_tell_no_attack(sentences):
+def test_advice_announcements_statistics_and_court_news_tell_no_attack(sentences):
     assert tells_no_attack(sentences)
 
 
@@ -36,6 +40,9 @@ def test_advice_announcements_and_statistics_tell_no_attack(sentences):
         ["The threat to Travelex comes after one of the most notable ransomware attacks of the year."],
         # callback phishing lures 'urge' their recipients: that is the attack
         ["Emails about a fake renewal urge recipients to phone a number and install AnyDesk."],
+        # an arrest told together with what the suspects did
+        ["Police arrested two suspects.", "They had phished bank customers with fake parcel-delivery texts."],
+        ["The malware charged victims' cards and the gang encrypted their servers."],
         # a long article always tells one, whatever its sentences say
         ["You should patch."] * 4,
         [],

@@ -1,4 +1,4 @@
-"""Short texts that tell no attack: a how-to, advice, an announcement, an event, a statistic.
+"""Short texts that tell no attack: a how-to, advice, an announcement, an event, a statistic, court news.
 
 An RSS item such as "How to detect Kerberoasting in your domain: ..." or "Our EDR now stops ransomware
 encryption in real time" names techniques without saying that anybody used them, and an analyst
@@ -33,13 +33,18 @@ _GENERAL = re.compile(
     |\b(?:fell|rose|grew|dropped|increased|decreased|jumped|doubled)\s+(?:by\s+)?(?:a\s+third|half
        |\d+\s*(?:%|percent))
     |\bone\s+of\s+the\s+(?:biggest|top|greatest|most\s+(?:common|serious|costly))\s+(?:risks?|threats?)\b
+    |\b(?:fewer|more)\s+(?:\w+\s+){0,2}(?:are|were)\s+paying\b|\bthe\s+(?:lowest|highest)\s+(?:share|level|rate)\b
+    |\b(?:was|were|been|is|are|being)\s+(?:arrested|sentenced|convicted|extradited|indicted|charged)\b
+    |\b(?:have|has|had)\s+(?:arrested|sentenced|convicted|extradited|indicted|charged)\b|\bpleaded\s+guilty\b
+    |\b(?:new\s+law|barred\s+from\s+paying|bans?\s+(?:on\s+)?(?:paying|ransom\s+payments))\b
     """,
     re.IGNORECASE | re.VERBOSE,
 )
 
 
 def tells_no_attack(sentences: Sequence[str]) -> bool:
-    """Whether a short text (these `sentences`) only advises, announces or counts: it tells no attack."""
+    """Whether a short text (these `sentences`) only advises, announces, counts or reports an arrest, a
+    sentence or a law: it tells no attack."""
     if not sentences or len(sentences) > SHORT_SENTENCES:
         return False
     return all(_GENERAL.search(s.strip()) for s in sentences)
