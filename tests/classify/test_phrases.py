@@ -20,6 +20,9 @@ from ttpmap.classify._phrases import MIN_PRECISION, PhraseTable, compile_pattern
         ("supply-chain attack*", "a supply chain attack and", "supply chain attack"),
         ("supply-chain attack*", "Supply-chain attacks rise", "Supply-chain attacks"),
         ("wiper|wipers", "Two WIPERS were found", "WIPERS"),
+        # a word that opens with a separator character: the separator before it gives it back
+        ("upload* ~ $web", "files uploaded to $web containers", "uploaded to $web"),
+        ("the 'quoted word", "see the 'quoted word here", "the 'quoted word"),
         (
             "outsourc* ~~ clients",
             "They pivoted from an IT outsourcing firm's network into the systems of three of its clients.",

@@ -4,10 +4,11 @@ brute-force search of every pattern's regex over the whole text (less those a ne
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ttpmap.classify._phrases import PhraseTable, _negated, _pattern_words, compile_pattern, load_phrases
@@ -114,9 +115,9 @@ def _case(word: str, how: int) -> str:
 
 
 @st.composite
-def _texts(draw: st.DrawFn) -> str:
+def _texts(draw: st.DrawFn, vocabulary: Sequence[str] = _WORDS) -> str:
     n = draw(st.integers(0, 30))
-    words = draw(st.lists(st.tuples(st.sampled_from(_WORDS), st.integers(0, 3)), min_size=n, max_size=n))
+    words = draw(st.lists(st.tuples(st.sampled_from(vocabulary), st.integers(0, 3)), min_size=n, max_size=n))
     seps = draw(st.lists(st.sampled_from(_SEPS), min_size=n + 1, max_size=n + 1))
     return seps[0] + "".join(_case(w, how) + s for (w, how), s in zip(words, seps[1:], strict=True))
 
@@ -125,6 +126,47 @@ def _texts(draw: st.DrawFn) -> str:
 @given(_texts())
 def test_find_matches_a_brute_force_search(text):
     assert _TABLE.find(text) == _brute_force(_TABLE, text)
+
+
+# Patterns with a later word that opens with a separator character ("$", "'"): the separator
+# before it must give back what it took (it is not possessive there).
+_OPENING_SEPARATORS = ("upload* to $web", "upload* ~ $web", "the 'quoted word", "encrypt* ~ -files")
+_THEIR_WORDS = (
+    "upload",
+    "uploaded",
+    "to",
+    "$web",
+    "web",
+    "the",
+    "'quoted",
+    "quoted",
+    "word",
+    "encrypted",
+    "-files",
+    "files",
+)
+
+
+@cache
+def _backtracking(pattern: str) -> re.Pattern[str]:
+    """The regex of `pattern` with its possessive quantifiers made greedy (backtracking) again."""
+    regex = _regex(pattern)
+    source = regex.pattern.replace("}+", "}").replace(r"\w++", r"\w+").replace(r"\w*+", r"\w*")
+    return re.compile(source, regex.flags)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.one_of(_texts(), _texts(_THEIR_WORDS)))
+@example("files uploaded to $web, the 'quoted word; encrypted all -files")
+def test_possessive_quantifiers_keep_every_match(text):
+    # Wherever a match may start (no word character or "-" before it), each pattern's regex matches
+    # the same span as its backtracking twin: a possessive part never keeps what the rest needs.
+    starts = [m.start() for m in re.finditer(r"(?<![\w-])", text)]
+    for pattern in (*_PATTERNS, *_OPENING_SEPARATORS):
+        fast, slow = _regex(pattern), _backtracking(pattern)
+        for at in starts:
+            a, b = fast.match(text, at), slow.match(text, at)
+            assert (a and a.span()) == (b and b.span()), (pattern, at)
 
 
 @settings(max_examples=100, deadline=None)

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from ttpmap.classify._vectorizer import SentenceVectorizer
 
 __all__ = ["MentionIndex", "build_mention_index", "load_aliases"]
+
+_first = itemgetter(0)  # a sentence's start
 
 # An ID that no letter, digit or "_" precedes; the look-behind follows the literal "T1", so that the
 # search runs as a fast scan for it.
@@ -166,13 +169,11 @@ class MentionIndex:
         `starts`, if given, what `phrase_starts` returns for `flat`.
         """
         by_id: dict[int, list[int]] = {}
-        first_chars: list[int] = []
         for m in _ID.finditer(text):
             j = self.ids.get(m.group().replace("/", "."))
             if j is not None:
-                first_chars = first_chars or [s for s, _ in sentences]
                 hits = by_id.setdefault(j, [])
-                k = max(bisect_right(first_chars, m.start()) - 1, 0)
+                k = max(bisect_right(sentences, m.start(), key=_first) - 1, 0)
                 if not hits or hits[-1] != k:
                     hits.append(k)
         by_name: dict[int, list[int]] = {}

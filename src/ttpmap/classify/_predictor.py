@@ -17,6 +17,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from itertools import islice
+from operator import itemgetter
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -64,6 +65,8 @@ _SPARSE_POOL = 0.05
 
 #: Attributes that cache what the others give: never pickled.
 _CACHES = frozenset({"_labels", "_vocab", "_tactics"})
+
+_first = itemgetter(0)  # a sentence's start
 
 LabelInfo = Mapping[str, tuple[str, tuple[str, ...], str]]
 TacticRow = tuple[str, str, str]
@@ -597,7 +600,6 @@ class TechniquePredictor:
             # class -> (the sentences of its precise phrases, up to three, the first phrase's first;
             # whether the phrases decide it)
             phrased: dict[int, tuple[tuple[int, ...], bool]] = {}
-            starts: list[int] = []
             if vocab is None:
                 found = table.find(text, active)
             elif s.places is not None:
@@ -606,8 +608,7 @@ class TechniquePredictor:
                 found = table.find(text, active) if s.tokens is None else vocab.find(text, s.tokens)
             for k, start, _ in found:
                 j = class_of[k]
-                starts = starts or [a for a, _ in s.sentences]
-                at = max(0, bisect_right(starts, start) - 1)
+                at = max(0, bisect_right(s.sentences, start, key=_first) - 1)  # the sentence of `start`
                 if j not in phrased:
                     phrased[j] = ((at,), bool(p[j] < self.thresholds_[j]))
                 elif at not in phrased[j][0] and len(phrased[j][0]) < _N_EVIDENCE:

@@ -467,7 +467,9 @@ class SentenceVectorizer:
         for part, rows, col in ((keys[:n_tok], row_key, uni), (keys[n_tok:], row_key[:-1], bi)):
             np.add(rows, col, out=part, casting="same_kind")
             np.bitwise_or(part, np.minimum(col, 0), out=part, casting="same_kind")  # no column: -1
-        keys.sort()  # row by row, columns in order; the -1s first, dropped below
+        # Row by row, columns in order; the -1s first, dropped below. Each of the two runs (unigrams,
+        # bigrams) is in row order already: a stable sort (timsort) merges them faster than quicksort.
+        keys.sort(kind="stable")
         keys = keys[np.searchsorted(keys, 0) :]
         new = np.ones(len(keys), dtype=bool)
         np.not_equal(keys[1:], keys[:-1], out=new[1:])
