@@ -1,4 +1,4 @@
-"""``ttpmap train`` and ``ttpmap evaluate``."""
+"""``ttpmap train``, ``ttpmap evaluate`` and ``ttpmap phrases measure``."""
 
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ from ttpmap.classify._train import SOURCES
 
 __all__ = ["register"]
 
+_MAX_PHRASES_BYTES = 10_000_000
+
 
 def register(subparsers: Any) -> None:
-    """Add the ``train`` and ``evaluate`` commands."""
+    """Add the ``train``, ``evaluate`` and ``phrases`` commands."""
     train = subparsers.add_parser(
         "train",
         help="train the technique classifier on ../shared (and your data) and write a model directory",
@@ -124,6 +126,77 @@ def register(subparsers: Any) -> None:
     evaluate.add_argument("--out", type=Path, help="folder for evaluation.json and per-technique-f1.png")
     evaluate.add_argument("--n-jobs", type=int, default=2, help="parallel jobs (default 2)")
     evaluate.set_defaults(func=_evaluate)
+    _register_phrases(subparsers)
+
+
+def _register_phrases(subparsers: Any) -> None:
+    phrases = subparsers.add_parser(
+        "phrases",
+        help="the phrase lexicon: measure candidate patterns before you add them to phrases.tsv",
+        description="Phrasings of techniques (classify/data/phrases.tsv) report their technique only where "
+        "their precision, measured at training on the labeled reports, reaches 0.6.",
+    )
+    actions = phrases.add_subparsers(dest="action", metavar="ACTION", required=True)
+    measure = actions.add_parser(
+        "measure",
+        help="measure candidate patterns on the training reports, as 'ttpmap train' will",
+        description="Measure 'pattern<TAB>technique ID' lines (the syntax of phrases.tsv) on TRAM2's and "
+        "AnnoCTR's reports (and --data files) by the rule training uses, and count their matches in the "
+        "single-label sentences (ATT&CK procedure examples, TRAM bootstrap, TTPDrill). Prints, per pattern, "
+        "matches and hits in the reports, the precision training will give it, whether it will be used, "
+        "matches and hits in the sentences, and the reports it matches without its technique.",
+    )
+    measure.add_argument("file", type=Path, help="candidate patterns, one 'pattern<TAB>technique ID' a line")
+    measure.add_argument(
+        "--data", action="append", default=[], type=Path, help="your labeled articles too; repeatable"
+    )
+    measure.add_argument("--show", type=int, default=3, help="misses to print per pattern (default 3)")
+    measure.add_argument(
+        "--data-home", type=Path, help="data folder (default: $TTPMAP_DATA_HOME or ../shared)"
+    )
+    measure.add_argument("--catalog", type=Path, help="ATT&CK catalog (default: the default model's)")
+    measure.set_defaults(func=_measure)
+
+
+def _measure(args: argparse.Namespace) -> int:
+    from ttpmap._exceptions import InputError, InvalidParameterError
+    from ttpmap._reading import read_bounded
+    from ttpmap.classify._measure import measure_patterns
+    from ttpmap.classify._phrases import load_phrases
+
+    if args.show < 0:
+        raise InvalidParameterError("--show must be 0 or more")
+    raw = read_bounded(args.file, _MAX_PHRASES_BYTES, hint="a list of patterns is far smaller")
+    try:
+        phrases = load_phrases(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"{args.file}: not UTF-8 text; save the patterns as UTF-8") from None
+    except ValueError as exc:
+        raise InputError(f"{args.file}: {exc}") from None
+    if not phrases:
+        raise InputError(f"{args.file} holds no 'pattern<TAB>technique ID' line")
+    scores = measure_patterns(
+        phrases, _catalog(args.catalog), data_home=args.data_home, data=args.data, show=args.show
+    )
+    print(f"{'reports m/h':>11} {'precision':>9} {'used':>4} {'sentences m/h':>13}  pattern -> technique")
+    for sc in scores:
+        print(
+            f"{sc.matches:>5}/{sc.hits:<5} {sc.precision:9.2f} {'yes' if sc.active else 'no':>4} "
+            f"{sc.sentence_matches:>7}/{sc.sentence_hits:<5}  {sc.pattern} -> {sc.technique}"
+        )
+        for miss in sc.misses:
+            print(f"      miss {miss}")
+    return 0
+
+
+def _catalog(path: Path | None) -> Any:
+    if path is not None:
+        from ttpmap.attack import load_catalog
+
+        return load_catalog(path)
+    from ttpmap._model import load_model
+
+    return load_model(None).catalog
 
 
 @contextlib.contextmanager

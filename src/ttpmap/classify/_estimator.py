@@ -38,7 +38,7 @@ import math
 import os
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -67,7 +67,7 @@ if TYPE_CHECKING:
 
     from ttpmap.attack import Catalog
 
-__all__ = ["TechniqueClassifier", "progress_callback"]
+__all__ = ["TechniqueClassifier", "phrase_outcomes", "progress_callback"]
 
 #: Called as ``callback(stage, done, total)`` during `TechniqueClassifier.fit` (set by the CLI).
 progress_callback: ContextVar[Callable[[str, int, int], None] | None] = ContextVar(
@@ -632,9 +632,7 @@ def _measure_phrases(
     rejected: Sequence[set[str]] = (),
 ) -> tuple[PhraseTable, list[tuple[str, str, int]]]:
     """The shipped phrase lexicon and the `learned` mention phrases, each pattern's precision counted
-    on the texts whose label space holds its technique: a match in a text labeled with it is a hit.
-    A text with a restricted space (TRAM2's) labels only some sub-techniques: there a sub-technique
-    that none of those texts labels is confirmed by any label of its family.
+    on the texts whose label space holds its technique (`phrase_outcomes`).
 
     A pattern that matches a text where an analyst rejected its technique (`rejected`) is left out;
     those come back as ``(pattern, technique, texts)``."""
@@ -642,24 +640,12 @@ def _measure_phrases(
     table = PhraseTable.build([*curated, *_alias_phrases(), *learned], classes, vouched=[True] * len(curated))
     matches = np.zeros(len(table.patterns), dtype=np.int64)
     hits = np.zeros(len(table.patterns), dtype=np.int64)
-    tids = [str(classes[j]) for j in table.classes]
-    wanted = [_phrase_related(t) for t in tids]
-    labeled = {lab for d, space in enumerate(spaces) if space for lab in labels[d]}
-    family = [
-        _phrase_related(t.partition(".")[0]) if "." in t and t not in labeled else w
-        for t, w in zip(tids, wanted, strict=True)
-    ]
     refused = np.zeros(len(table.patterns), dtype=np.int64)
-    for d, space in enumerate(spaces):
-        no = rejected[d] if rejected else set()
-        if space is not None and not space and not no:
-            continue
-        for k in {k for k, _, _ in table.find(texts[d])}:
-            refused[k] += tids[k] in no
-            if space is None or tids[k].partition(".")[0] in space:
-                matches[k] += 1
-                confirming = wanted[k] if space is None else family[k]
-                hits[k] += any(lab in confirming for lab in labels[d])
+    for _, k, hit, refusal in phrase_outcomes(table, classes, texts, labels, spaces, rejected):
+        refused[k] += refusal
+        if hit is not None:
+            matches[k] += 1
+            hits[k] += hit
     keep = np.flatnonzero(refused == 0)
     kept = PhraseTable(
         tuple(table.patterns[k] for k in keep),
@@ -668,8 +654,43 @@ def _measure_phrases(
         hits[keep],
         table.vouched[keep],
     )
+    tids = [str(classes[j]) for j in table.classes]
     gone = [(table.patterns[k], tids[k], int(refused[k])) for k in np.flatnonzero(refused)]
     return kept, gone
+
+
+def phrase_outcomes(
+    table: PhraseTable,
+    classes: Sequence[str],
+    texts: Sequence[str],
+    labels: Sequence[Sequence[str]],
+    spaces: Sequence[set[str] | None],
+    rejected: Sequence[set[str]] = (),
+) -> Iterator[tuple[int, int, bool | None, bool]]:
+    """``(text, pattern, hit, refused)`` for each pattern of `table` that matches a text: `hit` is
+    whether the text's labels confirm it (None when the text's label space does not hold its
+    technique: not counted), `refused` whether an analyst rejected its technique in that text.
+
+    A text with a restricted space (TRAM2's) labels only some sub-techniques: there a sub-technique
+    that none of those texts labels is confirmed by any label of its family. Single-label
+    sentences (an empty space) are skipped."""
+    tids = [str(classes[j]) for j in table.classes]
+    wanted = [_phrase_related(t) for t in tids]
+    labeled = {lab for d, space in enumerate(spaces) if space for lab in labels[d]}
+    family = [
+        _phrase_related(t.partition(".")[0]) if "." in t and t not in labeled else w
+        for t, w in zip(tids, wanted, strict=True)
+    ]
+    for d, space in enumerate(spaces):
+        no = rejected[d] if rejected else set()
+        if space is not None and not space and not no:
+            continue
+        for k in sorted({k for k, _, _ in table.find(texts[d])}):
+            hit = None
+            if space is None or tids[k].partition(".")[0] in space:
+                confirming = wanted[k] if space is None else family[k]
+                hit = any(lab in confirming for lab in labels[d])
+            yield d, k, hit, tids[k] in no
 
 
 #: `Y` value of a sentence an analyst rejected as evidence of a technique: a negative always kept.
