@@ -20,9 +20,9 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import cache
 from importlib import resources
-from itertools import chain, pairwise
+from itertools import chain, pairwise, repeat
 
 import numpy as np
 
@@ -278,7 +278,7 @@ def _first_match(regex: re.Pattern[str], text: str, low: str, firsts: Sequence[s
 
 def _match_at(regex: re.Pattern[str], text: str, starts: Sequence[int]) -> re.Match[str] | None:
     """The first match of `regex` that starts at one of the offsets `starts` (in order)."""
-    return next(filter(None, map(partial(regex.match, text), starts)), None)
+    return next(filter(None, map(regex.match, repeat(text), starts)), None)
 
 
 def _affirmed(
