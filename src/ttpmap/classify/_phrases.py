@@ -842,7 +842,8 @@ class VocabFilter:
         width = len(text) + 1
         first = self.first_word[word]
         alone = self.alone[self.word_pattern[word]]
-        opens = np.flatnonzero(first & ~alone)  # the other pairs: those of a paired group
+        # a pair read that is not of a one-word pattern's first word is of a paired group
+        opens = np.flatnonzero(first & ~alone)
         other = np.flatnonzero(~first)
         if len(other):  # a match holds its other word's token at or after its start, in its stretch
             # by group, then offset (stable: timsort, faster here on keys that come in sorted runs)
