@@ -20,9 +20,9 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import cache
 from importlib import resources
-from itertools import chain, pairwise
+from itertools import chain, pairwise, repeat
 
 import numpy as np
 
@@ -278,7 +278,7 @@ def _first_match(regex: re.Pattern[str], text: str, low: str, firsts: Sequence[s
 
 def _match_at(regex: re.Pattern[str], text: str, starts: Sequence[int]) -> re.Match[str] | None:
     """The first match of `regex` that starts at one of the offsets `starts` (in order)."""
-    return next(filter(None, map(partial(regex.match, text), starts)), None)
+    return next(filter(None, map(regex.match, repeat(text), starts)), None)
 
 
 def _affirmed(
@@ -832,28 +832,21 @@ class VocabFilter:
     ) -> tuple[np.ndarray, list[dict[int, list[int]]]]:
         """`_places` of the texts joined in `text`, the n-th from offset ``bases[n]``, the tokens of
         `view` (offsets into `text`) being those of the texts `owner` (None: all of the first)."""
-        n = len(self.indices)
         keep = np.tile(self.unconstrained, (len(bases), 1))
         starts: list[dict[int, list[int]]] = [{} for _ in bases]
-        token, word = self._held(view)
+        owner = np.zeros(len(view.ids), dtype=np.int64) if owner is None else owner
+        token, word, group = self._paired(view, owner, keep.reshape(-1))
         if not len(word):
             return keep, starts
-        pattern = self.word_pattern[word]
-        group = pattern if owner is None else owner[token] * n + pattern  # a pattern in one text
         offsets = view.offsets[token]
         width = len(text) + 1
         first = self.first_word[word]
-        alone = self.alone[pattern]
-        flat_keep = keep.reshape(-1)
-        flat_keep[group[~first & alone]] = True  # the tested word of a pattern that has one
-        size = len(bases) * n  # groups that hold tokens of both tested words of their pattern
-        both = np.bincount(group[first], minlength=size) > 0
-        both &= np.bincount(group[~first], minlength=size) > 0
-        paired = both[group]
-        opens = np.flatnonzero(first & paired)
-        other = np.flatnonzero(~first & paired)
+        alone = self.alone[self.word_pattern[word]]
+        # a pair read that is not of a one-word pattern's first word is of a paired group
+        opens = np.flatnonzero(first & ~alone)
+        other = np.flatnonzero(~first)
         if len(other):  # a match holds its other word's token at or after its start, in its stretch
-            # by group, then offset (stable: faster than quicksort on keys in runs of token order)
+            # by group, then offset (stable: timsort, faster here on keys that come in sorted runs)
             others = np.sort(group[other] * width + offsets[other], kind="stable")
             at = group[opens] * width + offsets[opens]
             end = at + _stretch_ends(text, offsets[opens], self.word_kind[word[opens]]) - offsets[opens]
@@ -861,33 +854,71 @@ class VocabFilter:
             opens = opens[(found >= at) & (found < end)]
         opens = np.concatenate([np.flatnonzero(first & alone), opens])
         places = _distinct(group[opens] * width + offsets[opens])  # by group, then offset
-        if not len(places):
-            return keep, starts
-        of = places // width
-        flat_keep[of] = True
-        at = (places % width - bases[of // n]).tolist()  # offsets in each text
-        edges = np.flatnonzero(np.r_[True, of[1:] != of[:-1]])  # where each group's places start
-        group = of[edges]
-        lo, hi = edges.tolist(), [*edges[1:].tolist(), len(places)]
-        pattern_of = [self.indices[i] for i in (group % n).tolist()]
-        cut = np.searchsorted(group // n, np.arange(len(bases) + 1)).tolist()  # groups by text
-        for t, (a, b) in enumerate(pairwise(cut)):
-            if a < b:  # pattern index -> its slice of `at`, made in C
-                runs = map(at.__getitem__, map(slice, lo[a:b], hi[a:b]))
-                starts[t] = dict(zip(pattern_of[a:b], runs, strict=True))
+        if len(places):
+            keep.reshape(-1)[places // width] = True
+            _starts_by_text(places, width, bases, self.indices, starts)
         return keep, starts
 
-    def _held(self, view: TokenView) -> tuple[np.ndarray, np.ndarray]:
-        """Pairs of a token (its position in `view`) and a tested word that it holds."""
+    def _paired(
+        self, view: TokenView, owner: np.ndarray, flat_keep: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The pairs of a token of `view` and a tested word it holds that `_places_of` reads, with
+        their group (``text * n_patterns + pattern``, the text from `owner`): those of a pattern with
+        one tested word, its first, and those of a group that holds tokens of both its pattern's
+        tested words. Marks in `flat_keep` (by group) the patterns whose one tested word is not the first.
+
+        Which groups hold which words is found on the distinct (text, word) pairs, far fewer than
+        the tokens' pairs ("malicious" holds 55 tested words): only the pairs read are made per token."""
+        n = len(self.indices)
+        tokens, ptr, which, word = self._held(view, owner)
+        extra_token, extra_word = self._held_outside(view)
+        word = np.concatenate([word, extra_word])
+        pattern = self.word_pattern[word]
+        text_of = np.concatenate([owner[tokens[ptr[:-1]]][which], owner[extra_token]])
+        group = text_of * n + pattern  # a pattern in one text
+        first = self.first_word[word]
+        alone = self.alone[pattern]
+        flat_keep[group[~first & alone]] = True  # the tested word of a pattern that has one
+        size = len(flat_keep)  # groups that hold tokens of both tested words of their pattern
+        both = np.bincount(group[first], minlength=size) > 0
+        both &= np.bincount(group[~first], minlength=size) > 0
+        read = both[group] | (first & alone)
+        d = len(which)
+        sel = np.flatnonzero(read[:d])
+        lo, count = ptr[which[sel]], np.diff(ptr)[which[sel]]  # the tokens of each distinct pair
+        at = np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
+        out = read[d:]
+        return (
+            np.concatenate([tokens[at], extra_token[out]]),
+            np.concatenate([np.repeat(word[sel], count), extra_word[out]]),
+            np.concatenate([np.repeat(group[sel], count), group[d:][out]]),
+        )
+
+    def _held(
+        self, view: TokenView, owner: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The tokens of the vocabulary that hold a tested word, by (text of `owner`, ID), in order
+        (`tokens`: positions in `view`); the distinct (text, ID) ``i`` has the tokens
+        ``tokens[ptr[i]:ptr[i + 1]]``; and the pairs of a distinct one (`which`) and a tested word
+        that it holds (`word`)."""
         ids = view.ids
-        count = self.id_count[ids]  # ID -1 indexes the last cell, which counts none
-        some = np.flatnonzero(count)  # the tokens that hold a tested word (a tenth of them)
-        count = count[some]
-        token = np.repeat(some, count)
-        first = np.repeat(self.id_ptr[ids[some]] - (np.cumsum(count) - count), count)
-        word = self.id_words[first + np.arange(len(token))]
+        some = np.flatnonzero(self.id_count[ids])  # ID -1 indexes the last cell, which counts none
+        key = owner[some] * len(self.id_count) + ids[some]
+        order = np.argsort(key, kind="stable")
+        tokens, key = some[order], key[order]
+        ptr = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, dtype=np.int64)
+        uid = ids[tokens[ptr]]
+        ptr = np.append(ptr, len(key))
+        count = self.id_count[uid]
+        which = np.repeat(np.arange(len(uid)), count)
+        first = np.repeat(self.id_ptr[uid] - (np.cumsum(count) - count), count)
+        return tokens, ptr, which, self.id_words[first + np.arange(len(which))]
+
+    def _held_outside(self, view: TokenView) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs of a token outside the vocabulary (its position in `view`) and a tested word it holds."""
+        none = np.zeros(0, dtype=np.int64)
         if not view.oov or not (self.outside_prefix or self.outside_whole):
-            return token, word
+            return none, none
         heads = self.heads
         known = {
             t: held
@@ -901,12 +932,7 @@ class VocabFilter:
                 if t in known:
                     extra_token += [q] * len(known[t])
                     extra_word += known[t]
-        if not extra_word:
-            return token, word
-        return (
-            np.concatenate([token, np.array(extra_token, dtype=np.int64)]),
-            np.concatenate([word, np.array(extra_word, dtype=np.int64)]),
-        )
+        return np.array(extra_token, dtype=np.int64), np.array(extra_word, dtype=np.int64)
 
     def _outside(self, token: str) -> list[int]:
         """The tested words that `token`, outside the vocabulary, holds: those of the prefixes it
@@ -918,6 +944,30 @@ class VocabFilter:
                 held += self.prefix_words[at]
             at = self.prefix_parent[at]
         return held
+
+
+def _starts_by_text(
+    places: np.ndarray,
+    width: int,
+    bases: np.ndarray,
+    indices: Sequence[int],
+    starts: list[dict[int, list[int]]],
+) -> None:
+    """Fill `starts` (a dict per text) from `places`, sorted keys ``group * width + offset`` into the
+    joined text (a group is ``text * len(indices) + position in indices``): pattern index -> the
+    offsets of its places in the text, in order."""
+    n = len(indices)
+    of = places // width
+    at = (places % width - bases[of // n]).tolist()  # offsets in each text
+    edges = np.flatnonzero(np.r_[True, of[1:] != of[:-1]])  # where each group's places start
+    group = of[edges]
+    lo, hi = edges.tolist(), [*edges[1:].tolist(), len(places)]
+    pattern_of = [indices[i] for i in (group % n).tolist()]
+    cut = np.searchsorted(group // n, np.arange(len(bases) + 1)).tolist()  # groups by text
+    for t, (a, b) in enumerate(pairwise(cut)):
+        if a < b:  # pattern index -> its slice of `at`, made in C
+            runs = map(at.__getitem__, map(slice, lo[a:b], hi[a:b]))
+            starts[t] = dict(zip(pattern_of[a:b], runs, strict=True))
 
 
 # Characters that a match of a pattern cannot hold, by `_breaker_kind`: a match holds no sentence

@@ -725,8 +725,9 @@ class TechniquePredictor:
         sents, S, by_id, by_name = scored.sentences, scored.scores, scored.by_id, scored.by_name
         decided = self._decide(p, phrased)
         chosen = decided[np.lexsort((decided, -p[decided]))]  # by confidence, then class index
-        # a row of sentence scores per class (gathered row by row of S: a column of S is strided)
-        by_class = np.ascontiguousarray(S[:, chosen].T) + self.intercept_[chosen, None]
+        # a row of sentence scores per class (gathered row by row of S: a column of S is strided),
+        # written in row order at once by the addition
+        by_class = np.add(S[:, chosen].T, self.intercept_[chosen, None], order="C")
         best = _top_rows(by_class, _N_EVIDENCE)
         n_positive = (by_class[np.arange(len(chosen)), best] > 0).sum(axis=0).tolist()
         labels, floor = self._labels, self.mention_floor_
