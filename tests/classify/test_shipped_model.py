@@ -74,8 +74,11 @@ def test_sample_articles_outside_tram2(model):
     for name, labels in gold.items():
         techniques, _ = predictor.explain([Article.from_file(root / name).text])[0]
         found = {t.id for t in techniques}
+        # the parent of a labeled sub-technique (T1071 where the analyst wrote T1071.001) is a less
+        # precise answer, not a false technique: it counts neither way
+        broader = {t for t in found - set(labels) if any(lab.startswith(t + ".") for lab in labels)}
         tp += len(found & set(labels))
-        fp += len(found - set(labels))
+        fp += len(found - set(labels) - broader)
         fn += len(set(labels) - found)
     assert tp / (tp + fp) >= 0.85
     assert tp / (tp + fn) >= 0.5

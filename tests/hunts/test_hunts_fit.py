@@ -25,7 +25,15 @@ IDS = [f"{a['split']}-{a['id'].split(':', 1)[1]}" for a in ARTICLES]
 
 #: Articles whose brief finds a technique of an expected hunt but does not rank that hunt in its top
 #: 3: measured failures, kept visible (strict: when one passes, take it out of this list).
-MISRANKED: dict[str, str] = {}
+MISRANKED: dict[str, str] = {
+    "hunts:bat-obfuscation-reflective-msbuild-hollowing": (
+        "held out; with the model retrained on 2026-12-08 (lexicon round 13, short-text batch 15) T1027"
+        " rests on one phrase (the classifier's own probability fell under its threshold), so"
+        " UC_CMD_OBFUSCATION (half weight) leaves the top 5; T1055.012 and T1620 also rest on one phrase"
+        " each, so UC_PROCESS_HOLLOWING_HOST ranks 6th and UC_REFLECTIVE_LOAD_EMBEDDED 8th, under"
+        " UC_KEYLOGGER_API_SCRIPT, UC_CMD_SPAWNED_BY_SCRIPT_HOST and UC_WEBSHELL_WINDOWS"
+    ),
+}
 TOP3_CASES = [
     pytest.param(a, marks=pytest.mark.xfail(strict=True, reason=MISRANKED[a["id"]]))
     if a["id"] in MISRANKED
