@@ -31,6 +31,8 @@ from ttpmap.hunts._rank import evidence_strength, infer_platforms, rule_platform
         ("The package was published to the npm registry.", set()),
         ("The group sent emails to a list of targets.", set()),
         ("Its MAC address and the s3 key were logged.", set()),
+        ("Through a group policy the IAM user held iam:* in AWS.", {"cloud"}),
+        ("A Group Policy Object pushed the script to every computer.", {"windows"}),
     ],
 )
 def test_infer_platforms(text, platforms):

@@ -100,11 +100,11 @@ _CUES: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
             "windows", "powershell", "cmd.exe", "windows registry", "registry key*", "registry value*",
             "run key*", "hklm", "hkcu", "hkey_local_machine", "hkey_current_user", "currentversion\\run",
             "rundll32", "regsvr32", "mshta", "wscript", "lsass", "mimikatz", "active directory",
-            "domain controller*", "group policy", "remote desktop", "psexec", "schtasks",
+            "domain controller*", "remote desktop", "psexec", "schtasks",
             "scheduled task*", "vba", "macro*", "microsoft word", "microsoft excel", "microsoft office",
             "w3wp", "exchange server*", "sharepoint server*", "sysmon", "kerberos", "admin$", "svchost",
         ),
-        ("RDP", "SMB", "WMI", "IIS", "NTLM"),
+        ("RDP", "SMB", "WMI", "IIS", "NTLM", "Group Policy", "GPO"),
     ),
     "linux": (
         (
