@@ -364,9 +364,12 @@ def test_what_an_article_names_counts_only_when_it_meets_the_hunts_condition(pac
     no_office = office_child(batch, phish)
     assert no_office.why is not None
     assert no_office.why["named"] == []
+    assert "winword" in no_office.why["unmet"]
+    assert "its query also needs one of" in no_office.why["text"]
     with_office = office_child(macro, phish_macro)
     assert with_office.why is not None
     assert with_office.why["named"] == ["certutil", "schtasks"]
+    assert with_office.why["unmet"] == []
     assert with_office.why["fit"] > no_office.why["fit"]
 
 

@@ -26,10 +26,10 @@ from ttpmap.hunts._rank import (
     fit,
     infer_platforms,
     named_in,
-    requirements_met,
     rule_platform,
     threat_names,
     tools_in,
+    unmet_requirement,
 )
 from ttpmap.hunts._rules import UNUSABLE_STATUSES, RuleInfo, corpus_name, iter_corpus, load_yaml, rule_info
 
@@ -43,6 +43,7 @@ _LEVEL_RANK: Final = {"critical": 0, "high": 1, "medium": 2, "low": 3, "informat
 _LEVEL_WEIGHT: Final = {"critical": 1.0, "high": 0.85, "medium": 0.6, "low": 0.4, "informational": 0.25}
 _RELATED_FACTOR: Final = 0.75
 _HIGH: Final = 0.65
+_MAX_SHOWN_VALUES: Final = 5
 _MEDIUM: Final = 0.35
 _SIGMAHQ_BLOB: Final = "https://github.com/SigmaHQ/sigma/blob/master/"
 _DRL_FILE: Final = "LICENSE.Detection.Rules.md"
@@ -343,8 +344,8 @@ class HuntLibrary:
             main = self._resolve(info.techniques[0]) if info.techniques else None
             tools = self._programs(idx)
             named = named_in(info.observables, lower, words)
-            met = requirements_met(info.requires, named, lower, words)
-            result = fit(by_tech, rule_platform(info.logsource), tools, platforms, words, main, named, met)
+            unmet = unmet_requirement(info.requires, named, lower, words)
+            result = fit(by_tech, rule_platform(info.logsource), tools, platforms, words, main, named, unmet)
             scored.append((result, idx, served, score, first))
         scored.sort(key=lambda x: (-x[0].score, self._static_rank(x[1])))
         kept = []
@@ -636,6 +637,11 @@ def _why(result: Fit, platforms: Mapping[str, Evidence]) -> dict[str, Any]:
         parts.append(f"a {name} hunt, but the article involves {named}")
     if result.named:
         parts.append("looks for " + ", ".join(result.named) + ", which the article names")
+    if result.unmet:
+        shown = ", ".join(result.unmet[:_MAX_SHOWN_VALUES]) + (
+            ", ..." if len(result.unmet) > _MAX_SHOWN_VALUES else ""
+        )
+        parts.append(f"its query also needs one of {shown}, which the article does not name")
     platform_evidence = result.platform_evidence
     return {
         "technique": tech.id,
@@ -648,6 +654,7 @@ def _why(result: Fit, platforms: Mapping[str, Evidence]) -> dict[str, Any]:
         "platform_evidence": platform_evidence.text if platform_evidence is not None else None,
         "tools": list(result.tools),
         "named": list(result.named),
+        "unmet": list(result.unmet),
         "fit": round(result.score, 4),
         "text": "; ".join(parts) + ".",
     }

@@ -58,10 +58,10 @@ __all__ = [
     "fit",
     "infer_platforms",
     "named_in",
-    "requirements_met",
     "rule_platform",
     "threat_names",
     "tools_in",
+    "unmet_requirement",
 ]
 
 FLOOR: Final = 0.15
@@ -345,6 +345,7 @@ class Fit:
     tools: tuple[str, ...]
     named: tuple[str, ...] = ()
     one_phrase: bool = False
+    unmet: tuple[str, ...] = ()
 
 
 def infer_platforms(
@@ -588,19 +589,23 @@ def _countable_value(value: str) -> bool:
     return not generic and not value.startswith("dword")
 
 
-def requirements_met(
+def unmet_requirement(
     requires: Sequence[Sequence[Sequence[str]]], named: Iterable[str], lower: str, words: frozenset[str]
-) -> bool:
-    """Whether the article names enough for one alternative of `requires` (`detection_requirements`):
-    a value of each of its groups, among `named` or, for a program, by the name people call it
-    (``winword`` as "Word document", ``w3wp`` as IIS)."""
-    if not requires:
-        return True
+) -> tuple[str, ...]:
+    """What the article fails to name of `requires` (`detection_requirements`): ``()`` when it names
+    a value of each group of one alternative (among `named` or, for a program, by the name people
+    call it: ``winword`` as "Word document", ``w3wp`` as IIS); else the values of the first group it
+    misses in the alternative it comes closest to."""
     told = set(named)
+    best: tuple[str, ...] = ()
+    fewest = None
     for alternative in requires:
-        if all(any(v in told or _called(v, lower, words) for v in group) for group in alternative):
-            return True
-    return False
+        missed = [g for g in alternative if not any(v in told or _called(v, lower, words) for v in g)]
+        if not missed:
+            return ()
+        if fewest is None or len(missed) < fewest:
+            fewest, best = len(missed), tuple(missed[0])
+    return best
 
 
 def _called(value: str, lower: str, words: frozenset[str]) -> bool:
@@ -662,16 +667,15 @@ def fit(
     words: frozenset[str],
     main: str | None = None,
     named: Sequence[str] = (),
-    met: bool = True,
+    unmet: tuple[str, ...] = (),
 ) -> Fit:
     """The fit of one hunt serving `techniques` (each with its library score: confidence x level x
     relation), for an article with `platforms` and the lower-cased `words`; `main` is the rule's
     main technique (its first tag): a generic technique other than it counts less. `tools` are the
     programs the hunt looks for (`tools_in`), `named` what it looks for that the article names
-    (`named_in` over `detection_observables`, the programs among them included); `met` whether
-    they meet the rule's condition (`requirements_met`): what the article names of a hunt whose
-    telling part it does not name (a child process, when the hunt is for Office's children) counts
-    nothing."""
+    (`named_in` over `detection_observables`, the programs among them included); `unmet` what the
+    rule's condition needs that the article does not name (`unmet_requirement`): then what it names
+    counts nothing (certutil, named, of a hunt for Office's children where no Office application is)."""
     if platform is None:
         plat, match, plat_ev = _ANY_LOGS, "any", None
     elif not platforms:
@@ -681,7 +685,7 @@ def fit(
     else:
         plat, match, plat_ev = _MISMATCH, "mismatch", None
     named_tools = tuple(sorted(t for t in tools if t in words and t not in _GENERIC_TOOLS))
-    all_named = _outermost({*named, *named_tools}) if met else ()
+    all_named = () if unmet else _outermost({*named, *named_tools})
     spec = 1.0 + _NAMED_BONUS * min(len(all_named), _MAX_NAMED)
     if not all_named and 0 < len(tools) <= _FEW_TOOLS and not (tools & words):
         spec = _TOOL_NOT_NAMED
@@ -698,7 +702,9 @@ def fit(
         place = _SECONDARY if generic else 1.0
         score = base * strength * plat * spec * place
         if best is None or score > best.score:
-            best = Fit(score, tech, ev, kind, platform, match, plat_ev, named_tools, all_named, one_phrase)
+            best = Fit(
+                score, tech, ev, kind, platform, match, plat_ev, named_tools, all_named, one_phrase, unmet
+            )
     assert best is not None
     return best
 
