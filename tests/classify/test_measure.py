@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-from tests.conftest import ROOT, shared_file
 
+from ttpmap._datahome import get_data_home
 from ttpmap._exceptions import InvalidParameterError
 from ttpmap._model import load_model
 from ttpmap.classify._measure import measure_patterns
 from ttpmap.classify._phrases import load_phrases
 
-SHORT_TEXTS = ROOT / "datasets" / "labeled" / "short-texts.jsonl"
+SHORT_TEXTS = Path(__file__).resolve().parents[2] / "datasets" / "labeled" / "short-texts.jsonl"
 
 
 @pytest.fixture(scope="module")
 def model():
-    shared_file("datasets/tram2/reports.jsonl")
-    shared_file("datasets/annoctr/train.jsonl")
+    for relative in ("datasets/tram2/reports.jsonl", "datasets/annoctr/train.jsonl"):
+        if not (get_data_home() / relative).is_file():
+            pytest.skip(f"{relative} is absent from the data home: set TTPMAP_DATA_HOME")
     return load_model(None)
 
 

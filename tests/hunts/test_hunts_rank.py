@@ -422,3 +422,23 @@ def test_a_corpus_rule_meets_its_condition_only_when_the_article_names_each_part
         (hunt,) = library.recommend([_tech("T1140", 0.8, text)], text).hunts
         assert hunt.why is not None
         assert hunt.why["named"] == named
+
+
+@pytest.mark.parametrize(
+    ("hunt", "text"),
+    [
+        ("UC_LSASS_DUMP_COMMAND", "The operators ran Mimikatz against LSASS on every server."),
+        ("UC_SCHTASK_CREATE", "A scheduled task runs the loader at every logon."),
+        ("UC_REGISTRY_RUN_KEY", "The implant persists through a Run key under HKCU."),
+    ],
+)
+def test_a_hunts_condition_is_met_by_what_people_call_its_values(hunt, text):
+    from ttpmap.hunts._pack import load_pack
+    from ttpmap.hunts._rank import article_words, named_in, unmet_requirement
+
+    info = next(i for i, _ in load_pack() if i.label == hunt)
+    lower, words = text.lower(), article_words(text)
+    assert unmet_requirement(info.requires, named_in(info.observables, lower, words), lower, words) == ()
+    unrelated = "The operators ran a loader on every server."
+    lower, words = unrelated.lower(), article_words(unrelated)
+    assert unmet_requirement(info.requires, named_in(info.observables, lower, words), lower, words) != ()

@@ -194,9 +194,9 @@ def _catalog(path: Path | None) -> Any:
         from ttpmap.attack import load_catalog
 
         return load_catalog(path)
-    from ttpmap._model import load_model
+    from ttpmap.datasets import default_catalog
 
-    return load_model(None).catalog
+    return default_catalog()
 
 
 @contextlib.contextmanager

@@ -22,7 +22,7 @@ from ttpmap.attack import Catalog
 from ttpmap.classify._estimator import phrase_outcomes
 from ttpmap.classify._phrases import MIN_PRECISION, PhraseTable, related
 from ttpmap.classify._train import default_corpus, label_spaces, read_user_records
-from ttpmap.datasets import LabeledArticle
+from ttpmap.datasets import LabeledArticle, resolve_labels
 
 __all__ = ["PatternScore", "measure_patterns"]
 
@@ -65,17 +65,16 @@ def measure_patterns(
     Raises `InvalidParameterError` for a technique ID the catalog does not know, or a pattern the
     lexicon syntax does not accept.
     """
-    ids = sorted({_resolve(tid, catalog) for _, tid in phrases})
+    resolved = [(p, _resolve(t, catalog)) for p, t in phrases]
+    ids = sorted({t for _, t in resolved})
     try:
-        table = PhraseTable.build(
-            [(p, _resolve(t, catalog)) for p, t in phrases], ids, vouched=[True] * len(phrases)
-        )
+        table = PhraseTable.build(resolved, ids, vouched=[True] * len(resolved))
     except ValueError as exc:
         raise InvalidParameterError(f"{exc}; see the syntax at the top of phrases.tsv") from exc
     sentences, reports = default_corpus(data_home, catalog=catalog)
     reports = [*reports, *read_user_records(data)]
     texts = [r.text for r in reports]
-    labels = [list(r.labels) for r in reports]
+    labels = [list(resolve_labels(r.labels, catalog)) for r in reports]
     spaces = [None if sp is None else set(sp) for sp in label_spaces(reports)]
     counts = np.zeros((len(phrases), 2), dtype=np.int64)
     misses: list[list[str]] = [[] for _ in phrases]
@@ -110,7 +109,7 @@ def _sentence_counts(
     table: PhraseTable, ids: Sequence[str], sentences: Sequence[LabeledArticle]
 ) -> list[tuple[int, int]]:
     out = np.zeros((len(table.patterns), 2), dtype=np.int64)
-    confirming = [related(ids[j]) | {ids[j].partition(".")[0]} for j in table.classes]
+    confirming = [related(ids[j]) for j in table.classes]
     for r in sentences:
         for k in {k for k, _, _ in table.find(r.text)}:
             out[k] += (1, bool(confirming[k] & set(r.labels)))
@@ -118,8 +117,10 @@ def _sentence_counts(
 
 
 def _context(table: PhraseTable, k: int, record: LabeledArticle) -> str:
-    found = [(s, e) for kk, s, e in table.find(record.text) if kk == k]
-    start, end = found[0] if found else (0, 0)
+    only = np.zeros(len(table.patterns), dtype=bool)
+    only[k] = True
+    found = table.find(record.text, only)
+    start, end = found[0][1:] if found else (0, 0)
     text = record.text
     snippet = " ".join(text[max(0, start - _CONTEXT) : end + _CONTEXT].split())
     return f"{record.id}: ...{snippet}..."

@@ -43,8 +43,8 @@ _LEVEL_RANK: Final = {"critical": 0, "high": 1, "medium": 2, "low": 3, "informat
 _LEVEL_WEIGHT: Final = {"critical": 1.0, "high": 0.85, "medium": 0.6, "low": 0.4, "informational": 0.25}
 _RELATED_FACTOR: Final = 0.75
 _HIGH: Final = 0.65
-_MAX_SHOWN_VALUES: Final = 5
 _MEDIUM: Final = 0.35
+_MAX_SHOWN_VALUES: Final = 5
 _SIGMAHQ_BLOB: Final = "https://github.com/SigmaHQ/sigma/blob/master/"
 _DRL_FILE: Final = "LICENSE.Detection.Rules.md"
 

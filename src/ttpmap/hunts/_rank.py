@@ -296,7 +296,7 @@ _SKIP_MODIFIERS: Final = frozenset(
 )
 _EVENT_ID_FIELDS: Final = frozenset({"eventid", "eventcode", "event_id"})
 _MAX_ALTERNATIVES: Final = 64
-# programs that articles name by what people call them, not by their file name
+# values that articles name by what people call them: programs, Mimikatz's modules, browsers' files
 _PROGRAM_CALLED: Final[dict[str, tuple[str, ...]]] = {
     "winword": ("microsoft word", "word document", "word documents", "word file", "word files", "word attachment", "word doc", "microsoft office", "office document", "office documents", "macro", "macros"),
     "powerpnt": ("powerpoint",),
@@ -309,6 +309,12 @@ _PROGRAM_CALLED: Final[dict[str, tuple[str, ...]]] = {
     "w3wp": ("iis", "web shell", "webshell", "web shells", "webshells", "web server", "web servers"),
     "umworkerprocess": ("exchange server", "exchange servers"),
     "apache2": ("apache", "web shell", "webshell", "web shells", "webshells", "web server", "web servers"),
+    "sekurlsa::": ("mimikatz",),
+    "lsadump::": ("mimikatz",),
+    "schtasks": ("scheduled task", "scheduled tasks"),
+    "software\\microsoft\\windows\\currentversion\\run": ("run key", "run keys", "autorun key", "autorun keys"),
+    "7045": ("new service", "malicious service", "installed a service", "installs a service", "as a service"),
+    "logins.json": ("browser credentials", "browser passwords", "saved passwords", "stored passwords", "browser cookies", "cookies"),
 }  # fmt: skip
 _MIN_EVENT_ID: Final = 100
 _MIN_OBSERVABLE: Final = 4
@@ -648,7 +654,7 @@ def named_in(observables: Iterable[str], lower: str, words: frozenset[str]) -> t
     sorted; the shells and script hosts every hunt lists, and common verbs and folders, not counted."""
     named = []
     for obs in observables:
-        if obs in _GENERIC_TOOLS or obs in _NOT_TOOLS or obs in _COMMON_VALUES:
+        if not _countable_value(obs):
             continue
         parts = _words_of(obs)
         if parts == (obs,):
