@@ -28,6 +28,13 @@ from ttpmap.classify._phrases import MIN_PRECISION, PhraseTable, compile_pattern
             "They pivoted from an IT outsourcing firm's network into the systems of three of its clients.",
             "outsourcing firm's network into the systems of three of its clients",
         ),
+        # a "." inside a token (an address, a file name) is no sentence end: a gap passes over it
+        (
+            "set-mailbox ~~ -forwardingsmtpaddress",
+            "Set-Mailbox -Identity cfo@fabrikam.com -ForwardingSmtpAddress x@proton.me",
+            "Set-Mailbox -Identity cfo@fabrikam.com -ForwardingSmtpAddress",
+        ),
+        ("copied ~ to ~ mega", "copied sa.tmp to MEGA", "copied sa.tmp to MEGA"),
     ],
 )
 def test_patterns_match_plain_words(pattern, text, found):
@@ -46,6 +53,8 @@ def test_patterns_match_plain_words(pattern, text, found):
         ("ddos", "antiddos"),
         ("outsourc* ~~ clients", "outsourcing a b c d e f g h i j k clients"),  # more than ten words between
         ("outsourc* ~~ clients", "An outsourcing firm was hit. Its clients were not."),
+        ("encrypt* ~ files", "They encrypted it.\nFiles were safe."),  # a "." before a line break
+        ("encrypt* ~~ files", "They encrypted v2. Files were safe."),
     ],
 )
 def test_patterns_do_not_overreach(pattern, text):

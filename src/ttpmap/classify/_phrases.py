@@ -44,7 +44,9 @@ MIN_PRECISION = 0.6
 #: Texts a phrase must match in the labeled data before its precision counts as measured.
 MIN_MATCHES = 1
 
-_SEP = r"[^\w.!?;\n]{1,4}"
+# A "." that a word character follows is inside a token ("cfo@fabrikam.com", "sa.tmp", "v2.1"),
+# not a sentence end: a gap passes over it.
+_SEP = r"(?:[^\w.!?;\n]|\.(?=\w)){1,4}"
 # Words and separators share no character: one way to split, so a gap backtracks over at most ten
 # words, and only over how many: within one, a word or a separator given back could not be followed
 # by what follows it (a separator by a word character, a word by a separator), so both are
@@ -971,8 +973,9 @@ def _starts_by_text(
 
 
 # Characters that a match of a pattern cannot hold, by `_breaker_kind`: a match holds no sentence
-# end (`_SEP`, `\w` and a word's letters exclude ".!?;" and a line break), but a hyphenated word's
-# join (``[\s-]?``) may be a line break, and a word may hold a "." ("mega.nz").
+# end (`_SEP`, `\w` and a word's letters exclude ".!?;" and a line break, but for a "." inside a
+# token, before a word character), but a hyphenated word's join (``[\s-]?``) may be a line break,
+# and a word may hold a "." ("mega.nz").
 _BREAKERS = (".!?;\n", ".!?;", "")
 
 
@@ -1004,6 +1007,7 @@ def _stretch_ends(text: str, offsets: np.ndarray, kinds: np.ndarray) -> np.ndarr
     the text's length): a match that starts at the offset ends before it."""
     raw = np.frombuffer(text.encode("ascii", "replace"), dtype=np.uint8)  # "?" for other characters
     ends = raw == ord(".")
+    ends[:-1] &= ~_WORD_BYTES[raw[1:]]  # a "." before a word character is inside a token
     ends |= raw == ord("!")
     ends |= raw == ord(";")
     if "?" in text:  # rare: found by string, as other characters are "?" in `raw`
@@ -1018,3 +1022,6 @@ def _stretch_ends(text: str, offsets: np.ndarray, kinds: np.ndarray) -> np.ndarr
 
 
 _QUESTION = re.compile(r"\?")
+#: ASCII bytes that `\w` matches, and "?" (which stands for every character outside ASCII in
+#: `_stretch_ends`: some are word characters).
+_WORD_BYTES = np.array([chr(b).isalnum() or chr(b) in "_?" for b in range(256)]) & (np.arange(256) < 128)
