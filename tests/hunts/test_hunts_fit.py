@@ -25,22 +25,8 @@ IDS = [f"{a['split']}-{a['id'].split(':', 1)[1]}" for a in ARTICLES]
 
 #: Articles whose brief finds a technique of an expected hunt but does not rank that hunt in its top
 #: 3: measured failures, kept visible (strict: when one passes, take it out of this list).
-MISRANKED: dict[str, str] = {
-    "hunts:bat-obfuscation-reflective-msbuild-hollowing": (
-        "held out; with the model retrained on 2026-12-08 (lexicon round 13, short-text batch 15) T1027"
-        " rests on one phrase (the classifier's own probability fell under its threshold), so"
-        " UC_CMD_OBFUSCATION (half weight) leaves the top 5; T1055.012 and T1620 also rest on one phrase"
-        " each, so UC_PROCESS_HOLLOWING_HOST ranks 6th and UC_REFLECTIVE_LOAD_EMBEDDED 8th, under"
-        " UC_KEYLOGGER_API_SCRIPT, UC_CMD_SPAWNED_BY_SCRIPT_HOST and UC_WEBSHELL_WINDOWS"
-    ),
-}
+MISRANKED: dict[str, str] = {}
 MISPLATFORMED: dict[str, str] = {
-    "hunts:soho-router-diag-cgi-injection-orb-socks-relay": (
-        "tune, batch 8: its writer labels a router whose implant writes to /tmp and /etc/rc.local as a"
-        " network device only; batches 4 and 6 label appliances with the same Unix paths network and"
-        " Linux (and expect Linux hunts), so UC_WEBSHELL_LINUX stays; dropping Linux for network"
-        " articles lost adc-rest-auth-bypass-admin-cron-backdoor's top 3"
-    ),
     "hunts:macos-fake-captcha-terminal-paste-osascript-keychain-launchagent": (
         "held out: its first sentence compares the lure with the Windows one ('lures that spread Windows"
         " stealers through the Run dialog'), so the article involves Windows and UC_CLICKFIX_PASTE ranks"

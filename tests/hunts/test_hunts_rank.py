@@ -33,6 +33,10 @@ from ttpmap.hunts._rank import evidence_strength, infer_platforms, rule_platform
         ("Its MAC address and the s3 key were logged.", set()),
         ("Through a group policy the IAM user held iam:* in AWS.", {"cloud"}),
         ("A Group Policy Object pushed the script to every computer.", {"windows"}),
+        # a router's own shell and folders are the device's; an appliance's shell is a Linux host's
+        ("The implant on the routers appends a line to /etc/rc.local and runs from /tmp/.", {"network"}),
+        ("The routers forward traffic to Ubuntu servers, where cron re-runs /tmp/x.", {"network", "linux"}),
+        ("On the BIG-IP appliances the actor ran bash and wrote to /etc/.", {"network", "linux"}),
     ],
 )
 def test_infer_platforms(text, platforms):

@@ -156,6 +156,10 @@ _UNIX_SHARED: Final = frozenset(
     ["bash", "cron", "crontab*", "cron job*", "cronjob*", "sshd", "authorized_keys", "/etc/", "/tmp/",
      "/root/", "/bin/", "chmod", "nohup"]
 )  # fmt: skip
+# A router's own shell and folders ("appends a line to /etc/rc.local") are the device's, where no Linux
+# host telemetry runs: with no other Linux cue, a router article is about network devices only (an
+# appliance such as BIG-IP, whose shell admins use, keeps its Linux hunts).
+_ROUTERS: Final = frozenset(["router*"])
 _NOT_CUES: Final[dict[str, tuple[str, ...]]] = {"azure": ("azure ad",)}  # "Azure AD" is identity (SaaS)
 _WINDOWS_FILE: Final = re.compile(r"\.(?:exe|dll|lnk|hta|vbs|bat|ps1|msi)\b", re.IGNORECASE)
 # a sentence that says the platforms it names are not involved ("on macOS and Linux the code does
@@ -375,6 +379,7 @@ def infer_platforms(
     found: dict[str, Evidence] = {}
     denied = [(s.start, s.end) for s in sentences if _PLATFORM_DENIAL.search(s.text)]
     unix_only = False  # every Linux cue found is one macOS shares
+    routers_only = False  # every network cue found names a router
     for platform in PLATFORMS:
         anycase, written = _CUES[platform]
         cued = [(h, c) for c in anycase if _may_hold(c, words) and (h := _told(lower, c, denied))[0] >= 0]
@@ -384,10 +389,12 @@ def infer_platforms(
             hits.append((m.start(), m.end()))
         if platform == "linux":
             unix_only = all(c in _UNIX_SHARED for _, c in cued)
+        if platform == "network":
+            routers_only = all(c in _ROUTERS for _, c in cued)
         if hits:
             start, end = min(hits)
             found[platform] = _sentence_at(start, end, text, sentences)
-    if "macos" in found and "linux" in found and unix_only:
+    if "linux" in found and unix_only and ("macos" in found or ("network" in found and routers_only)):
         del found["linux"]
     return found
 
