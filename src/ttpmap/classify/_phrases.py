@@ -1038,15 +1038,15 @@ def _distinct(values: np.ndarray) -> np.ndarray:
 def _stretch_ends(text: str, offsets: np.ndarray, kinds: np.ndarray) -> np.ndarray:
     """For each offset, that of the first character of `_BREAKERS[kind]` after it in `text` (else
     the text's length): a match that starts at the offset ends before it."""
-    raw = np.frombuffer(text.encode("ascii", "replace"), dtype=np.uint8)  # "?" for other characters
-    ends = raw == ord(".")
-    ends[:-1] &= ~_WORD_BYTES[raw[1:]]  # a "." before a word character is inside a token
-    ends |= raw == ord("!")
-    ends |= raw == ord(";")
-    if "?" in text:  # rare: found by string, as other characters are "?" in `raw`
+    # each character's `_CLASSES` code ("?" for the characters outside ASCII)
+    code = np.frombuffer(text.encode("ascii", "replace").translate(_CLASSES), dtype=np.uint8)
+    ends = code == _DOT
+    ends[:-1] &= code[1:] != _WORD_CHAR  # a "." before a word character is inside a token
+    ends |= code == _END
+    if "?" in text:  # rare: found by string, as other characters are "?" before `translate`
         ends[[m.start() for m in _QUESTION.finditer(text)]] = True
     out = np.full(len(offsets), len(text), dtype=np.int64)  # kind 2, and offsets after the last break
-    for kind, breaks in enumerate((ends | (raw == ord("\n")), ends)):
+    for kind, breaks in enumerate((ends | (code == _LINE_BREAK), ends)):
         where = np.flatnonzero(kinds == kind)
         if len(where):
             at = np.append(np.flatnonzero(breaks), len(text))
@@ -1055,6 +1055,16 @@ def _stretch_ends(text: str, offsets: np.ndarray, kinds: np.ndarray) -> np.ndarr
 
 
 _QUESTION = re.compile(r"\?")
-#: ASCII bytes that `\w` matches, and "?" (which stands for every character outside ASCII in
-#: `_stretch_ends`: some are word characters).
-_WORD_BYTES = np.array([chr(b).isalnum() or chr(b) in "_?" for b in range(256)]) & (np.arange(256) < 128)
+_OTHER, _WORD_CHAR, _DOT, _END, _LINE_BREAK = range(5)
+
+
+def _code(char: str) -> int:
+    """An ASCII character's code in `_stretch_ends`: `_WORD_CHAR` for those that ``\\w`` matches and
+    "?" (which stands for every character outside ASCII there: some are word characters)."""
+    if char.isalnum() or char in "_?":
+        return _WORD_CHAR
+    return {".": _DOT, "!": _END, ";": _END, "\n": _LINE_BREAK}.get(char, _OTHER)
+
+
+#: `_code` of each byte, for `bytes.translate` (a byte outside ASCII does not occur).
+_CLASSES = bytes(_code(chr(b)) for b in range(128)) + bytes(128)
