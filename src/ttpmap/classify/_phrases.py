@@ -200,10 +200,12 @@ class PhraseTable:
             got = prepared[k]
             if got is None:
                 got = prepared[k] = _prepared(patterns[k])
-            regex, anchors, firsts, whole, first, plain = got
+            regex, anchors, firsts, whole, first, plain, heads = got
             at = starts(k) if first else None
             if at is not None:
                 m = _match_at(regex, text, at)
+            elif heads:  # found in the text itself: no lower-case copy of it
+                m = _first_match(regex, text, text, heads)
             else:
                 low = low or text.lower()
                 m = _first_match(regex, text, low, firsts)
@@ -388,18 +390,24 @@ _Alts = tuple[tuple[str, bool], ...]
 _PIECE_ENDS = frozenset("._$'’")
 _PIECES = re.compile("[" + re.escape("".join(sorted(_PIECE_ENDS))) + "]")
 _NEEDS: dict[str, tuple[tuple[_Alts, ...], _Alts]] = {}
-_Prepared = tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...], tuple[bool, ...], _Alts, bool]
+_Prepared = tuple[
+    re.Pattern[str], tuple[str, ...], tuple[str, ...], tuple[bool, ...], _Alts, bool, tuple[str, ...]
+]
 _PREPARED: dict[str, _Prepared] = {}
 
 
 def _prepared(pattern: str) -> _Prepared:
-    """`_compiled`'s parts, the alternatives of the pattern's first word (`_needs`), and whether
-    every anchor is ASCII letters and digits only."""
+    """`_compiled`'s parts, the alternatives of the pattern's first word (`_needs`), whether
+    every anchor is ASCII letters and digits only, and the first characters of its possible first
+    words if each is one of `_PIECE_ENDS`, which only match themselves (else empty): a match starts
+    where one of those stands in the text ("$file_name"), found without lower-casing the text."""
     got = _PREPARED.get(pattern)
     if got is None:
         regex, anchors, firsts, whole = _compiled(pattern)
         plain = all(_ALNUM.fullmatch(a) is not None for a in anchors)
-        got = _PREPARED[pattern] = (regex, anchors, firsts, whole, _needs(pattern)[1], plain)
+        heads = tuple(sorted({w[:1] for w in firsts}))
+        heads = heads if set(heads) <= _PIECE_ENDS else ()
+        got = _PREPARED[pattern] = (regex, anchors, firsts, whole, _needs(pattern)[1], plain, heads)
     return got
 
 
