@@ -884,13 +884,12 @@ class VocabFilter:
         at = offsets[opens]
         span = _stretch_ends(text, at, self.word_kind[word[opens]]) - at
         count = self.n_tested[self.word_pattern[word[opens]]] - 1  # the other words of each one's pattern
-        which = np.repeat(np.arange(len(opens)), count)
-        # a pattern's other tested words follow its first
-        other_word = np.repeat(word[opens] + 1 - (np.cumsum(count) - count), count) + np.arange(len(which))
-        lo = (text_of[opens][which] * n_words + other_word) * width + at[which]
-        found = others[np.minimum(np.searchsorted(others, lo), len(others) - 1)]
-        missing = (found < lo) | (found >= lo + span[which])
-        ok: np.ndarray = np.bincount(which[missing], minlength=len(opens)) == 0
+        ok = np.ones(len(opens), dtype=bool)
+        for rank in range(int(count.max(initial=0))):  # a pattern's other tested words follow its first
+            sel = np.flatnonzero(ok & (count > rank))  # the rarest first: it rules out the most
+            lo = (text_of[opens[sel]] * n_words + word[opens[sel]] + 1 + rank) * width + at[sel]
+            found = others[np.minimum(np.searchsorted(others, lo), len(others) - 1)]
+            ok[sel] = (found >= lo) & (found < lo + span[sel])
         return ok
 
     def _paired(
