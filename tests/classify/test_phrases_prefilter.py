@@ -273,10 +273,11 @@ def test_a_hyphenated_word_matches_across_a_line_break_and_no_pattern_across_a_s
     assert [(k, text[a:b]) for k, a, b in found] == [(0, "file\nencrypting tool"), (2, "mega.nz uploads")]
 
 
-def test_a_pattern_is_tried_only_where_its_rarest_other_word_follows_in_the_stretch():
-    """Places: the tokens of a pattern's first word that a token of its rarest other word follows
-    before the stretch ends; a word's longest inner token counts as a word ("at.exe": "exe", and
-    a pattern word holding "." has no stretch but the text)."""
+def test_a_pattern_is_tried_only_where_its_rarest_other_words_follow_in_the_stretch():
+    """Places: the tokens of a pattern's first word that a token of each of its two rarest other
+    words follows before the stretch ends ("added a security policy" lacks "group"); a word's
+    longest inner token counts as a word ("at.exe": "exe", and a pattern word holding "." has no
+    stretch but the text)."""
     from ttpmap.classify._vectorizer import SentenceVectorizer
 
     table = PhraseTable.build(
@@ -284,12 +285,15 @@ def test_a_pattern_is_tried_only_where_its_rarest_other_word_follows_in_the_stre
     )
     vec = SentenceVectorizer(min_df=1)
     vec.fit_transform(["added security groups at exe", "they add a security group"])
-    text = "Security groups were added. At noon they added a security group; then at.exe ran."
+    text = "Security groups were added. At noon they added a security policy; added a security group; then at.exe ran."
     vocab, view = _vocab_filter_and_view(text, table=table, vec=vec)
     assert view is not None
     keep, starts = vocab._places(text, view)
     assert keep.tolist() == [True, True]
-    assert starts == {0: [text.index("added a")], 1: [text.index("At noon"), text.index("at.exe")]}
+    assert starts == {
+        0: [text.index("added a security group")],
+        1: [text.index("At noon"), text.index("at.exe")],
+    }
     assert vocab.find(text, view) == table.find(text) == _brute_force(table, text)
 
 

@@ -200,10 +200,12 @@ class PhraseTable:
             got = prepared[k]
             if got is None:
                 got = prepared[k] = _prepared(patterns[k])
-            regex, anchors, firsts, whole, first, plain = got
+            regex, anchors, firsts, whole, first, plain, heads = got
             at = starts(k) if first else None
             if at is not None:
                 m = _match_at(regex, text, at)
+            elif heads:  # found in the text itself: no lower-case copy of it
+                m = _first_match(regex, text, text, heads)
             else:
                 low = low or text.lower()
                 m = _first_match(regex, text, low, firsts)
@@ -388,18 +390,24 @@ _Alts = tuple[tuple[str, bool], ...]
 _PIECE_ENDS = frozenset("._$'’")
 _PIECES = re.compile("[" + re.escape("".join(sorted(_PIECE_ENDS))) + "]")
 _NEEDS: dict[str, tuple[tuple[_Alts, ...], _Alts]] = {}
-_Prepared = tuple[re.Pattern[str], tuple[str, ...], tuple[str, ...], tuple[bool, ...], _Alts, bool]
+_Prepared = tuple[
+    re.Pattern[str], tuple[str, ...], tuple[str, ...], tuple[bool, ...], _Alts, bool, tuple[str, ...]
+]
 _PREPARED: dict[str, _Prepared] = {}
 
 
 def _prepared(pattern: str) -> _Prepared:
-    """`_compiled`'s parts, the alternatives of the pattern's first word (`_needs`), and whether
-    every anchor is ASCII letters and digits only."""
+    """`_compiled`'s parts, the alternatives of the pattern's first word (`_needs`), whether
+    every anchor is ASCII letters and digits only, and the first characters of its possible first
+    words if each is one of `_PIECE_ENDS`, which only match themselves (else empty): a match starts
+    where one of those stands in the text ("$file_name"), found without lower-casing the text."""
     got = _PREPARED.get(pattern)
     if got is None:
         regex, anchors, firsts, whole = _compiled(pattern)
         plain = all(_ALNUM.fullmatch(a) is not None for a in anchors)
-        got = _PREPARED[pattern] = (regex, anchors, firsts, whole, _needs(pattern)[1], plain)
+        heads = tuple(sorted({w[:1] for w in firsts}))
+        heads = heads if set(heads) <= _PIECE_ENDS else ()
+        got = _PREPARED[pattern] = (regex, anchors, firsts, whole, _needs(pattern)[1], plain, heads)
     return got
 
 
@@ -691,8 +699,8 @@ class VocabFilter:
     found by string. A match holds a token of each of its pattern's words (`_needs`) and none of the
     characters that it cannot cross (`_BREAKERS`: a sentence end, and a line break unless a word of
     the pattern is hyphenated), so a pattern is searched for only if one stretch of the text between
-    two such characters holds a token of its first word and of its rarest other word (`_tested`),
-    and only at the tokens of its first word that such a token of the other follows (or is) in it.
+    two such characters holds a token of its first word and of its rarest other words (`_tested`),
+    and only at the tokens of its first word that such a token of each other follows (or is) in it.
     """
 
     def __init__(self, table: PhraseTable, only: np.ndarray | None, words: Sequence[str]) -> None:
@@ -717,6 +725,7 @@ class VocabFilter:
         self.word_pattern = np.array(word_pattern, dtype=np.int64)
         self.first_word = np.array(first_word, dtype=bool)
         self.word_kind = kind[self.word_pattern]
+        self.n_tested = n_words
         self.alone = n_words == 1  # patterns with one tested word
         self._index_words(atoms, words)
         # the vocabulary IDs of `DENIAL_TOKENS` (ID -1 last, False), and those outside it
@@ -844,16 +853,11 @@ class VocabFilter:
         width = len(text) + 1
         first = self.first_word[word]
         alone = self.alone[self.word_pattern[word]]
-        # a pair read that is not of a one-word pattern's first word is of a paired group
+        # a pair read that is not of a one-word pattern's first word is of a group that holds all
         opens = np.flatnonzero(first & ~alone)
         other = np.flatnonzero(~first)
-        if len(other):  # a match holds its other word's token at or after its start, in its stretch
-            # by group, then offset (stable: timsort, faster here on keys that come in sorted runs)
-            others = np.sort(group[other] * width + offsets[other], kind="stable")
-            at = group[opens] * width + offsets[opens]
-            end = at + _stretch_ends(text, offsets[opens], self.word_kind[word[opens]]) - offsets[opens]
-            found = others[np.minimum(np.searchsorted(others, at), len(others) - 1)]
-            opens = opens[(found >= at) & (found < end)]
+        if len(other):  # a match holds its other words' tokens at or after its start, in its stretch
+            opens = opens[self._in_stretch(text, word, group // len(self.indices), offsets, opens, other)]
         opens = np.concatenate([np.flatnonzero(first & alone), opens])
         places = _distinct(group[opens] * width + offsets[opens])  # by group, then offset
         if len(places):
@@ -861,12 +865,39 @@ class VocabFilter:
             _starts_by_text(places, width, bases, self.indices, starts)
         return keep, starts
 
+    def _in_stretch(
+        self,
+        text: str,
+        word: np.ndarray,
+        text_of: np.ndarray,
+        offsets: np.ndarray,
+        opens: np.ndarray,
+        other: np.ndarray,
+    ) -> np.ndarray:
+        """Which of the pairs `opens` (of a first word, at `offsets` in `text`) have, for each other
+        tested word of their pattern, a pair among `other` of the same text (`text_of`) at or after
+        them and before their stretch ends."""
+        width = len(text) + 1
+        n_words = len(self.word_pattern)
+        # by (text, tested word), then offset (stable: timsort, faster here on keys in sorted runs)
+        others = np.sort((text_of[other] * n_words + word[other]) * width + offsets[other], kind="stable")
+        at = offsets[opens]
+        span = _stretch_ends(text, at, self.word_kind[word[opens]]) - at
+        count = self.n_tested[self.word_pattern[word[opens]]] - 1  # the other words of each one's pattern
+        ok = np.ones(len(opens), dtype=bool)
+        for rank in range(int(count.max(initial=0))):  # a pattern's other tested words follow its first
+            sel = np.flatnonzero(ok & (count > rank))  # the rarest first: it rules out the most
+            lo = (text_of[opens[sel]] * n_words + word[opens[sel]] + 1 + rank) * width + at[sel]
+            found = others[np.minimum(np.searchsorted(others, lo), len(others) - 1)]
+            ok[sel] = (found >= lo) & (found < lo + span[sel])
+        return ok
+
     def _paired(
         self, view: TokenView, owner: np.ndarray, flat_keep: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The pairs of a token of `view` and a tested word it holds that `_places_of` reads, with
         their group (``text * n_patterns + pattern``, the text from `owner`): those of a pattern with
-        one tested word, its first, and those of a group that holds tokens of both its pattern's
+        one tested word, its first, and those of a group that holds tokens of all its pattern's
         tested words. Marks in `flat_keep` (by group) the patterns whose one tested word is not the first.
 
         Which groups hold which words is found on the distinct (text, word) pairs, far fewer than
@@ -878,13 +909,16 @@ class VocabFilter:
         pattern = self.word_pattern[word]
         text_of = np.concatenate([owner[tokens[ptr[:-1]]][which], owner[extra_token]])
         group = text_of * n + pattern  # a pattern in one text
-        first = self.first_word[word]
-        alone = self.alone[pattern]
-        flat_keep[group[~first & alone]] = True  # the tested word of a pattern that has one
-        size = len(flat_keep)  # groups that hold tokens of both tested words of their pattern
-        both = np.bincount(group[first], minlength=size) > 0
-        both &= np.bincount(group[~first], minlength=size) > 0
-        read = both[group] | (first & alone)
+        lone = ~self.first_word[word] & self.alone[pattern]  # the tested word of a pattern that has one
+        flat_keep[group[lone]] = True
+        # the groups that hold tokens of all the tested words of their pattern, from the distinct
+        # (text, tested word) pairs
+        n_words, n_texts = len(self.word_pattern), len(flat_keep) // n if n else 0
+        held = np.zeros(n_texts * n_words, dtype=bool)
+        held[text_of * n_words + word] = True
+        got = np.flatnonzero(held)
+        full = np.bincount(got // n_words * n + self.word_pattern[got % n_words], minlength=len(flat_keep))
+        read = (full == np.tile(self.n_tested, n_texts))[group] & ~lone
         d = len(which)
         sel = np.flatnonzero(read[:d])
         lo, count = ptr[which[sel]], np.diff(ptr)[which[sel]]  # the tokens of each distinct pair
@@ -981,10 +1015,16 @@ _BREAKERS = (".!?;\n", ".!?;", "")
 
 def _tested(needs: Sequence[_Alts], first: bool) -> list[int]:
     """The words of `needs` that `VocabFilter` looks for: the first (if `first`: where matches
-    start) and of the others the one whose shortest alternative is longest (the rarest, as a rule)."""
+    start) and of the others those whose shortest alternative is longest (the rarest, as a rule):
+    `_OTHERS_TESTED` of them after a first word, else one."""
     rest = range(1 if first else 0, len(needs))
-    best = max(rest, key=lambda n: min(len(prefix) for prefix, _ in needs[n]), default=None)
-    return ([0] if first else []) + ([best] if best is not None else [])
+    ranked = sorted(rest, key=lambda n: -min(len(prefix) for prefix, _ in needs[n]))  # stable: ties in order
+    return [0, *ranked[:_OTHERS_TESTED]] if first else ranked[:1]
+
+
+#: Words other than the first that `VocabFilter` looks for in the stretch after a pattern's first
+#: word: a second and third word rule out most of the places that one leaves to the regex.
+_OTHERS_TESTED = 2
 
 
 def _breaker_kind(pattern: str) -> int:
@@ -1005,15 +1045,15 @@ def _distinct(values: np.ndarray) -> np.ndarray:
 def _stretch_ends(text: str, offsets: np.ndarray, kinds: np.ndarray) -> np.ndarray:
     """For each offset, that of the first character of `_BREAKERS[kind]` after it in `text` (else
     the text's length): a match that starts at the offset ends before it."""
-    raw = np.frombuffer(text.encode("ascii", "replace"), dtype=np.uint8)  # "?" for other characters
-    ends = raw == ord(".")
-    ends[:-1] &= ~_WORD_BYTES[raw[1:]]  # a "." before a word character is inside a token
-    ends |= raw == ord("!")
-    ends |= raw == ord(";")
-    if "?" in text:  # rare: found by string, as other characters are "?" in `raw`
+    # each character's `_CLASSES` code ("?" for the characters outside ASCII)
+    code = np.frombuffer(text.encode("ascii", "replace").translate(_CLASSES), dtype=np.uint8)
+    ends = code == _DOT
+    ends[:-1] &= code[1:] != _WORD_CHAR  # a "." before a word character is inside a token
+    ends |= code == _END
+    if "?" in text:  # rare: found by string, as other characters are "?" before `translate`
         ends[[m.start() for m in _QUESTION.finditer(text)]] = True
     out = np.full(len(offsets), len(text), dtype=np.int64)  # kind 2, and offsets after the last break
-    for kind, breaks in enumerate((ends | (raw == ord("\n")), ends)):
+    for kind, breaks in enumerate((ends | (code == _LINE_BREAK), ends)):
         where = np.flatnonzero(kinds == kind)
         if len(where):
             at = np.append(np.flatnonzero(breaks), len(text))
@@ -1022,6 +1062,16 @@ def _stretch_ends(text: str, offsets: np.ndarray, kinds: np.ndarray) -> np.ndarr
 
 
 _QUESTION = re.compile(r"\?")
-#: ASCII bytes that `\w` matches, and "?" (which stands for every character outside ASCII in
-#: `_stretch_ends`: some are word characters).
-_WORD_BYTES = np.array([chr(b).isalnum() or chr(b) in "_?" for b in range(256)]) & (np.arange(256) < 128)
+_OTHER, _WORD_CHAR, _DOT, _END, _LINE_BREAK = range(5)
+
+
+def _code(char: str) -> int:
+    """An ASCII character's code in `_stretch_ends`: `_WORD_CHAR` for those that ``\\w`` matches and
+    "?" (which stands for every character outside ASCII there: some are word characters)."""
+    if char.isalnum() or char in "_?":
+        return _WORD_CHAR
+    return {".": _DOT, "!": _END, ";": _END, "\n": _LINE_BREAK}.get(char, _OTHER)
+
+
+#: `_code` of each byte, for `bytes.translate` (a byte outside ASCII does not occur).
+_CLASSES = bytes(_code(chr(b)) for b in range(128)) + bytes(128)
