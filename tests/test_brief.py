@@ -143,3 +143,28 @@ def test_analyze_rejects_non_text(analyzer):
         analyzer.analyze(42)  # type: ignore[arg-type]
     with pytest.raises(ttpmap.InputError, match="limit"):
         ttpmap.Analyzer(max_bytes=50).analyze("x" * 60)
+
+
+_WITH_MITIGATIONS = (
+    "# Intrusion at a regional bank\n\nThe actor dumped LSASS memory with procdump to steal credentials, and "
+    "later disabled Windows Defender real-time monitoring.\n\n## Mitigations\n\nEnsure clear-text passwords are "
+    "not stored in LSASS memory, and monitor access to LSASS memory. Turn on tamper protection so Defender "
+    "cannot be disabled.\n"
+)
+
+
+def test_advice_to_defenders_is_not_evidence_when_the_article_tells_what_happened(analyzer):
+    brief = analyzer.analyze(_WITH_MITIGATIONS)
+    lsass = next(t for t in brief.techniques if t.id == "T1003.001")
+    assert [e.text for e in lsass.evidence] == [_WITH_MITIGATIONS.split("\n\n")[1]]
+
+
+def test_in_advice_section_reads_the_heading_over_the_offset():
+    from ttpmap._evidence import in_advice_section
+    from ttpmap._structure import parse_structure
+
+    structure = parse_structure(_WITH_MITIGATIONS)
+    assert not in_advice_section(structure, _WITH_MITIGATIONS.index("The actor"))
+    assert in_advice_section(structure, _WITH_MITIGATIONS.index("Ensure"))
+    defense = "# Report\n\n## Defense Evasion\n\nThey disabled Defender.\n"
+    assert not in_advice_section(parse_structure(defense), defense.index("They"))

@@ -359,12 +359,16 @@ def _explicit_techniques(doc: WorkDoc, catalog: Catalog) -> list[Technique]:
 
 
 def _prose_only(technique: Technique, doc: WorkDoc) -> Technique:
-    """The technique with each evidence span trimmed to prose and labelled with its block kind."""
-    from ttpmap._evidence import prose_evidence
+    """The technique with each evidence span trimmed to prose and labelled with its block kind; a
+    sentence of a section that advises defenders ("Recommendations") only when nothing else shows it."""
+    from ttpmap._evidence import in_advice_section, prose_evidence
 
-    assert doc.structure is not None
-    evidence = [prose_evidence(doc.structure, e.start, e.end) for e in technique.evidence]
-    return replace(technique, evidence=tuple(e for e in evidence if e is not None))
+    structure = doc.structure
+    assert structure is not None
+    found = [prose_evidence(structure, e.start, e.end) for e in technique.evidence]
+    evidence = [e for e in found if e is not None]
+    told = [e for e in evidence if not in_advice_section(structure, e.start)]
+    return replace(technique, evidence=tuple(told or evidence))
 
 
 def _tactics_of(techniques: Sequence[Technique], catalog: Catalog) -> list[Tactic]:

@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING
 
 from ttpmap._exceptions import UnknownTechniqueError
 from ttpmap._results import Evidence, Technique
+from ttpmap._structure import ADVICE_HEADING
 from ttpmap.attack._ids import TECHNIQUE_ID_IN_TEXT
 
 if TYPE_CHECKING:
     from ttpmap._structure import Block, Structure
     from ttpmap.attack import Catalog, TechniqueInfo
 
-__all__ = ["mapping_techniques", "prose_evidence", "technique_names"]
+__all__ = ["in_advice_section", "mapping_techniques", "prose_evidence", "technique_names"]
 
 _MAPPING_HEADER = re.compile(
     r"\b(?:techniques?|sub-?techniques?|att&ck|mitre|ttps?|tactics?|id)\b", re.IGNORECASE
@@ -32,6 +33,14 @@ def prose_evidence(structure: Structure, start: int, end: int) -> Evidence | Non
         return None
     block = structure.block_at(start)
     return Evidence(structure.text[start:end], start, end, block.kind if block is not None else None)
+
+
+def in_advice_section(structure: Structure, offset: int) -> bool:
+    """Whether `offset` lies in a section whose heading gives advice ("Recommendations", "Mitigations")."""
+    heading = structure.heading_before(offset)
+    return (
+        heading is not None and ADVICE_HEADING.search(structure.text[heading.start : heading.end]) is not None
+    )
 
 
 def mapping_techniques(structure: Structure, catalog: Catalog, names: dict[str, str]) -> list[Technique]:

@@ -57,6 +57,14 @@ REFERENCE_HEADING = re.compile(
     r"|citations?|related (?:reading|posts?|articles?)|acknowledge?ments?|about the authors?)\b",
     re.IGNORECASE,
 )
+#: The words of a heading over advice to defenders: its sentences name techniques to defend against,
+#: not what happened (a technique's evidence comes from elsewhere when the article tells it).
+ADVICE_HEADING = re.compile(
+    r"\b(?:recommendations?|recommended actions?|mitigations?|remediation|prevention|best practices"
+    r"|guidance|defensive measures|what (?:to|you can) do|how to (?:protect|defend|stay safe)"
+    r"|protect(?:ing)? (?:yourself|your (?:organi[sz]ation|business|network)))\b",
+    re.IGNORECASE,
+)
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _LIST_LINE = re.compile(r"[ \t]{0,8}(?:[-*+\u2022\u25aa\u25cf]|\d{1,3}[.)]|[a-z][.)])[ \t]+\S")
 _GAP = re.compile(r"\S(?: {3,}|[ ]*\t[ \t]*)(?=\S)")
