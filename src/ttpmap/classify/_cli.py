@@ -9,9 +9,12 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ttpmap.classify._train import SOURCES
+
+if TYPE_CHECKING:
+    from ttpmap.attack import Catalog
 
 __all__ = ["register"]
 
@@ -189,14 +192,11 @@ def _measure(args: argparse.Namespace) -> int:
     return 0
 
 
-def _catalog(path: Path | None) -> Any:
-    if path is not None:
-        from ttpmap.attack import load_catalog
-
-        return load_catalog(path)
+def _catalog(path: Path | None) -> Catalog:
     from ttpmap.datasets import default_catalog
+    from ttpmap.datasets._loaders import catalog_at
 
-    return default_catalog()
+    return default_catalog() if path is None else catalog_at(path)
 
 
 @contextlib.contextmanager

@@ -20,7 +20,7 @@ import numpy as np
 from ttpmap._exceptions import InvalidParameterError, UnknownTechniqueError
 from ttpmap.attack import Catalog
 from ttpmap.classify._estimator import phrase_outcomes
-from ttpmap.classify._phrases import MIN_PRECISION, PhraseTable, related
+from ttpmap.classify._phrases import PhraseTable, related
 from ttpmap.classify._train import default_corpus, label_spaces, read_user_records
 from ttpmap.datasets import LabeledArticle, resolve_labels
 
@@ -40,16 +40,10 @@ class PatternScore:
     sentence_matches: int
     sentence_hits: int
     misses: tuple[str, ...]
-
-    @property
-    def precision(self) -> float:
-        """The precision training gives a curated pattern: ``(hits + 2) / (matches + 3)``."""
-        return (self.hits + 2) / (self.matches + 3)
-
-    @property
-    def active(self) -> bool:
-        """Whether training would let it report its technique (`PhraseTable.active`, vouched for)."""
-        return self.precision >= MIN_PRECISION
+    #: the precision training gives it as a curated pattern (`PhraseTable.precision`)
+    precision: float
+    #: whether training would let it report its technique (`PhraseTable.active`)
+    active: bool
 
 
 def measure_patterns(
@@ -85,9 +79,18 @@ def measure_patterns(
         if not hit and len(misses[k]) < show:
             misses[k].append(_context(table, k, reports[d]))
     in_sentences = _sentence_counts(table, ids, sentences)
+    measured = PhraseTable(table.patterns, table.classes, counts[:, 0], counts[:, 1], table.vouched)
+    precision, active = measured.precision.tolist(), measured.active.tolist()
     return [
         PatternScore(
-            p, ids[table.classes[k]], int(counts[k, 0]), int(counts[k, 1]), *in_sentences[k], tuple(misses[k])
+            p,
+            ids[table.classes[k]],
+            int(counts[k, 0]),
+            int(counts[k, 1]),
+            *in_sentences[k],
+            tuple(misses[k]),
+            precision[k],
+            active[k],
         )
         for k, p in enumerate(table.patterns)
     ]

@@ -707,9 +707,10 @@ def fit(
     corroborated = len(all_named) >= _CORROBORATING and match != "mismatch"
     for tech, base in techniques:
         strength, ev, kind = evidence_strength(tech)
-        one_phrase = _one_phrase(tech) and not corroborated
-        if corroborated and _one_phrase(tech):
+        one_phrase = _one_phrase(tech)
+        if one_phrase and corroborated:  # the values it names lift the one-phrase discount
             strength /= _ONE_PHRASE
+            one_phrase = False
         tech_family = tech.id.split(".", 1)[0]
         generic = tech_family in _GENERIC_TECHNIQUES and tech_family != family
         place = _SECONDARY if generic else 1.0
